@@ -1,0 +1,3 @@
+namespace BlockStore.Contracts;
+
+public sealed record SnapshotDeleted(Guid SnapshotId, Guid VolumeId, string ProjectId, DateTime At);

@@ -1,0 +1,3 @@
+namespace BlockStore.Contracts;
+
+public sealed record VolumeCreated(Guid VolumeId, string ProjectId, int SizeGb, string Backend, DateTime At);

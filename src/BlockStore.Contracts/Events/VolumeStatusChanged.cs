@@ -1,0 +1,3 @@
+namespace BlockStore.Contracts;
+
+public sealed record VolumeStatusChanged(Guid VolumeId, string ProjectId, string? OldStatus, string NewStatus, DateTime At);

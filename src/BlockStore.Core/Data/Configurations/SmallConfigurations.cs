@@ -1,0 +1,52 @@
+using BlockStore.Core.Jobs;
+using BlockStore.Core.Messages;
+using BlockStore.Core.Outbox;
+using BlockStore.Core.Quotas;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace BlockStore.Core.Data.Configurations;
+
+internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<OutboxMessage>
+{
+    public void Configure(EntityTypeBuilder<OutboxMessage> b)
+    {
+        b.ToTable("outbox");
+        b.HasKey(m => m.Id);
+        b.Property(m => m.Id).UseIdentityAlwaysColumn();
+        b.Property(m => m.MessageType).HasMaxLength(255);
+        b.Property(m => m.Body).HasColumnType("jsonb");
+    }
+}
+
+internal sealed class UserMessageConfiguration : IEntityTypeConfiguration<UserMessage>
+{
+    public void Configure(EntityTypeBuilder<UserMessage> b)
+    {
+        b.ToTable("messages");
+        b.HasKey(m => m.Id);
+        b.Property(m => m.Id).ValueGeneratedNever();
+        b.HasIndex(m => new { m.ProjectId, m.CreatedAt });
+    }
+}
+
+internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
+{
+    public void Configure(EntityTypeBuilder<Job> b)
+    {
+        b.HasKey(j => j.Id);
+        b.Property(j => j.Id).ValueGeneratedNever();
+        b.Property(j => j.State).HasConversion<string>().HasMaxLength(16);
+        b.Property(j => j.Checkpoint).HasColumnType("jsonb");
+        b.Property(j => j.Version).IsRowVersion();
+        b.HasIndex(j => new { j.State, j.HeartbeatAt });
+        b.HasIndex(j => j.VolumeId);
+    }
+}
+
+internal sealed class QuotaConfiguration : IEntityTypeConfiguration<QuotaLimit>, IEntityTypeConfiguration<QuotaUsage>
+{
+    public void Configure(EntityTypeBuilder<QuotaLimit> b) => b.HasKey(q => new { q.ProjectId, q.Resource });
+
+    public void Configure(EntityTypeBuilder<QuotaUsage> b) => b.HasKey(q => new { q.ProjectId, q.Resource });
+}

@@ -1,0 +1,26 @@
+using BlockStore.Core.Snapshots;
+using BlockStore.Core.Volumes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace BlockStore.Core.Data.Configurations;
+
+internal sealed class SnapshotConfiguration : IEntityTypeConfiguration<Snapshot>
+{
+    public void Configure(EntityTypeBuilder<Snapshot> b)
+    {
+        b.HasKey(s => s.Id);
+        b.Property(s => s.Id).ValueGeneratedNever();
+        b.Property(s => s.ProjectId).HasMaxLength(255);
+        b.Property(s => s.UserId).HasMaxLength(255);
+        b.Property(s => s.Name).HasMaxLength(255);
+        b.Property(s => s.Status).HasConversion(s => VolumeStatusNames.SnakeCase(s.ToString()), s => Enum.Parse<SnapshotStatus>(s.Replace("_", ""), true)).HasMaxLength(32);
+        b.Property(s => s.Metadata).AsJsonb();
+        b.Property(s => s.Version).IsRowVersion();
+        b.Ignore(s => s.BackendName);
+        // No FK cascade: a volume row must outlive its snapshots, and deletes are ordered by the worker.
+        b.HasOne<Volume>().WithMany().HasForeignKey(s => s.VolumeId).OnDelete(DeleteBehavior.Restrict);
+        b.HasIndex(s => new { s.ProjectId, s.CreatedAt, s.Id }).IsDescending(false, true, true);
+        b.HasIndex(s => new { s.Status, s.StatusChangedAt });
+    }
+}

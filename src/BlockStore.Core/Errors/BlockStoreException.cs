@@ -1,0 +1,36 @@
+namespace BlockStore.Core.Errors;
+
+/// <summary>
+/// Base of the failures the API turns into Cinder fault bodies. Each subclass names one fault; the mapping
+/// to HTTP lives in one exception handler in the API.
+/// </summary>
+public abstract class BlockStoreException(string message) : Exception(message);
+
+/// <summary>404 <c>itemNotFound</c>. Also used for other projects' resources, which must not be revealed.</summary>
+public sealed class ResourceNotFoundException(string message) : BlockStoreException(message)
+{
+    public static ResourceNotFoundException Volume(string id) => new($"Volume {id} could not be found.");
+    public static ResourceNotFoundException Snapshot(string id) => new($"Snapshot {id} could not be found.");
+    public static ResourceNotFoundException VolumeType(string id) => new($"Volume type {id} could not be found.");
+    public static ResourceNotFoundException VolumeTypeByName(string name) => new($"Volume type with name {name} could not be found.");
+    public static ResourceNotFoundException UserMessage(string id) => new($"Message {id} could not be found.");
+}
+
+/// <summary>400 <c>badRequest</c>: the request is well-formed but cannot be done, e.g. the resource is in the wrong state.</summary>
+public class InvalidRequestException(string message) : BlockStoreException(message);
+
+/// <summary>400: a volume is not in a status that allows the operation.</summary>
+public sealed class InvalidVolumeStateException(string message) : InvalidRequestException($"Invalid volume: {message}");
+
+/// <summary>400: a snapshot is not in a status that allows the operation.</summary>
+public sealed class InvalidSnapshotStateException(string message) : InvalidRequestException($"Invalid snapshot: {message}");
+
+/// <summary>403 <c>forbidden</c>: the caller's role does not allow the action.</summary>
+public sealed class PolicyNotAuthorizedException(string action)
+    : BlockStoreException($"Policy doesn't allow {action} to be performed.");
+
+/// <summary>409 <c>conflictingRequest</c>: a real race, such as a duplicate name that must be unique.</summary>
+public sealed class ConflictException(string message) : BlockStoreException(message);
+
+/// <summary>413 <c>overLimit</c>: a quota would be exceeded.</summary>
+public sealed class QuotaExceededException(string message) : BlockStoreException(message);

@@ -1,0 +1,57 @@
+namespace BlockStore.Core.Jobs;
+
+public enum JobState { Pending, Running, Succeeded, Failed, Cancelled }
+
+/// <summary>
+/// A long operation (flatten, migration, conversion). It runs in bounded steps: each step commits
+/// its checkpoint and progress and sends the next step through the outbox, so no broker delivery is
+/// held for long, and a crash resumes from the last checkpoint.
+/// </summary>
+public sealed class Job
+{
+    private Job() { }
+
+    public Guid Id { get; private set; }
+    public string Kind { get; private set; } = "";
+    public Guid VolumeId { get; private set; }
+    public string ProjectId { get; private set; } = "";
+    public JobState State { get; private set; }
+    /// <summary>Percent done, 0–100.</summary>
+    public int Progress { get; private set; }
+    /// <summary>Opaque to everything but the job's own code (JSON).</summary>
+    public string? Checkpoint { get; private set; }
+    public DateTime? HeartbeatAt { get; private set; }
+    public string? Owner { get; private set; }
+    public int Attempts { get; private set; }
+    public string? Error { get; private set; }
+    public DateTime CreatedAt { get; private set; }
+    public DateTime? FinishedAt { get; private set; }
+    public uint Version { get; private set; }
+
+    public bool IsFinished => State is JobState.Succeeded or JobState.Failed or JobState.Cancelled;
+
+    public static Job Start(string kind, Guid volumeId, string projectId, DateTime now) => new()
+    {
+        Id = Guid.CreateVersion7(now), Kind = kind, VolumeId = volumeId, ProjectId = projectId,
+        State = JobState.Pending, CreatedAt = now, HeartbeatAt = now,
+    };
+
+    public void Claim(string owner, DateTime now)
+    {
+        State = JobState.Running;
+        Owner = owner;
+        HeartbeatAt = now;
+        Attempts++;
+    }
+
+    public void Report(int progress, string? checkpoint, DateTime now)
+    {
+        Progress = Math.Clamp(progress, 0, 100);
+        Checkpoint = checkpoint;
+        HeartbeatAt = now;
+    }
+
+    public void Succeed(DateTime now) { State = JobState.Succeeded; Progress = 100; FinishedAt = now; HeartbeatAt = now; }
+
+    public void Fail(string error, DateTime now) { State = JobState.Failed; Error = error; FinishedAt = now; HeartbeatAt = now; }
+}

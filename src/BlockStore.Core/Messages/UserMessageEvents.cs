@@ -1,0 +1,13 @@
+namespace BlockStore.Core.Messages;
+
+/// <summary>Event ids in Cinder's form (<c>VOLUME_0000NN</c>), one per kind of failed operation.</summary>
+public static class UserMessageEvents
+{
+    public const string VolumeCreateFailed = "VOLUME_000001";
+    public const string VolumeDeleteFailed = "VOLUME_000002";
+    public const string VolumeExtendFailed = "VOLUME_000003";
+    public const string SnapshotCreateFailed = "VOLUME_000004";
+    public const string SnapshotDeleteFailed = "VOLUME_000005";
+    public const string OperationTimedOut = "VOLUME_000006";
+    public const string FlattenFailed = "VOLUME_000007";
+}

@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Threading.Channels;
+using BlockStore.Contracts;
+using BlockStore.Core.Data;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace BlockStore.Core.Outbox;
+
+/// <summary>
+/// Publishes outbox rows. Claims a batch with <c>FOR UPDATE SKIP LOCKED</c>, publishes every row and
+/// waits for the broker's confirms, then deletes the rows in the same transaction. A crash between
+/// publish and commit publishes those rows again: delivery is at-least-once, and consumers are
+/// idempotent. Woken by LISTEN/NOTIFY (an insert trigger), with a poll as the fallback.
+/// </summary>
+public sealed partial class OutboxDispatcher(IBus bus, IConfiguration configuration, IOptions<OutboxOptions> options,
+    ILogger<OutboxDispatcher> logger) : BackgroundService
+{
+    private static readonly ConcurrentDictionary<string, Type?> Types = new();
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly OutboxOptions _options = options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(configuration.GetConnectionString(DbSetup.ConnectionName)!);
+        var listening = ListenAsync(dataSource, stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var published = 0;
+            try
+            {
+                published = await DispatchBatchAsync(dataSource, stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogDispatchFailed(ex);
+            }
+            if (published < _options.BatchSize) await WaitForWorkAsync(stoppingToken);
+        }
+        await listening;
+    }
+
+    private async Task<int> DispatchBatchAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var rows = new List<(long Id, string Type, string Body)>();
+        await using (var select = new NpgsqlCommand(
+            "SELECT id, message_type, body::text FROM blockstore.outbox ORDER BY id LIMIT @n FOR UPDATE SKIP LOCKED", conn, tx))
+        {
+            select.Parameters.AddWithValue("n", _options.BatchSize);
+            await using var reader = await select.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2)));
+        }
+        if (rows.Count == 0) return 0;
+
+        await Task.WhenAll(rows.Select(r => PublishAsync(r.Id, r.Type, r.Body, ct)));
+
+        await using (var delete = new NpgsqlCommand("DELETE FROM blockstore.outbox WHERE id = ANY(@ids)", conn, tx))
+        {
+            delete.Parameters.AddWithValue("ids", rows.Select(r => r.Id).ToArray());
+            await delete.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+        return rows.Count;
+    }
+
+    private Task PublishAsync(long id, string typeName, string body, CancellationToken ct)
+    {
+        var type = Types.GetOrAdd(typeName, n => typeof(CreateVolume).Assembly.GetType(n));
+        if (type is null)
+        {
+            // A row nobody can publish would block nothing (SKIP LOCKED moves on), but it must be seen.
+            LogUnknownType(id, typeName);
+            return Task.CompletedTask;
+        }
+        var message = JsonSerializer.Deserialize(body, type, BlockStoreDbContext.MessageJson)!;
+        return bus.Publish(message, type, ct);
+    }
+
+    private async Task ListenAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await using var conn = await dataSource.OpenConnectionAsync(ct);
+                conn.Notification += (_, _) => _wake.Writer.TryWrite(true);
+                await using (var listen = new NpgsqlCommand($"LISTEN {BlockStoreDbContext.OutboxChannel}", conn))
+                    await listen.ExecuteNonQueryAsync(ct);
+                _wake.Writer.TryWrite(true); // rows may have arrived while we were not listening
+                while (!ct.IsCancellationRequested) await conn.WaitAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogListenFailed(ex);
+                try { await Task.Delay(_options.PollInterval, ct); } catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    private async Task WaitForWorkAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(_options.PollInterval);
+        try { await _wake.Reader.ReadAsync(timeout.Token); }
+        catch (OperationCanceledException) { /* poll interval elapsed, or stopping */ }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Outbox dispatch failed; the rows stay and will be retried")]
+    private partial void LogDispatchFailed(Exception ex);
+
+    [LoggerMessage(LogLevel.Warning, "Outbox listener lost its connection; polling until it is back")]
+    private partial void LogListenFailed(Exception ex);
+
+    [LoggerMessage(LogLevel.Error, "Outbox row {Id} has unknown message type {Type}; it is dropped")]
+    private partial void LogUnknownType(long id, string type);
+}

@@ -1,0 +1,106 @@
+using BlockStore.Core.Data;
+using BlockStore.Core.Errors;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace BlockStore.Core.Quotas;
+
+/// <summary>
+/// Charges and releases quota inside the caller's transaction. The charge is one upsert per resource,
+/// which takes the usage row's lock until commit: concurrent creates in one project serialize there,
+/// and a request that would pass the limit rolls the whole transaction back.
+/// </summary>
+public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> options)
+{
+    private const string ChargeSql = """
+        WITH up AS (
+            INSERT INTO blockstore.quota_usages AS u (project_id, resource, in_use)
+            SELECT @project, r.resource, r.delta FROM unnest(@resources, @deltas) AS r(resource, delta)
+            ON CONFLICT (project_id, resource) DO UPDATE SET in_use = u.in_use + excluded.in_use
+            RETURNING u.resource, u.in_use)
+        SELECT up.resource, up.in_use, l.hard_limit
+        FROM up LEFT JOIN blockstore.quota_limits l ON l.project_id = @project AND l.resource = up.resource
+        """;
+
+    private readonly QuotaOptions _defaults = options.Value;
+
+    /// <summary>Charge volumes/gigabytes/snapshots. Must run inside a transaction the caller commits.</summary>
+    public async Task ChargeAsync(string projectId, int volumes, int gigabytes, int snapshots, CancellationToken ct)
+    {
+        if (db.Database.CurrentTransaction is null) throw new InvalidOperationException("Quota is charged inside the creating transaction.");
+        var perVolume = await LimitAsync(projectId, QuotaResources.PerVolumeGigabytes, ct);
+        if (volumes > 0 && perVolume >= 0 && gigabytes > perVolume)
+            throw new QuotaExceededException($"VolumeSizeExceedsLimit: Requested volume size {gigabytes}G is larger than maximum allowed limit {perVolume}G.");
+
+        var charges = new List<(string Resource, long Delta)>();
+        if (volumes != 0) charges.Add((QuotaResources.Volumes, volumes));
+        if (gigabytes != 0) charges.Add((QuotaResources.Gigabytes, gigabytes));
+        if (snapshots != 0) charges.Add((QuotaResources.Snapshots, snapshots));
+        if (charges.Count == 0) return;
+
+        var rows = await RunChargeAsync(projectId, charges, ct);
+        foreach (var (resource, inUse, hardLimit) in rows)
+        {
+            var limit = hardLimit ?? _defaults.DefaultFor(resource);
+            var delta = charges.First(c => c.Resource == resource).Delta;
+            if (delta <= 0 || limit < 0 || inUse <= limit) continue;
+            var consumed = inUse - delta;
+            throw resource switch
+            {
+                QuotaResources.Gigabytes => new QuotaExceededException(
+                    $"VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested {delta}G, quota is {limit}G and {consumed}G has been consumed."),
+                QuotaResources.Snapshots => new QuotaExceededException(
+                    $"SnapshotLimitExceeded: Maximum number of snapshots allowed ({limit}) exceeded for quota 'snapshots'."),
+                _ => new QuotaExceededException(
+                    $"VolumeLimitExceeded: Maximum number of volumes allowed ({limit}) exceeded for quota '{resource}'."),
+            };
+        }
+    }
+
+    /// <summary>Give quota back when the counted row goes away (negative charge, never refused).</summary>
+    public Task ReleaseAsync(string projectId, int volumes, int gigabytes, int snapshots, CancellationToken ct)
+    {
+        var charges = new List<(string, long)>();
+        if (volumes != 0) charges.Add((QuotaResources.Volumes, -volumes));
+        if (gigabytes != 0) charges.Add((QuotaResources.Gigabytes, -gigabytes));
+        if (snapshots != 0) charges.Add((QuotaResources.Snapshots, -snapshots));
+        return charges.Count == 0 ? Task.CompletedTask : RunChargeAsync(projectId, charges, ct);
+    }
+
+    public async Task<int> LimitAsync(string projectId, string resource, CancellationToken ct)
+    {
+        var own = await db.QuotaLimits.AsNoTracking()
+            .Where(l => l.ProjectId == projectId && l.Resource == resource)
+            .Select(l => (int?)l.HardLimit).FirstOrDefaultAsync(ct);
+        return own ?? _defaults.DefaultFor(resource);
+    }
+
+    /// <summary>Limits and usage of every resource, as the quota-set and limits APIs show them.</summary>
+    public async Task<IReadOnlyDictionary<string, (int Limit, long InUse)>> ReportAsync(string projectId, CancellationToken ct)
+    {
+        var limits = await db.QuotaLimits.AsNoTracking().Where(l => l.ProjectId == projectId)
+            .ToDictionaryAsync(l => l.Resource, l => l.HardLimit, ct);
+        var usage = await db.QuotaUsages.AsNoTracking().Where(u => u.ProjectId == projectId)
+            .ToDictionaryAsync(u => u.Resource, u => u.InUse, ct);
+        return QuotaResources.All.ToDictionary(
+            r => r,
+            r => (limits.TryGetValue(r, out var l) ? l : _defaults.DefaultFor(r), usage.GetValueOrDefault(r)));
+    }
+
+    private async Task<List<(string Resource, long InUse, int? HardLimit)>> RunChargeAsync(
+        string projectId, List<(string Resource, long Delta)> charges, CancellationToken ct)
+    {
+        var conn = (NpgsqlConnection)db.Database.GetDbConnection();
+        await using var cmd = new NpgsqlCommand(ChargeSql, conn, (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
+        cmd.Parameters.AddWithValue("project", projectId);
+        cmd.Parameters.AddWithValue("resources", charges.Select(c => c.Resource).ToArray());
+        cmd.Parameters.AddWithValue("deltas", charges.Select(c => c.Delta).ToArray());
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var rows = new List<(string, long, int?)>();
+        while (await reader.ReadAsync(ct))
+            rows.Add((reader.GetString(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt32(2)));
+        return rows;
+    }
+}

@@ -1,0 +1,78 @@
+using BlockStore.Core.Errors;
+
+namespace BlockStore.Core.Snapshots;
+
+/// <summary>A point-in-time copy of a volume; on RBD a protected snapshot named <see cref="BackendName"/>.</summary>
+public sealed class Snapshot
+{
+    private Snapshot() { }
+
+    public Guid Id { get; private set; }
+    public Guid VolumeId { get; private set; }
+    public string ProjectId { get; private set; } = "";
+    public string UserId { get; private set; } = "";
+    public string? Name { get; private set; }
+    public string? Description { get; private set; }
+    public int Size { get; private set; }
+    public SnapshotStatus Status { get; private set; }
+    public Dictionary<string, string> Metadata { get; private set; } = [];
+    /// <summary>
+    /// Set when a delete met clones that still depend on the snapshot: the tenant no longer sees it,
+    /// and the worker removes it once the last clone is gone or flattened.
+    /// </summary>
+    public bool Hidden { get; private set; }
+    public DateTime CreatedAt { get; private set; }
+    public DateTime? UpdatedAt { get; private set; }
+    public DateTime StatusChangedAt { get; private set; }
+    public uint Version { get; private set; }
+
+    public string BackendName => $"snapshot-{Id}";
+
+    public static Snapshot Create(Guid volumeId, string projectId, string userId, int size, string? name, string? description,
+        IDictionary<string, string>? metadata, DateTime now) => new()
+        {
+            Id = Guid.CreateVersion7(now),
+            VolumeId = volumeId,
+            ProjectId = projectId,
+            UserId = userId,
+            Size = size,
+            Name = name,
+            Description = description,
+            Metadata = metadata is null ? [] : new Dictionary<string, string>(metadata),
+            Status = SnapshotStatus.Creating,
+            CreatedAt = now,
+            StatusChangedAt = now,
+        };
+
+    public void Update(string? name, string? description, bool setName, bool setDescription, DateTime now)
+    {
+        if (setName) Name = name;
+        if (setDescription) Description = description;
+        UpdatedAt = now;
+    }
+
+    public void BeginDeletion(bool force, DateTime now)
+    {
+        var ok = Status is SnapshotStatus.Available or SnapshotStatus.Error
+                 || (force && Status is not SnapshotStatus.Deleting);
+        if (!ok)
+            throw new InvalidSnapshotStateException($"Snapshot status must be available or error and must not be part of a group, but is {Status}.");
+        MoveTo(SnapshotStatus.Deleting, now);
+    }
+
+    public void MarkAvailable(DateTime now) => MoveTo(SnapshotStatus.Available, now);
+
+    public void MarkFailed(SnapshotStatus status, DateTime now) => MoveTo(status, now);
+
+    /// <summary>Clones still need the backend snapshot; keep it, out of the tenant's sight.</summary>
+    public void Hide(DateTime now) { Hidden = true; UpdatedAt = now; }
+
+    public void ResetStatus(SnapshotStatus status, DateTime now) => MoveTo(status, now);
+
+    private void MoveTo(SnapshotStatus next, DateTime now)
+    {
+        Status = next;
+        UpdatedAt = now;
+        StatusChangedAt = now;
+    }
+}

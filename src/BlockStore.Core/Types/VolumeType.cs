@@ -1,0 +1,55 @@
+namespace BlockStore.Core.Types;
+
+/// <summary>A volume type. Its extra spec <see cref="BackendKey"/> selects the configured backend.</summary>
+public sealed class VolumeType
+{
+    public const string BackendKey = "volume_backend_name";
+    /// <summary>Cinder's name for the type that exists from the start.</summary>
+    public const string DefaultName = "__DEFAULT__";
+
+    private VolumeType() { }
+
+    public Guid Id { get; private set; }
+    public string Name { get; private set; } = "";
+    public string? Description { get; private set; }
+    public bool IsPublic { get; private set; } = true;
+    public Dictionary<string, string> ExtraSpecs { get; private set; } = [];
+    public DateTime CreatedAt { get; private set; }
+    public DateTime? UpdatedAt { get; private set; }
+
+    public string? BackendName => ExtraSpecs.GetValueOrDefault(BackendKey);
+
+    public static VolumeType Create(string name, string? description, bool isPublic, IDictionary<string, string>? extraSpecs, DateTime now, Guid? id = null) => new()
+    {
+        Id = id ?? Guid.CreateVersion7(now),
+        Name = name,
+        Description = description,
+        IsPublic = isPublic,
+        ExtraSpecs = extraSpecs is null ? [] : new Dictionary<string, string>(extraSpecs),
+        CreatedAt = now,
+    };
+
+    public void Update(string? name, string? description, bool? isPublic, DateTime now)
+    {
+        if (name is not null) Name = name;
+        if (description is not null) Description = description;
+        if (isPublic is not null) IsPublic = isPublic.Value;
+        UpdatedAt = now;
+    }
+
+    public void SetExtraSpecs(IDictionary<string, string> specs, DateTime now)
+    {
+        var next = new Dictionary<string, string>(ExtraSpecs);
+        foreach (var (k, v) in specs) next[k] = v;
+        ExtraSpecs = next;
+        UpdatedAt = now;
+    }
+
+    public bool RemoveExtraSpec(string key, DateTime now)
+    {
+        if (!ExtraSpecs.ContainsKey(key)) return false;
+        ExtraSpecs = ExtraSpecs.Where(p => p.Key != key).ToDictionary(p => p.Key, p => p.Value);
+        UpdatedAt = now;
+        return true;
+    }
+}

@@ -1,0 +1,188 @@
+using BlockStore.Core.Errors;
+
+namespace BlockStore.Core.Volumes;
+
+/// <summary>
+/// A volume and the rules of its life. Every status change goes through a method here; the database
+/// repeats the guard through the row's xmin token, so two requests can never both win a transition.
+/// </summary>
+public sealed class Volume
+{
+    /// <summary>Cinder's wording for a refused delete; clients and scripts match on it.</summary>
+    public const string DeleteRefused =
+        "Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.";
+
+    private static readonly VolumeStatus[] Deletable =
+        [VolumeStatus.Available, VolumeStatus.Error, VolumeStatus.ErrorRestoring, VolumeStatus.ErrorExtending];
+
+    private Volume() { }
+
+    public Guid Id { get; private set; }
+    public string ProjectId { get; private set; } = "";
+    public string UserId { get; private set; } = "";
+    public string? Name { get; private set; }
+    public string? Description { get; private set; }
+    public int Size { get; private set; }
+    public VolumeStatus Status { get; private set; }
+    /// <summary>The status to return to when a transient operation (retype, upload) ends.</summary>
+    public VolumeStatus? PreviousStatus { get; private set; }
+    public string AvailabilityZone { get; private set; } = "nova";
+    public Guid VolumeTypeId { get; private set; }
+    /// <summary>Name of the configured backend that holds the data (<c>Backends:&lt;name&gt;</c>).</summary>
+    public string Backend { get; private set; } = "";
+    public bool Bootable { get; private set; }
+    public Dictionary<string, string> Metadata { get; private set; } = [];
+    public Guid? SnapshotId { get; private set; }
+    public Guid? SourceVolumeId { get; private set; }
+    public MigrationStatus? MigrationStatus { get; private set; }
+    public DateTime CreatedAt { get; private set; }
+    public DateTime? UpdatedAt { get; private set; }
+    /// <summary>When the status last changed; the reconciler judges stuck transitions by it.</summary>
+    public DateTime StatusChangedAt { get; private set; }
+    /// <summary>Postgres xmin, the optimistic concurrency token.</summary>
+    public uint Version { get; private set; }
+
+    /// <summary>The backend's name for the data: the RBD image name, or the file name.</summary>
+    public string ImageName => $"volume-{Id}";
+
+    public static Volume Create(
+        string projectId, string userId, int size, string? name, string? description, Guid volumeTypeId, string backend,
+        string availabilityZone, IDictionary<string, string>? metadata, Guid? snapshotId, Guid? sourceVolumeId, DateTime now)
+    {
+        if (size < 1) throw new InvalidRequestException($"Invalid input for field/attribute size. Value: {size}. {size} is less than the minimum of 1");
+        return new Volume
+        {
+            Id = Guid.CreateVersion7(now),
+            ProjectId = projectId,
+            UserId = userId,
+            Size = size,
+            Name = name,
+            Description = description,
+            VolumeTypeId = volumeTypeId,
+            Backend = backend,
+            AvailabilityZone = availabilityZone,
+            Metadata = metadata is null ? [] : new Dictionary<string, string>(metadata),
+            SnapshotId = snapshotId,
+            SourceVolumeId = sourceVolumeId,
+            Status = VolumeStatus.Creating,
+            CreatedAt = now,
+            StatusChangedAt = now,
+        };
+    }
+
+    public void Update(string? name, string? description, IDictionary<string, string>? metadata, DateTime now, bool setName, bool setDescription)
+    {
+        if (setName) Name = name;
+        if (setDescription) Description = description;
+        if (metadata is not null) Metadata = new Dictionary<string, string>(metadata);
+        UpdatedAt = now;
+    }
+
+    public void SetMetadata(IDictionary<string, string> metadata, bool replace, DateTime now)
+    {
+        var next = replace ? new Dictionary<string, string>() : new Dictionary<string, string>(Metadata);
+        foreach (var (k, v) in metadata) next[k] = v;
+        Metadata = next; // a new instance, so EF sees the jsonb column change
+        UpdatedAt = now;
+    }
+
+    public bool RemoveMetadataKey(string key, DateTime now)
+    {
+        if (!Metadata.ContainsKey(key)) return false;
+        Metadata = Metadata.Where(p => p.Key != key).ToDictionary(p => p.Key, p => p.Value);
+        UpdatedAt = now;
+        return true;
+    }
+
+    public void BeginDeletion(bool force, bool hasSnapshots, bool cascade, DateTime now)
+    {
+        var migrating = MigrationStatus is not (null or Volumes.MigrationStatus.Success or Volumes.MigrationStatus.Error);
+        var statusOk = force ? Status is not (VolumeStatus.Deleting or VolumeStatus.InUse or VolumeStatus.Attaching or VolumeStatus.Detaching)
+                             : Deletable.Contains(Status);
+        if (!statusOk || migrating || (hasSnapshots && !cascade)) throw new InvalidVolumeStateException(DeleteRefused);
+        MoveTo(VolumeStatus.Deleting, now);
+    }
+
+    /// <summary>Admin force-delete: anything but an attached volume, snapshots or not (they go with it).</summary>
+    public void BeginForceDeletion(DateTime now)
+    {
+        if (Status is VolumeStatus.InUse or VolumeStatus.Attaching or VolumeStatus.Detaching)
+            throw new InvalidVolumeStateException($"Volume {Id} is attached; detach it before deleting it.");
+        MoveTo(VolumeStatus.Deleting, now);
+    }
+
+    public void BeginExtend(int newSize, DateTime now)
+    {
+        if (Status != VolumeStatus.Available)
+            throw new InvalidVolumeStateException($"Volume {Id} status must be available to extend, but current status is: {Status.ToWire()}.");
+        if (newSize <= Size)
+            throw new InvalidRequestException($"Invalid input received: New size for extend must be greater than current size. (current: {Size}, extended: {newSize}).");
+        MoveTo(VolumeStatus.Extending, now);
+    }
+
+    public void CompleteExtend(int newSize, DateTime now)
+    {
+        RequireStatus(VolumeStatus.Extending, "complete an extend");
+        Size = newSize;
+        MoveTo(VolumeStatus.Available, now);
+    }
+
+    /// <summary>Retype within one backend: only the type changes, and the volume stays usable.</summary>
+    public void RetypeInPlace(Guid newTypeId, DateTime now)
+    {
+        if (Status is not (VolumeStatus.Available or VolumeStatus.InUse))
+            throw new InvalidVolumeStateException($"Volume {Id} status must be available or in-use to retype, but current status is: {Status.ToWire()}.");
+        if (MigrationStatus is Volumes.MigrationStatus.Starting or Volumes.MigrationStatus.Migrating or Volumes.MigrationStatus.Completing)
+            throw new InvalidVolumeStateException($"Volume {Id} is migrating.");
+        VolumeTypeId = newTypeId;
+        UpdatedAt = now;
+    }
+
+    public void RequireAvailableForSnapshot(bool force)
+    {
+        var ok = Status == VolumeStatus.Available || (force && Status == VolumeStatus.InUse);
+        if (!ok) throw new InvalidVolumeStateException($"Volume {Id} status must be available, but current status is: {Status.ToWire()}.");
+    }
+
+    public void RequireUsableAsSource()
+    {
+        if (Status is not (VolumeStatus.Available or VolumeStatus.InUse))
+            throw new InvalidVolumeStateException($"Volume {Id} status must be available or in-use to be cloned, but current status is: {Status.ToWire()}.");
+    }
+
+    public void MarkAvailable(DateTime now) => MoveTo(VolumeStatus.Available, now);
+
+    public void MarkBootable(bool bootable, DateTime now) { Bootable = bootable; UpdatedAt = now; }
+
+    /// <summary>An async operation failed; the status names what failed, as Cinder's does.</summary>
+    public void MarkFailed(VolumeStatus errorStatus, DateTime now)
+    {
+        if (errorStatus is not (VolumeStatus.Error or VolumeStatus.ErrorDeleting or VolumeStatus.ErrorExtending))
+            throw new ArgumentOutOfRangeException(nameof(errorStatus));
+        MoveTo(errorStatus, now);
+    }
+
+    /// <summary>Admin override; the reconciler and workers still treat the new status as the truth.</summary>
+    public void ResetStatus(VolumeStatus status, MigrationStatus? migrationStatus, bool setMigrationStatus, DateTime now)
+    {
+        MoveTo(status, now);
+        if (setMigrationStatus) MigrationStatus = migrationStatus;
+    }
+
+    /// <summary>Touch the row so that the reconciler sees the operation as alive.</summary>
+    public void Heartbeat(DateTime now) => StatusChangedAt = now;
+
+    private void RequireStatus(VolumeStatus expected, string action)
+    {
+        if (Status != expected)
+            throw new InvalidVolumeStateException($"Volume {Id} must be {expected.ToWire()} to {action}, but is {Status.ToWire()}.");
+    }
+
+    private void MoveTo(VolumeStatus next, DateTime now)
+    {
+        PreviousStatus = Status;
+        Status = next;
+        UpdatedAt = now;
+        StatusChangedAt = now;
+    }
+}

@@ -1,0 +1,33 @@
+namespace BlockStore.Core.Volumes;
+
+/// <summary>Cinder's volume statuses. The database and the wire both carry <see cref="VolumeStatusNames.ToWire"/>.</summary>
+public enum VolumeStatus
+{
+    Creating, Available, Reserved, Attaching, Detaching, InUse, Maintenance, Deleting, AwaitingTransfer,
+    Error, ErrorDeleting, BackingUp, RestoringBackup, ErrorBackingUp, ErrorRestoring, ErrorExtending,
+    Downloading, Uploading, Retyping, Extending,
+}
+
+public static class VolumeStatusNames
+{
+    private static readonly Dictionary<VolumeStatus, string> Wire = Enum.GetValues<VolumeStatus>()
+        .ToDictionary(s => s, s => s switch
+        {
+            // Cinder spells two statuses with a hyphen and the rest in snake_case.
+            VolumeStatus.InUse => "in-use",
+            VolumeStatus.AwaitingTransfer => "awaiting-transfer",
+            _ => SnakeCase(s.ToString()),
+        });
+
+    private static readonly Dictionary<string, VolumeStatus> Parsed = Wire.ToDictionary(p => p.Value, p => p.Key);
+
+    public static string ToWire(this VolumeStatus status) => Wire[status];
+
+    public static bool TryParse(string? wire, out VolumeStatus status) => Parsed.TryGetValue(wire ?? "", out status);
+
+    public static VolumeStatus Parse(string wire) =>
+        TryParse(wire, out var s) ? s : throw new ArgumentException($"Unknown volume status '{wire}'.", nameof(wire));
+
+    internal static string SnakeCase(string pascal) =>
+        string.Concat(pascal.Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+}

@@ -1,6 +1,61 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BlockStore.Api.Auth;
+using BlockStore.Api.Health;
+using BlockStore.Api.Infrastructure;
+using BlockStore.Api.Versions;
+using BlockStore.Api.Volumes;
+using BlockStore.Core.Data;
+using BlockStore.Core.Health;
+using BlockStore.Core.Messaging;
+using BlockStore.Core.Quotas;
+using BlockStore.Core.Volumes;
+using FluentValidation;
+using Scalar.AspNetCore;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
+
+var services = builder.Services;
+services.AddBlockStoreDb(builder.Configuration);
+services.AddBlockStoreBus(builder.Configuration);
+services.AddBlockStoreAuth(builder.Configuration);
+services.AddBlockStoreDependencyChecks();
+services.Configure<QuotaOptions>(builder.Configuration.GetSection("Quotas"));
+services.Configure<BackendCatalog>(builder.Configuration.GetSection("Volumes"));
+services.Configure<BackendCatalog>(c => builder.Configuration.GetSection("Backends").Bind(c.Backends));
+services.AddScoped<QuotaService>();
+services.AddSingleton(TimeProvider.System);
+services.AddValidatorsFromAssemblyContaining<Program>(includeInternalTypes: true);
+services.AddExceptionHandler<CinderExceptionHandler>();
+services.AddProblemDetails();
+services.AddOpenApi();
+// Binding failures (malformed JSON, wrong types) reach the one exception handler instead of a bare 400.
+services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+services.ConfigureHttpJsonOptions(o =>
+{
+    o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+    o.SerializerOptions.NumberHandling = JsonNumberHandling.AllowReadingFromString;
+});
+
 var app = builder.Build();
-app.MapGet("/healthz", () => Results.Ok());
+app.UseMiddleware<RequestIdMiddleware>();
+app.UseExceptionHandler();
+app.UseStatusCodePages(ctx => ctx.HttpContext.Response.HasStarted || ctx.HttpContext.Response.ContentLength > 0
+    ? Task.CompletedTask
+    : CinderFault.WriteAsync(ctx.HttpContext, ctx.HttpContext.Response.StatusCode,
+        ctx.HttpContext.Response.StatusCode == 404 ? "The resource could not be found." : "The request could not be served."));
+app.UseWhen(ctx => ctx.Request.Path.StartsWithSegments("/v3") || ctx.Request.Path == "/",
+    branch => branch.UseMiddleware<MicroversionMiddleware>());
+app.UseAuthentication();
+
+app.MapOpenApi("/openapi/{documentName}.json");
+app.MapScalarApiReference("/docs", o => o.WithTitle("BlockStore API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+app.MapVersionsApi();
+app.MapHealthApi();
+app.MapV3(v3 => v3.MapVolumesApi());
+
 app.Run();
 
+/// <summary>Entry point; public so that tests can host the API with WebApplicationFactory.</summary>
 public partial class Program;

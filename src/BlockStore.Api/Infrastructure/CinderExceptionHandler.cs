@@ -1,0 +1,45 @@
+using System.Text.Json;
+using BlockStore.Core.Errors;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+
+namespace BlockStore.Api.Infrastructure;
+
+/// <summary>The one road by which failures reach the client, as Cinder fault bodies.</summary>
+public sealed partial class CinderExceptionHandler(ILogger<CinderExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
+    {
+        var (status, message) = exception switch
+        {
+            ResourceNotFoundException e => (404, e.Message),
+            InvalidRequestException e => (400, e.Message),
+            PolicyNotAuthorizedException e => (403, e.Message),
+            ConflictException e => (409, e.Message),
+            QuotaExceededException e => (413, e.Message),
+            // Another request changed the row between our read and our write: it won the transition, and
+            // this one is refused as Cinder refuses a request in the wrong state.
+            DbUpdateConcurrencyException => (400, "Invalid volume: the resource changed state while this request was processed; it was not applied."),
+            BadHttpRequestException { InnerException: JsonException je } => (400, JsonMessage(je)),
+            BadHttpRequestException e when e.StatusCode == 415 => (415, "Unsupported Content-Type"),
+            BadHttpRequestException e => (400, e.Message.Contains("body", StringComparison.OrdinalIgnoreCase) ? "Malformed request body" : e.Message),
+            JsonException je => (400, JsonMessage(je)),
+            _ => (500, "The server has either erred or is incapable of performing the requested operation."),
+        };
+        if (status == 500) LogUnhandled(exception, http.Request.Method, http.Request.Path);
+        await CinderFault.WriteAsync(http, status, message);
+        return true;
+    }
+
+    /// <summary>Names the field, as Cinder's schema validation does, when a value has the wrong type.</summary>
+    private static string JsonMessage(JsonException e)
+    {
+        var field = e.Path?.Split('.').LastOrDefault()?.Trim('$', '[', ']', '\'');
+        return string.IsNullOrEmpty(field) || e.Path == "$"
+            ? "Malformed request body"
+            : $"Invalid input for field/attribute {field}. The value has the wrong type or is out of range.";
+    }
+
+    [LoggerMessage(LogLevel.Error, "Unhandled error in {Method} {Path}")]
+    private partial void LogUnhandled(Exception ex, string method, string path);
+}

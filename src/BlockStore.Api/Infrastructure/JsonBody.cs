@@ -1,0 +1,60 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+
+namespace BlockStore.Api.Infrastructure;
+
+/// <summary>
+/// A response body written field by field. Cinder's shapes have conditional members (admin-only,
+/// per-microversion) that must be absent rather than null, which a writer states plainly.
+/// </summary>
+public sealed class JsonBody(int status, Action<Utf8JsonWriter> write) : IResult
+{
+    public static JsonBody Ok(Action<Utf8JsonWriter> write) => new(200, write);
+    public static JsonBody Accepted(Action<Utf8JsonWriter> write) => new(202, write);
+
+    public int StatusCode => status;
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        await using (var w = new Utf8JsonWriter(buffer)) write(w);
+        httpContext.Response.StatusCode = status;
+        httpContext.Response.ContentType = "application/json";
+        httpContext.Response.ContentLength = buffer.WrittenCount;
+        await httpContext.Response.Body.WriteAsync(buffer.WrittenMemory, httpContext.RequestAborted);
+    }
+}
+
+public static class CinderJson
+{
+    /// <summary>Naive UTC with microseconds and no zone: the layout gophercloud parses.</summary>
+    public static string Timestamp(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
+
+    public static void WriteTimestamp(this Utf8JsonWriter w, string name, DateTime? utc)
+    {
+        if (utc is null) w.WriteNull(name);
+        else w.WriteString(name, Timestamp(utc.Value));
+    }
+
+    public static void WriteStringOrNull(this Utf8JsonWriter w, string name, object? value)
+    {
+        if (value is null) w.WriteNull(name);
+        else w.WriteString(name, value.ToString());
+    }
+
+    public static void WriteDictionary(this Utf8JsonWriter w, string name, IReadOnlyDictionary<string, string> values)
+    {
+        w.WriteStartObject(name);
+        foreach (var (k, v) in values) w.WriteString(k, v);
+        w.WriteEndObject();
+    }
+
+    public static void WriteLinks(this Utf8JsonWriter w, ApiRequest req, string collection, object id)
+    {
+        w.WriteStartArray("links");
+        w.WriteStartObject(); w.WriteString("rel", "self"); w.WriteString("href", req.Self(collection, id)); w.WriteEndObject();
+        w.WriteStartObject(); w.WriteString("rel", "bookmark"); w.WriteString("href", req.Bookmark(collection, id)); w.WriteEndObject();
+        w.WriteEndArray();
+    }
+}

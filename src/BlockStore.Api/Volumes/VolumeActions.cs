@@ -1,0 +1,33 @@
+using System.Text.Json.Serialization;
+
+namespace BlockStore.Api.Volumes;
+
+/// <summary>The body of <c>POST …/volumes/{id}/action</c>: exactly one of these members.</summary>
+public sealed class VolumeActionBody
+{
+    [JsonPropertyName("os-extend")] public ExtendAction? Extend { get; set; }
+    [JsonPropertyName("os-retype")] public RetypeAction? Retype { get; set; }
+    [JsonPropertyName("os-reset_status")] public ResetStatusAction? ResetStatus { get; set; }
+    [JsonPropertyName("os-force_delete")] public Dictionary<string, object>? ForceDelete { get; set; }
+    [JsonPropertyName("os-set_bootable")] public SetBootableAction? SetBootable { get; set; }
+    [JsonExtensionData] public Dictionary<string, System.Text.Json.JsonElement>? Unknown { get; set; }
+
+    public int Count => new object?[] { Extend, Retype, ResetStatus, ForceDelete, SetBootable }.Count(a => a is not null) + (Unknown?.Count ?? 0);
+}
+
+public sealed class ExtendAction { public int? NewSize { get; set; } }
+
+public sealed class RetypeAction
+{
+    public string? NewType { get; set; }
+    public string? MigrationPolicy { get; set; }
+}
+
+public sealed class ResetStatusAction
+{
+    public string? Status { get; set; }
+    public string? AttachStatus { get; set; }
+    public string? MigrationStatus { get; set; }
+}
+
+public sealed class SetBootableAction { public bool? Bootable { get; set; } }

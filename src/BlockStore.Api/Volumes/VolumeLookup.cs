@@ -1,0 +1,45 @@
+using BlockStore.Api.Infrastructure;
+using BlockStore.Core.Data;
+using BlockStore.Core.Errors;
+using BlockStore.Core.Types;
+using BlockStore.Core.Volumes;
+using Microsoft.EntityFrameworkCore;
+
+namespace BlockStore.Api.Volumes;
+
+/// <summary>Finding what a request names, with tenancy applied: what the caller may not see does not exist.</summary>
+public static class VolumeLookup
+{
+    public static async Task<Volume> FindAsync(BlockStoreDbContext db, ApiRequest req, string id, CancellationToken ct)
+    {
+        if (!Guid.TryParse(id, out var guid)) throw ResourceNotFoundException.Volume(id);
+        var volume = await db.Volumes.FirstOrDefaultAsync(v => v.Id == guid, ct);
+        return volume is not null && req.Caller.CanSee(volume.ProjectId) ? volume : throw ResourceNotFoundException.Volume(id);
+    }
+
+    /// <summary>A type by id or by name; the default type when none is named.</summary>
+    public static async Task<VolumeType> FindTypeAsync(BlockStoreDbContext db, string? idOrName, CancellationToken ct)
+    {
+        if (idOrName is null)
+            return await db.VolumeTypes.AsNoTracking().FirstAsync(t => t.Name == VolumeType.DefaultName, ct);
+        var type = Guid.TryParse(idOrName, out var id)
+            ? await db.VolumeTypes.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, ct)
+            : await db.VolumeTypes.AsNoTracking().FirstOrDefaultAsync(t => t.Name == idOrName, ct);
+        return type ?? throw ResourceNotFoundException.VolumeTypeByName(idOrName);
+    }
+
+    public static async Task<Dictionary<Guid, string>> TypeNamesAsync(BlockStoreDbContext db, CancellationToken ct) =>
+        await db.VolumeTypes.AsNoTracking().ToDictionaryAsync(t => t.Id, t => t.Name, ct);
+
+    public static async Task<string?> TypeNameAsync(BlockStoreDbContext db, Guid typeId, CancellationToken ct) =>
+        await db.VolumeTypes.AsNoTracking().Where(t => t.Id == typeId).Select(t => t.Name).FirstOrDefaultAsync(ct);
+
+    /// <summary>The backend a type selects; a type that names an unconfigured backend cannot be used.</summary>
+    public static string BackendFor(VolumeType type, BackendCatalog catalog)
+    {
+        var backend = type.BackendName ?? catalog.DefaultBackend;
+        return catalog.Exists(backend)
+            ? backend
+            : throw new InvalidRequestException($"Invalid input received: volume type {type.Name} selects backend '{backend}', which is not configured.");
+    }
+}

@@ -1,0 +1,64 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace BlockStore.Api.Volumes;
+
+/// <summary>Members a body carries that its record does not know: refused from 3.53, ignored before.</summary>
+public abstract class OpenBody
+{
+    [JsonExtensionData] public Dictionary<string, JsonElement>? Unknown { get; set; }
+}
+
+public sealed class CreateVolumeBody : OpenBody
+{
+    public CreateVolumeRequest? Volume { get; set; }
+}
+
+public sealed class CreateVolumeRequest : OpenBody
+{
+    public int? Size { get; set; }
+    public string? Name { get; set; }
+    public string? Description { get; set; }
+    public string? DisplayName { get; set; }
+    public string? DisplayDescription { get; set; }
+    public string? VolumeType { get; set; }
+    public string? AvailabilityZone { get; set; }
+    public Dictionary<string, string>? Metadata { get; set; }
+    public string? SnapshotId { get; set; }
+    public string? SourceVolid { get; set; }
+    [JsonPropertyName("imageRef")] public string? ImageRef { get; set; }
+    public string? ImageId { get; set; }
+    public string? BackupId { get; set; }
+    public bool? Multiattach { get; set; }
+    public string? ConsistencygroupId { get; set; }
+    public string? GroupId { get; set; }
+    [JsonPropertyName("scheduler_hints")] public JsonElement? SchedulerHints { get; set; }
+
+    public string? EffectiveName => Name ?? DisplayName;
+    public string? EffectiveDescription => Description ?? DisplayDescription;
+    public string? EffectiveImage => ImageRef ?? ImageId;
+}
+
+public sealed class UpdateVolumeBody : OpenBody
+{
+    public UpdateVolumeRequest? Volume { get; set; }
+}
+
+public sealed class UpdateVolumeRequest : OpenBody
+{
+    public string? Name { get; set; }
+    public string? Description { get; set; }
+    public string? DisplayName { get; set; }
+    public string? DisplayDescription { get; set; }
+    public Dictionary<string, string>? Metadata { get; set; }
+}
+
+public sealed class MetadataBody : OpenBody
+{
+    public Dictionary<string, string>? Metadata { get; set; }
+}
+
+public sealed class MetaItemBody : OpenBody
+{
+    public Dictionary<string, string>? Meta { get; set; }
+}

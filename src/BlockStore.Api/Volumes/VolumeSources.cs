@@ -1,0 +1,51 @@
+using BlockStore.Api.Infrastructure;
+using BlockStore.Core.Data;
+using BlockStore.Core.Errors;
+using BlockStore.Core.Snapshots;
+using BlockStore.Core.Types;
+using BlockStore.Core.Volumes;
+using Microsoft.EntityFrameworkCore;
+
+namespace BlockStore.Api.Volumes;
+
+/// <summary>Where a new volume comes from: nothing, a snapshot or another volume; and so its type, backend and least size.</summary>
+public sealed record VolumeSource(VolumeType Type, string Backend, int Size, Guid? SnapshotId, Guid? SourceVolumeId)
+{
+}
+
+public static class VolumeSources
+{
+    public static async Task<VolumeSource> ResolveAsync(BlockStoreDbContext db, ApiRequest req, CreateVolumeRequest r,
+        BackendCatalog catalog, CancellationToken ct)
+    {
+        Volume? parent = null;
+        Guid? snapshotId = null;
+        var size = 0;
+        if (r.SnapshotId is not null)
+        {
+            var id = Guid.Parse(r.SnapshotId);
+            var snapshot = await db.Snapshots.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id && !s.Hidden, ct);
+            if (snapshot is null || !req.Caller.CanSee(snapshot.ProjectId)) throw ResourceNotFoundException.Snapshot(r.SnapshotId);
+            if (snapshot.Status != SnapshotStatus.Available)
+                throw new InvalidSnapshotStateException("Originating snapshot status must be one of 'available' values");
+            parent = await db.Volumes.AsNoTracking().FirstAsync(v => v.Id == snapshot.VolumeId, ct);
+            snapshotId = snapshot.Id;
+            size = snapshot.Size;
+        }
+        else if (r.SourceVolid is not null)
+        {
+            parent = await VolumeLookup.FindAsync(db, req, r.SourceVolid, ct);
+            parent.RequireUsableAsSource();
+            size = parent.Size;
+        }
+
+        var type = r.VolumeType is null && parent is not null
+            ? await VolumeLookup.FindTypeAsync(db, parent.VolumeTypeId.ToString(), ct)
+            : await VolumeLookup.FindTypeAsync(db, r.VolumeType, ct);
+        var backend = VolumeLookup.BackendFor(type, catalog);
+        if (parent is not null && parent.Backend != backend)
+            throw new InvalidRequestException(
+                $"Invalid input received: a clone must stay on its source's backend '{parent.Backend}'; type {type.Name} selects '{backend}'. Create it there and retype it.");
+        return new VolumeSource(type, backend, size, snapshotId, r.SourceVolid is null ? null : parent!.Id);
+    }
+}

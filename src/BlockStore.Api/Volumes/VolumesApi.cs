@@ -1,0 +1,157 @@
+using BlockStore.Api.Infrastructure;
+using BlockStore.Contracts;
+using BlockStore.Core.Data;
+using BlockStore.Core.Errors;
+using BlockStore.Core.Quotas;
+using BlockStore.Core.Snapshots;
+using BlockStore.Core.Volumes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace BlockStore.Api.Volumes;
+
+public static class VolumesApi
+{
+    public static void MapVolumesApi(this RouteGroupBuilder v3)
+    {
+        var volumes = v3.MapGroup("/volumes").WithTags("Volumes");
+        volumes.MapPost("", Create);
+        volumes.MapGet("", List);
+        volumes.MapGet("/detail", Detail);
+        volumes.MapGet("/summary", Summary);
+        volumes.MapGet("/{id}", Show);
+        volumes.MapPut("/{id}", Update);
+        volumes.MapDelete("/{id}", Delete);
+        volumes.MapVolumeMetadataApi();
+        volumes.MapVolumeActionsApi();
+    }
+
+    public static async Task<IResult> Create(CreateVolumeBody body, ApiRequest req, BlockStoreDbContext db, QuotaService quotas,
+        IOptions<BackendCatalog> catalog, TimeProvider clock, CancellationToken ct)
+    {
+        req.Caller.RequireWrite("volume:create");
+        var r = body.Volume!;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var source = await VolumeSources.ResolveAsync(db, req, r, catalog.Value, ct);
+
+        var volume = Volume.Create(req.ProjectId, req.Caller.UserId, r.Size ?? source.Size, r.EffectiveName, r.EffectiveDescription,
+            source.Type.Id, source.Backend, r.AvailabilityZone ?? "nova", r.Metadata, source.SnapshotId, source.SourceVolumeId, now);
+        if (volume.Size < source.Size)
+            throw new InvalidRequestException($"Invalid input received: Volume size '{volume.Size}'GB cannot be smaller than the source size '{source.Size}'GB.");
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await quotas.ChargeAsync(req.ProjectId, volumes: 1, gigabytes: volume.Size, snapshots: 0, ct);
+        db.Volumes.Add(volume);
+        db.Enqueue(new CreateVolume(volume.Id), now);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return JsonBody.Accepted(w => WrapOne(w, volume, req, source.Type.Name, catalog.Value));
+    }
+
+    public static async Task<IResult> Show(string id, ApiRequest req, BlockStoreDbContext db, IOptions<BackendCatalog> catalog, CancellationToken ct)
+    {
+        var volume = await VolumeLookup.FindAsync(db, req, id, ct);
+        var typeName = await VolumeLookup.TypeNameAsync(db, volume.VolumeTypeId, ct);
+        return JsonBody.Ok(w => WrapOne(w, volume, req, typeName, catalog.Value));
+    }
+
+    public static async Task<IResult> List(HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
+    {
+        var (page, count, query) = await VolumeListing.QueryAsync(db, http.Query, req, ct);
+        return JsonBody.Ok(w => WriteList(w, page, count, query, http, req, "volumes", v => VolumeView.WriteSummary(w, v, req)));
+    }
+
+    public static async Task<IResult> Detail(HttpRequest http, ApiRequest req, BlockStoreDbContext db, IOptions<BackendCatalog> catalog, CancellationToken ct)
+    {
+        var (page, count, query) = await VolumeListing.QueryAsync(db, http.Query, req, ct);
+        var types = await VolumeLookup.TypeNamesAsync(db, ct);
+        return JsonBody.Ok(w => WriteList(w, page, count, query, http, req, "volumes/detail",
+            v => VolumeView.WriteDetail(w, v, req, types.GetValueOrDefault(v.VolumeTypeId), catalog.Value)));
+    }
+
+    public static async Task<IResult> Summary(ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
+    {
+        if (!req.Version.AtLeast(12)) return CinderFault.Result(404, "The resource could not be found.");
+        var mine = db.Volumes.AsNoTracking().Where(v => v.ProjectId == req.ProjectId);
+        var totals = await mine.GroupBy(_ => 1).Select(g => new { Count = g.Count(), Size = g.Sum(v => v.Size) }).FirstOrDefaultAsync(ct);
+        var metadata = req.Version.AtLeast(36) ? await mine.Select(v => v.Metadata).ToListAsync(ct) : [];
+        return JsonBody.Ok(w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("volume-summary");
+            w.WriteNumber("total_size", totals?.Size ?? 0);
+            w.WriteNumber("total_count", totals?.Count ?? 0);
+            if (req.Version.AtLeast(36))
+            {
+                w.WriteStartObject("metadata");
+                foreach (var group in metadata.SelectMany(m => m).GroupBy(p => p.Key))
+                {
+                    w.WriteStartArray(group.Key);
+                    foreach (var value in group.Select(p => p.Value).Distinct()) w.WriteStringValue(value);
+                    w.WriteEndArray();
+                }
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
+    }
+
+    public static async Task<IResult> Update(string id, UpdateVolumeBody body, ApiRequest req, BlockStoreDbContext db,
+        IOptions<BackendCatalog> catalog, TimeProvider clock, CancellationToken ct)
+    {
+        req.Caller.RequireWrite("volume:update");
+        var volume = await VolumeLookup.FindAsync(db, req, id, ct);
+        var r = body.Volume!;
+        var name = r.Name ?? r.DisplayName;
+        var description = r.Description ?? r.DisplayDescription;
+        volume.Update(name, description, r.Metadata, clock.GetUtcNow().UtcDateTime, name is not null, description is not null);
+        await db.SaveChangesAsync(ct);
+        var typeName = await VolumeLookup.TypeNameAsync(db, volume.VolumeTypeId, ct);
+        return JsonBody.Ok(w => WrapOne(w, volume, req, typeName, catalog.Value));
+    }
+
+    public static async Task<IResult> Delete(string id, HttpRequest http, ApiRequest req, BlockStoreDbContext db, TimeProvider clock, CancellationToken ct)
+    {
+        req.Caller.RequireWrite("volume:delete");
+        var volume = await VolumeLookup.FindAsync(db, req, id, ct);
+        var cascade = VolumeListing.IsTrue(http.Query["cascade"]);
+        var force = req.Version.AtLeast(23) && VolumeListing.IsTrue(http.Query["force"]);
+        if (force) req.Caller.RequireAdmin("volume:force_delete");
+        var now = clock.GetUtcNow().UtcDateTime;
+        var snapshots = await db.Snapshots.Where(s => s.VolumeId == volume.Id && !s.Hidden).ToListAsync(ct);
+        volume.BeginDeletion(force, snapshots.Count > 0, cascade || force, now);
+        foreach (var snapshot in snapshots) snapshot.BeginDeletion(force: true, now);
+        db.Enqueue(new DeleteVolume(volume.Id), now);
+        await db.SaveChangesAsync(ct);
+        return Results.StatusCode(202);
+    }
+
+    internal static void WrapOne(System.Text.Json.Utf8JsonWriter w, Volume volume, ApiRequest req, string? typeName, BackendCatalog catalog)
+    {
+        w.WriteStartObject();
+        w.WritePropertyName("volume");
+        VolumeView.WriteDetail(w, volume, req, typeName, catalog);
+        w.WriteEndObject();
+    }
+
+    private static void WriteList(System.Text.Json.Utf8JsonWriter w, List<Volume> page, int? count, ListQuery query, HttpRequest http,
+        ApiRequest req, string path, Action<Volume> writeOne)
+    {
+        w.WriteStartObject();
+        w.WriteStartArray("volumes");
+        foreach (var v in page) writeOne(v);
+        w.WriteEndArray();
+        if (page.Count > 0 && page.Count == query.Limit)
+        {
+            w.WriteStartArray("volumes_links");
+            w.WriteStartObject();
+            w.WriteString("rel", "next");
+            w.WriteString("href", VolumeListing.NextHref(http, req, path, page[^1].Id));
+            w.WriteEndObject();
+            w.WriteEndArray();
+        }
+        if (count is not null) w.WriteNumber("count", count.Value);
+        w.WriteEndObject();
+    }
+}

@@ -1,0 +1,176 @@
+using BlockStore.Rbd.Handles;
+using BlockStore.Rbd.Interop;
+
+namespace BlockStore.Rbd;
+
+/// <summary>
+/// An open RBD image (an <c>rbd_image_t</c>): I/O, size, snapshots, clones and diffs.
+/// </summary>
+/// <remarks>
+/// <para><b>Threading:</b> every member may be called concurrently from any number of threads;
+/// librbd serializes what needs it, and many AIO requests may be in flight at once. Do not call
+/// <see cref="Dispose"/> while you still expect operations to succeed: calls made after it throw
+/// <see cref="ObjectDisposedException"/>, while requests already running finish first (the native
+/// image is closed after the last of them completes).</para>
+/// <para><b>Lifetime:</b> keeps its <see cref="IoContext"/> and <see cref="RadosCluster"/> alive,
+/// so disposing those while the image is open is safe and the image keeps working. Dispose the
+/// image itself to close it: <c>rbd_close</c> flushes and releases the exclusive lock and watch.
+/// An image that is never disposed is closed by its handle's finalizer.</para>
+/// </remarks>
+public sealed partial class RbdImage : IDisposable
+{
+    private readonly RbdImageHandle _handle;
+
+    private RbdImage(RbdImageHandle handle, string poolName, string name, string? snapshot, bool readOnly)
+    {
+        _handle = handle;
+        PoolName = poolName;
+        Name = name;
+        Snapshot = snapshot;
+        IsReadOnly = readOnly;
+    }
+
+    /// <summary>The pool the image was opened in.</summary>
+    public string PoolName { get; }
+
+    /// <summary>The name the image was opened by.</summary>
+    public string Name { get; }
+
+    /// <summary>The snapshot the image was opened at, or null for the image head.</summary>
+    public string? Snapshot { get; }
+
+    /// <summary>Whether the image was opened read-only (always the case at a snapshot).</summary>
+    public bool IsReadOnly { get; }
+
+    internal RbdImageHandle Handle
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+            return _handle;
+        }
+    }
+
+    private string Subject => Snapshot is null ? $"image '{PoolName}/{Name}'" : $"image '{PoolName}/{Name}@{Snapshot}'";
+
+    /// <summary>
+    /// Opens an image (<c>rbd_open</c> / <c>rbd_open_read_only</c>). The call blocks for a few round
+    /// trips to the cluster.
+    /// </summary>
+    /// <param name="ioContext">The pool the image lives in.</param>
+    /// <param name="name">The image name.</param>
+    /// <param name="snapshot">A snapshot to open instead of the head; snapshots are always read-only.</param>
+    /// <param name="readOnly">Open without taking a watch or the exclusive lock; writes then fail.</param>
+    /// <exception cref="RbdNotFoundException">The image or snapshot does not exist.</exception>
+    public static RbdImage Open(IoContext ioContext, string name, string? snapshot = null, bool readOnly = false)
+    {
+        ArgumentNullException.ThrowIfNull(ioContext);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        RadosIoCtxHandle io = ioContext.Handle;
+        readOnly |= snapshot is not null;
+        string subject = $"image '{ioContext.PoolName}/{name}{(snapshot is null ? "" : "@" + snapshot)}'";
+
+        RbdImageHandle image;
+        int rc = readOnly
+            ? LibRbd.rbd_open_read_only(io, name, out image, snapshot)
+            : LibRbd.rbd_open(io, name, out image, snapshot);
+        RbdError.ThrowIfFailed(rc, readOnly ? "rbd_open_read_only" : "rbd_open", subject);
+        image.KeepAlive(io);
+        return new RbdImage(image, ioContext.PoolName, name, snapshot, readOnly);
+    }
+
+    /// <summary>Size, object size and object count (<c>rbd_stat</c>).</summary>
+    public unsafe RbdImageInfo Stat()
+    {
+        LibRbd.rbd_image_info_t info;
+        RbdError.ThrowIfFailed(LibRbd.rbd_stat(Handle, &info, (nuint)sizeof(LibRbd.rbd_image_info_t)), "rbd_stat", Subject);
+        return new RbdImageInfo(info.size, info.obj_size, info.num_objs, info.order);
+    }
+
+    /// <summary>The image size in bytes (at the snapshot, if opened at one).</summary>
+    public unsafe ulong GetSize()
+    {
+        ulong size;
+        RbdError.ThrowIfFailed(LibRbd.rbd_get_size(Handle, &size), "rbd_get_size", Subject);
+        return size;
+    }
+
+    /// <summary>The image id, which stays the same across renames and is how the trash names images.</summary>
+    public unsafe string GetId()
+    {
+        byte* id = stackalloc byte[128];
+        RbdError.ThrowIfFailed(LibRbd.rbd_get_id(Handle, id, 128), "rbd_get_id", Subject);
+        return NativeString.Read(id);
+    }
+
+    /// <summary>The enabled features.</summary>
+    public unsafe RbdFeatures GetFeatures()
+    {
+        ulong features;
+        RbdError.ThrowIfFailed(LibRbd.rbd_get_features(Handle, &features), "rbd_get_features", Subject);
+        return (RbdFeatures)features;
+    }
+
+    /// <summary>
+    /// Changes the image size (<c>rbd_resize2</c>). Shrinking discards the data past the new end.
+    /// Blocks until done; shrinking a large image deletes many objects.
+    /// </summary>
+    /// <param name="size">The new size in bytes.</param>
+    /// <param name="allowShrink">When false, a size below the current one fails with EINVAL instead of shrinking.</param>
+    public unsafe void Resize(ulong size, bool allowShrink = true)
+    {
+        RbdImageHandle handle = Handle;
+        LongOperation.Run(
+            "rbd_resize2", Subject, progress: null, CancellationToken.None,
+            arg => LibRbd.rbd_resize2(handle, size, allowShrink, LongOperation.Callback, arg));
+    }
+
+    /// <summary>
+    /// Lists the clients watching the image (<c>rbd_watchers_list</c>); a client that has the image
+    /// open read-write holds a watch, so this shows who is using it.
+    /// </summary>
+    public unsafe IReadOnlyList<RbdWatcher> ListWatchers()
+    {
+        RbdImageHandle handle = Handle;
+        nuint capacity = 8;
+        while (true)
+        {
+            var buffer = new LibRbd.rbd_image_watcher_t[(int)capacity];
+            nuint count = capacity;
+            fixed (LibRbd.rbd_image_watcher_t* watchers = buffer)
+            {
+                int rc = LibRbd.rbd_watchers_list(handle, watchers, &count);
+                if (rc == -Errno.ERANGE)
+                {
+                    capacity = Math.Max(count, capacity * 2);
+                    continue;
+                }
+
+                RbdError.ThrowIfFailed(rc, "rbd_watchers_list", Subject);
+                try
+                {
+                    var result = new List<RbdWatcher>((int)count);
+                    for (int i = 0; i < (int)count; i++)
+                    {
+                        result.Add(new RbdWatcher(NativeString.Read(watchers[i].addr), watchers[i].id, watchers[i].cookie));
+                    }
+
+                    return result;
+                }
+                finally
+                {
+                    LibRbd.rbd_watchers_list_cleanup(watchers, count);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Closes the image (<c>rbd_close</c>: flushes, releases the lock and watch). Requests still in
+    /// flight complete first; the native close happens when the last of them finishes.
+    /// </summary>
+    public void Dispose() => _handle.Dispose();
+
+    /// <inheritdoc/>
+    public override string ToString() => Snapshot is null ? $"{PoolName}/{Name}" : $"{PoolName}/{Name}@{Snapshot}";
+}

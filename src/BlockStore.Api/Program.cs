@@ -10,6 +10,7 @@ using BlockStore.Core.Health;
 using BlockStore.Core.Messaging;
 using BlockStore.Core.Quotas;
 using BlockStore.Core.Volumes;
+using BlockStore.Storage.Backends;
 using FluentValidation;
 using Scalar.AspNetCore;
 
@@ -20,7 +21,8 @@ var services = builder.Services;
 services.AddBlockStoreDb(builder.Configuration);
 services.AddBlockStoreBus(builder.Configuration);
 services.AddBlockStoreAuth(builder.Configuration);
-services.AddBlockStoreDependencyChecks();
+services.Configure<CephOptions>(builder.Configuration.GetSection("Ceph"));
+services.AddBlockStoreDependencyChecks().AddCheck<CephHealthCheck>("ceph", tags: [DependencyChecks.Tag]);
 services.Configure<QuotaOptions>(builder.Configuration.GetSection("Quotas"));
 services.Configure<BackendCatalog>(builder.Configuration.GetSection("Volumes"));
 services.Configure<BackendCatalog>(c => builder.Configuration.GetSection("Backends").Bind(c.Backends));

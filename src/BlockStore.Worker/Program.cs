@@ -1,3 +1,32 @@
-using Microsoft.Extensions.Hosting;
+using BlockStore.Core.Data;
+using BlockStore.Core.Health;
+using BlockStore.Core.Messaging;
+using BlockStore.Core.Quotas;
+using BlockStore.Storage.Backends;
+using BlockStore.Worker.Hosting;
+using BlockStore.Worker.Reconciliation;
+using BlockStore.Worker.Snapshots;
+using BlockStore.Worker.Volumes;
+
 var builder = Host.CreateApplicationBuilder(args);
+builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
+// SIGTERM stops consuming, lets running operations finish, then exits.
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+var services = builder.Services;
+services.AddBlockStoreDb(builder.Configuration);
+services.AddVolumeBackends(builder.Configuration);
+services.Configure<QuotaOptions>(builder.Configuration.GetSection("Quotas"));
+services.Configure<ReconcilerOptions>(builder.Configuration.GetSection("Reconciler"));
+services.AddSingleton(TimeProvider.System);
+services.AddScoped<QuotaService>();
+services.AddScoped<Failures>();
+services.AddScoped<VolumeService>();
+services.AddScoped<SnapshotService>();
+services.AddScoped<FlattenJob>();
+services.AddBlockStoreBus(builder.Configuration, bus => bus.AddWorkerConsumers(builder.Configuration));
+services.AddBlockStoreDependencyChecks().AddCheck<CephHealthCheck>("ceph", tags: [DependencyChecks.Tag]);
+services.AddHostedService<Reconciler>();
+services.AddHostedService<ReadinessLog>();
+
 builder.Build().Run();

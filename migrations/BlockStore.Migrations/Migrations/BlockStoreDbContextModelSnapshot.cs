@@ -382,6 +382,10 @@ namespace BlockStore.Migrations.Migrations
                         .HasColumnType("text")
                         .HasColumnName("description");
 
+                    b.Property<int?>("ExtendingTo")
+                        .HasColumnType("integer")
+                        .HasColumnName("extending_to");
+
                     b.Property<string>("Metadata")
                         .IsRequired()
                         .HasColumnType("jsonb")

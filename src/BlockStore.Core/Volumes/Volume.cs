@@ -35,6 +35,8 @@ public sealed class Volume
     public Guid? SnapshotId { get; private set; }
     public Guid? SourceVolumeId { get; private set; }
     public MigrationStatus? MigrationStatus { get; private set; }
+    /// <summary>The size an extend in progress is going to; kept so that an interrupted extend can be driven again.</summary>
+    public int? ExtendingTo { get; private set; }
     public DateTime CreatedAt { get; private set; }
     public DateTime? UpdatedAt { get; private set; }
     /// <summary>When the status last changed; the reconciler judges stuck transitions by it.</summary>
@@ -117,6 +119,7 @@ public sealed class Volume
             throw new InvalidVolumeStateException($"Volume {Id} status must be available to extend, but current status is: {Status.ToWire()}.");
         if (newSize <= Size)
             throw new InvalidRequestException($"Invalid input received: New size for extend must be greater than current size. (current: {Size}, extended: {newSize}).");
+        ExtendingTo = newSize;
         MoveTo(VolumeStatus.Extending, now);
     }
 
@@ -124,6 +127,7 @@ public sealed class Volume
     {
         RequireStatus(VolumeStatus.Extending, "complete an extend");
         Size = newSize;
+        ExtendingTo = null;
         MoveTo(VolumeStatus.Available, now);
     }
 

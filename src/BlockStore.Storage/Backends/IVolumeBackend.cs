@@ -1,0 +1,50 @@
+namespace BlockStore.Storage.Backends;
+
+/// <summary>
+/// What the worker asks of a backend. Every method is idempotent, because a redelivered message runs
+/// it again: creating what exists (same size) or deleting what is gone succeeds.
+/// </summary>
+public interface IVolumeBackend
+{
+    /// <summary>The configured backend name (<c>Backends:&lt;name&gt;</c>).</summary>
+    string Name { get; }
+
+    /// <summary>Whether snapshots and clones are supported (RBD: yes; the file backend: no).</summary>
+    bool SupportsSnapshots { get; }
+
+    /// <summary>Creates an empty volume of <paramref name="sizeBytes"/>.</summary>
+    Task CreateAsync(string volume, long sizeBytes, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes a volume. Returns false when the data cannot go yet because clones still depend on one of its
+    /// snapshots: the volume is then hidden, and <see cref="PurgeDeferredAsync"/> removes it later.
+    /// </summary>
+    Task<bool> DeleteAsync(string volume, CancellationToken cancellationToken);
+
+    /// <summary>Grows a volume to <paramref name="sizeBytes"/>; never shrinks.</summary>
+    Task ResizeAsync(string volume, long sizeBytes, CancellationToken cancellationToken);
+
+    /// <summary>Whether the volume exists (hidden volumes do not).</summary>
+    Task<bool> ExistsAsync(string volume, CancellationToken cancellationToken);
+
+    /// <summary>Names of all volumes the backend holds, hidden ones excluded.</summary>
+    Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>Takes a snapshot and protects it, so that it can be cloned.</summary>
+    Task CreateSnapshotAsync(string volume, string snapshot, CancellationToken cancellationToken);
+
+    /// <summary>Removes a snapshot. Returns false when clones still depend on it; the caller retries later.</summary>
+    Task<bool> DeleteSnapshotAsync(string volume, string snapshot, CancellationToken cancellationToken);
+
+    /// <summary>Makes <paramref name="child"/> a copy-on-write clone of a snapshot, grown to <paramref name="sizeBytes"/>.</summary>
+    Task CloneAsync(string parent, string snapshot, string child, long sizeBytes, CancellationToken cancellationToken);
+
+    /// <summary>How many ancestors the volume has through clones (0 for a volume that is not a clone).</summary>
+    Task<int> CloneDepthAsync(string volume, CancellationToken cancellationToken);
+
+    /// <summary>Copies the parent's data into the volume so that it no longer depends on it.</summary>
+    Task FlattenAsync(string volume, IProgress<double>? percent, CancellationToken cancellationToken);
+
+    /// <summary>Retries removals that were deferred because of clones; returns how many were completed.</summary>
+    Task<int> PurgeDeferredAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,195 @@
+using BlockStore.Rbd;
+using RbdPool = BlockStore.Rbd.Rbd;
+
+namespace BlockStore.Storage.Backends;
+
+/// <summary>
+/// Volumes as RBD images in one pool: format 2 with layering, exclusive-lock, object-map, fast-diff and
+/// deep-flatten. Snapshots are protected so that they can be cloned. A volume whose snapshots still
+/// have clones is renamed out of sight and removed once its last clone is gone.
+/// </summary>
+public sealed class RbdVolumeBackend(string name, string pool, CephConnection ceph) : IVolumeBackend
+{
+    /// <summary>Prefix of images whose removal waits for their clones.</summary>
+    public const string HiddenPrefix = "deleted-";
+
+    private static readonly RbdImageOptions CreateOptions = new()
+    {
+        Features = RbdFeatures.Layering | RbdFeatures.ExclusiveLock | RbdFeatures.ObjectMap | RbdFeatures.FastDiff | RbdFeatures.DeepFlatten,
+    };
+
+    private IoContext? _io;
+
+    /// <inheritdoc />
+    public string Name => name;
+
+    /// <summary>The pool that holds this backend's images.</summary>
+    public string Pool => pool;
+
+    /// <inheritdoc />
+    public bool SupportsSnapshots => true;
+
+    /// <summary>The pool's I/O context, opened once; librados contexts are safe to share across threads.</summary>
+    public async Task<IoContext> IoAsync(CancellationToken cancellationToken) =>
+        _io ??= (await ceph.GetAsync(cancellationToken).ConfigureAwait(false)).OpenIoContext(pool);
+
+    /// <inheritdoc />
+    public async Task CreateAsync(string volume, long sizeBytes, CancellationToken cancellationToken)
+    {
+        var io = await IoAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            RbdPool.Create(io, volume, (ulong)sizeBytes, CreateOptions);
+        }
+        catch (RbdExistsException)
+        {
+            GrowTo(io, volume, sizeBytes); // an earlier delivery got this far
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> DeleteAsync(string volume, CancellationToken cancellationToken)
+    {
+        var io = await IoAsync(cancellationToken).ConfigureAwait(false);
+        if (TryRemove(io, volume)) return true;
+        RbdPool.Rename(io, volume, HiddenPrefix + volume);
+        return false;
+    }
+
+    /// <inheritdoc />
+    public async Task ResizeAsync(string volume, long sizeBytes, CancellationToken cancellationToken) =>
+        GrowTo(await IoAsync(cancellationToken).ConfigureAwait(false), volume, sizeBytes);
+
+    /// <inheritdoc />
+    public async Task<bool> ExistsAsync(string volume, CancellationToken cancellationToken)
+    {
+        var io = await IoAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var image = RbdImage.Open(io, volume, readOnly: true);
+            return true;
+        }
+        catch (RbdNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken) =>
+        RbdPool.List(await IoAsync(cancellationToken).ConfigureAwait(false))
+            .Select(i => i.Name).Where(n => !n.StartsWith(HiddenPrefix, StringComparison.Ordinal)).ToList();
+
+    /// <inheritdoc />
+    public async Task CreateSnapshotAsync(string volume, string snapshot, CancellationToken cancellationToken)
+    {
+        using var image = RbdImage.Open(await IoAsync(cancellationToken).ConfigureAwait(false), volume);
+        if (!image.SnapshotExists(snapshot)) image.CreateSnapshot(snapshot);
+        if (!image.IsSnapshotProtected(snapshot)) image.ProtectSnapshot(snapshot);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> DeleteSnapshotAsync(string volume, string snapshot, CancellationToken cancellationToken)
+    {
+        var io = await IoAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var image = RbdImage.Open(io, volume);
+            return TryRemoveSnapshot(io, image, snapshot);
+        }
+        catch (RbdNotFoundException)
+        {
+            return true;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task CloneAsync(string parent, string snapshot, string child, long sizeBytes, CancellationToken cancellationToken)
+    {
+        var io = await IoAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            RbdPool.Clone(io, parent, snapshot, io, child, CreateOptions);
+        }
+        catch (RbdExistsException)
+        {
+            // An earlier delivery cloned it already; growing it below is idempotent too.
+        }
+        GrowTo(io, child, sizeBytes);
+    }
+
+    /// <inheritdoc />
+    public async Task<int> CloneDepthAsync(string volume, CancellationToken cancellationToken)
+    {
+        var cluster = await ceph.GetAsync(cancellationToken).ConfigureAwait(false);
+        var (depth, poolName, imageName) = (0, pool, volume);
+        while (depth < 64)
+        {
+            using var io = cluster.OpenIoContext(poolName);
+            using var image = RbdImage.Open(io, imageName, readOnly: true);
+            if (image.GetParent() is not { } parent) return depth;
+            (depth, poolName, imageName) = (depth + 1, parent.Image.PoolName, parent.Image.ImageName);
+        }
+        return depth;
+    }
+
+    /// <inheritdoc />
+    public async Task FlattenAsync(string volume, IProgress<double>? percent, CancellationToken cancellationToken)
+    {
+        using var image = RbdImage.Open(await IoAsync(cancellationToken).ConfigureAwait(false), volume);
+        if (image.GetParent() is null) return;
+        var progress = percent is null ? null : new Progress<RbdProgress>(p => percent.Report(p.Percent));
+        await image.FlattenAsync(progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<int> PurgeDeferredAsync(CancellationToken cancellationToken)
+    {
+        var io = await IoAsync(cancellationToken).ConfigureAwait(false);
+        var purged = 0;
+        foreach (var hidden in RbdPool.List(io).Where(i => i.Name.StartsWith(HiddenPrefix, StringComparison.Ordinal)))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (TryRemove(io, hidden.Name)) purged++;
+        }
+        return purged;
+    }
+
+    /// <summary>Removes the image and every snapshot without clones; false when a snapshot with clones remains.</summary>
+    private static bool TryRemove(IoContext io, string volume)
+    {
+        try
+        {
+            using (var image = RbdImage.Open(io, volume))
+            {
+                var kept = image.ListSnapshots().Count(s => !TryRemoveSnapshot(io, image, s.Name));
+                if (kept > 0) return false;
+            }
+            RbdPool.Remove(io, volume);
+            return true;
+        }
+        catch (RbdNotFoundException)
+        {
+            return true;
+        }
+    }
+
+    private static bool TryRemoveSnapshot(IoContext io, RbdImage image, string snapshot)
+    {
+        if (!image.SnapshotExists(snapshot)) return true;
+        if (image.IsSnapshotProtected(snapshot))
+        {
+            using (var atSnapshot = RbdImage.Open(io, image.Name, snapshot, readOnly: true))
+                if (atSnapshot.ListChildren().Count > 0) return false;
+            image.UnprotectSnapshot(snapshot);
+        }
+        image.RemoveSnapshot(snapshot);
+        return true;
+    }
+
+    private static void GrowTo(IoContext io, string volume, long sizeBytes)
+    {
+        using var image = RbdImage.Open(io, volume);
+        if (image.GetSize() < (ulong)sizeBytes) image.Resize((ulong)sizeBytes, allowShrink: false);
+    }
+}

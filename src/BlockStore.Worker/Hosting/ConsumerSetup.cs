@@ -1,0 +1,30 @@
+using BlockStore.Worker.Snapshots;
+using BlockStore.Worker.Volumes;
+using MassTransit;
+
+namespace BlockStore.Worker.Hosting;
+
+public static class ConsumerSetup
+{
+    /// <summary>
+    /// Every consumer, with in-process retry for transient faults (the broker has no delayed exchange here)
+    /// and a concurrency limit (<c>Worker:Concurrency</c>) that keeps many backend calls in flight at once.
+    /// </summary>
+    public static void AddWorkerConsumers(this IBusRegistrationConfigurator bus, IConfiguration configuration)
+    {
+        var concurrency = configuration.GetValue("Worker:Concurrency", 32);
+        void Configure(IReceiveEndpointConfigurator e)
+        {
+            e.UseMessageRetry(r => r.Intervals(200, 1000, 5000));
+            e.ConcurrentMessageLimit = concurrency;
+            if (e is MassTransit.IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.PrefetchCount = (ushort)(concurrency * 2);
+        }
+        bus.AddConsumer<CreateVolumeConsumer>();
+        bus.AddConsumer<DeleteVolumeConsumer>();
+        bus.AddConsumer<ExtendVolumeConsumer>();
+        bus.AddConsumer<CreateSnapshotConsumer>();
+        bus.AddConsumer<DeleteSnapshotConsumer>();
+        bus.AddConsumer<FlattenVolumeConsumer>();
+        bus.AddConfigureEndpointsCallback((_, _, cfg) => Configure(cfg));
+    }
+}

@@ -1,0 +1,150 @@
+using BlockStore.Contracts;
+using BlockStore.Core.Data;
+using BlockStore.Core.Jobs;
+using BlockStore.Core.Messages;
+using BlockStore.Core.Quotas;
+using BlockStore.Core.Volumes;
+using BlockStore.Storage.Backends;
+using Microsoft.EntityFrameworkCore;
+
+namespace BlockStore.Worker.Volumes;
+
+/// <summary>
+/// The worker's half of the volume operations. Each starts from the row: a volume that is no longer in
+/// the status the command expects has been handled already (redelivery) or overtaken, and is left alone.
+/// The backend call is idempotent, and the result commits with its events through the outbox.
+/// </summary>
+public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends backends, QuotaService quotas, Failures failures,
+    TimeProvider clock, IConfiguration configuration, ILogger<VolumeService> logger)
+{
+    private const long Gib = 1L << 30;
+    private int MaxCloneDepth => configuration.GetValue("Volumes:MaxCloneDepth", 5);
+
+    public async Task CreateAsync(Guid volumeId, CancellationToken ct)
+    {
+        var volume = await db.Volumes.FirstOrDefaultAsync(v => v.Id == volumeId, ct);
+        if (volume is not { Status: VolumeStatus.Creating }) { LogSkipped(volumeId, "create", volume?.Status.ToWire()); return; }
+        var backend = backends.Get(volume.Backend);
+        var isClone = false;
+        try
+        {
+            if (volume.SnapshotId is { } snapshotId)
+            {
+                var snapshot = await db.Snapshots.AsNoTracking().FirstAsync(s => s.Id == snapshotId, ct);
+                var parent = await db.Volumes.AsNoTracking().FirstAsync(v => v.Id == snapshot.VolumeId, ct);
+                await backend.CloneAsync(parent.ImageName, snapshot.BackendName, volume.ImageName, volume.Size * Gib, ct);
+                isClone = true;
+            }
+            else if (volume.SourceVolumeId is { } sourceId)
+            {
+                var source = await db.Volumes.AsNoTracking().FirstAsync(v => v.Id == sourceId, ct);
+                await backend.CreateSnapshotAsync(source.ImageName, CloneSnapshotName(volume.Id), ct);
+                await backend.CloneAsync(source.ImageName, CloneSnapshotName(volume.Id), volume.ImageName, volume.Size * Gib, ct);
+                isClone = true;
+            }
+            else
+            {
+                await backend.CreateAsync(volume.ImageName, volume.Size * Gib, ct);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogFailed(ex, volumeId, "create");
+            failures.VolumeFailed(volume, VolumeStatus.Error, "create", UserMessageEvents.VolumeCreateFailed,
+                $"Volume {volume.Id} could not be created. {Failures.Describe(ex)}");
+            await db.SaveChangesAsync(ct);
+            return;
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        volume.MarkAvailable(now);
+        db.Enqueue(new VolumeStatusChanged(volume.Id, volume.ProjectId, VolumeStatus.Creating.ToWire(), VolumeStatus.Available.ToWire(), now), now);
+        db.Enqueue(new VolumeCreated(volume.Id, volume.ProjectId, volume.Size, volume.Backend, now), now);
+        if (isClone && await backend.CloneDepthAsync(volume.ImageName, ct) > MaxCloneDepth)
+        {
+            // Deep chains slow every read; detach this one in the background, never on the request path.
+            var job = Job.Start(FlattenJob.Kind, volume.Id, volume.ProjectId, now);
+            db.Jobs.Add(job);
+            db.Enqueue(new FlattenVolume(job.Id, volume.Id), now);
+        }
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task DeleteAsync(Guid volumeId, CancellationToken ct)
+    {
+        var volume = await db.Volumes.FirstOrDefaultAsync(v => v.Id == volumeId, ct);
+        if (volume is not { Status: VolumeStatus.Deleting }) { LogSkipped(volumeId, "delete", volume?.Status.ToWire()); return; }
+        var backend = backends.Get(volume.Backend);
+        var snapshots = await db.Snapshots.Where(s => s.VolumeId == volumeId).ToListAsync(ct);
+        try
+        {
+            // Snapshots with clones stay inside the hidden image, which is removed once the clones are gone.
+            if (!await backend.DeleteAsync(volume.ImageName, ct)) LogDeferred(volumeId);
+            if (volume.SourceVolumeId is { } sourceId) await ReleaseCloneSnapshotAsync(backend, sourceId, volumeId, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogFailed(ex, volumeId, "delete");
+            failures.VolumeFailed(volume, VolumeStatus.ErrorDeleting, "delete", UserMessageEvents.VolumeDeleteFailed,
+                $"Volume {volume.Id} could not be deleted. {Failures.Describe(ex)}");
+            await db.SaveChangesAsync(ct);
+            return;
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var countedSnapshots = snapshots.Where(s => !s.Hidden).ToList();
+        await quotas.ReleaseAsync(volume.ProjectId, 1, volume.Size + countedSnapshots.Sum(s => s.Size), countedSnapshots.Count, ct);
+        db.Snapshots.RemoveRange(snapshots);
+        db.Volumes.Remove(volume);
+        foreach (var s in countedSnapshots) db.Enqueue(new SnapshotDeleted(s.Id, volumeId, volume.ProjectId, now), now);
+        db.Enqueue(new VolumeStatusChanged(volume.Id, volume.ProjectId, VolumeStatus.Deleting.ToWire(), "deleted", now), now);
+        db.Enqueue(new VolumeDeleted(volume.Id, volume.ProjectId, now), now);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    public async Task ExtendAsync(Guid volumeId, int newSize, CancellationToken ct)
+    {
+        var volume = await db.Volumes.FirstOrDefaultAsync(v => v.Id == volumeId, ct);
+        if (volume is not { Status: VolumeStatus.Extending }) { LogSkipped(volumeId, "extend", volume?.Status.ToWire()); return; }
+        try
+        {
+            await backends.Get(volume.Backend).ResizeAsync(volume.ImageName, newSize * Gib, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogFailed(ex, volumeId, "extend");
+            await using var failTx = await db.Database.BeginTransactionAsync(ct);
+            await quotas.ReleaseAsync(volume.ProjectId, 0, newSize - volume.Size, 0, ct);
+            failures.VolumeFailed(volume, VolumeStatus.ErrorExtending, "extend", UserMessageEvents.VolumeExtendFailed,
+                $"Volume {volume.Id} could not be extended to {newSize} GiB. {Failures.Describe(ex)}");
+            await db.SaveChangesAsync(ct);
+            await failTx.CommitAsync(ct);
+            return;
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        volume.CompleteExtend(newSize, now);
+        db.Enqueue(new VolumeStatusChanged(volume.Id, volume.ProjectId, VolumeStatus.Extending.ToWire(), VolumeStatus.Available.ToWire(), now), now);
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>The snapshot a volume-to-volume clone hangs from, on the source: one per clone.</summary>
+    public static string CloneSnapshotName(Guid cloneId) => $"clone-{cloneId}";
+
+    /// <summary>Once a clone no longer needs its source's snapshot (deleted or flattened), the snapshot goes.</summary>
+    public async Task ReleaseCloneSnapshotAsync(IVolumeBackend backend, Guid sourceId, Guid cloneId, CancellationToken ct)
+    {
+        var source = await db.Volumes.AsNoTracking().FirstOrDefaultAsync(v => v.Id == sourceId, ct);
+        if (source is not null) await backend.DeleteSnapshotAsync(source.ImageName, CloneSnapshotName(cloneId), ct);
+    }
+
+    [LoggerMessage(LogLevel.Information, "Volume {VolumeId}: {Operation} skipped, status is {Status}")]
+    private partial void LogSkipped(Guid volumeId, string operation, string? status);
+
+    [LoggerMessage(LogLevel.Warning, "Volume {VolumeId}: {Operation} failed")]
+    private partial void LogFailed(Exception ex, Guid volumeId, string operation);
+
+    [LoggerMessage(LogLevel.Information, "Volume {VolumeId}: clones still use its snapshots; the image is hidden and removed later")]
+    private partial void LogDeferred(Guid volumeId);
+}

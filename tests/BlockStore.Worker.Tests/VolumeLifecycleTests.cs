@@ -1,0 +1,96 @@
+using System.Net;
+using System.Text.Json;
+
+namespace BlockStore.Worker.Tests;
+
+[Collection(StackCollection.Name)]
+public sealed class VolumeLifecycleTests(LifecycleFixture stack)
+{
+    [Fact]
+    public async Task A_volume_created_through_the_api_becomes_available_as_an_rbd_image_and_deleting_it_removes_the_image()
+    {
+        using var client = stack.Client(Guid.NewGuid().ToString("N"));
+        var id = await LifecycleFixture.CreateVolumeAsync(client, size: 2);
+        (await LifecycleFixture.WaitSettledAsync(client, 1, TimeSpan.FromSeconds(60)))[id].ShouldBe("available");
+
+        var (_, info) = await StackEnvironment.RunAsync("rbd", $"info --format json volumes/volume-{id}");
+        JsonDocument.Parse(info).RootElement.GetProperty("size").GetInt64().ShouldBe(2L << 30);
+
+        (await client.PostAsync($"volumes/{id}/action", Json("""{"os-extend":{"new_size":3}}"""))).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        (await LifecycleFixture.WaitSettledAsync(client, 1, TimeSpan.FromSeconds(60)))[id].ShouldBe("available");
+        (_, info) = await StackEnvironment.RunAsync("rbd", $"info --format json volumes/volume-{id}");
+        JsonDocument.Parse(info).RootElement.GetProperty("size").GetInt64().ShouldBe(3L << 30);
+
+        var clone = JsonDocument.Parse(await (await client.PostAsync("volumes", Json($$$"""{"volume":{"source_volid":"{{{id}}}"}}""")))
+            .Content.ReadAsStringAsync()).RootElement.GetProperty("volume").GetProperty("id").GetGuid();
+        (await LifecycleFixture.WaitSettledAsync(client, 2, TimeSpan.FromSeconds(60)))[clone].ShouldBe("available");
+        (_, info) = await StackEnvironment.RunAsync("rbd", $"info --format json volumes/volume-{clone}");
+        JsonDocument.Parse(info).RootElement.GetProperty("parent").GetProperty("image").GetString().ShouldBe($"volume-{id}");
+
+        (await client.DeleteAsync($"volumes/{clone}")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        (await client.DeleteAsync($"volumes/{id}")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await WaitGoneAsync(client, TimeSpan.FromSeconds(60));
+        var images = await LifecycleFixture.RbdImagesAsync();
+        images.ShouldNotContain($"volume-{id}");
+        images.ShouldNotContain($"volume-{clone}");
+    }
+
+    [Fact]
+    public async Task Killing_the_worker_while_200_volumes_are_created_leaves_none_stuck_and_no_image_orphaned()
+    {
+        using var client = stack.Client(Guid.NewGuid().ToString("N"));
+        var creating = Enumerable.Range(0, 200).Select(_ => LifecycleFixture.CreateVolumeAsync(client)).ToList();
+        await Task.Delay(300);
+        stack.Worker.Kill();
+        var ids = await Task.WhenAll(creating);
+        await stack.RestartWorkerAsync();
+
+        var statuses = await LifecycleFixture.WaitSettledAsync(client, 200, TimeSpan.FromMinutes(3));
+        statuses.Keys.ShouldBe(ids, ignoreOrder: true);
+        var images = await LifecycleFixture.RbdImagesAsync();
+        foreach (var (id, status) in statuses)
+        {
+            if (status == "available") images.ShouldContain($"volume-{id}");
+            else status.ShouldBe("error"); // and then a message says why
+        }
+
+        foreach (var id in ids) (await client.DeleteAsync($"volumes/{id}")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await WaitGoneAsync(client, TimeSpan.FromMinutes(3));
+        var left = await LifecycleFixture.RbdImagesAsync();
+        ids.Where(id => left.Contains($"volume-{id}")).ShouldBeEmpty("no image may outlive its volume");
+    }
+
+    [Fact]
+    public async Task Volumes_accepted_while_rabbitmq_is_down_are_created_once_it_is_back()
+    {
+        using var client = stack.Client(Guid.NewGuid().ToString("N"));
+        var (code, output) = await StackEnvironment.StackAsync("down rabbitmq");
+        code.ShouldBe(0, output);
+        Guid[] ids;
+        try
+        {
+            ids = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => LifecycleFixture.CreateVolumeAsync(client)));
+        }
+        finally
+        {
+            (code, output) = await StackEnvironment.StackAsync("up rabbitmq");
+            code.ShouldBe(0, output);
+        }
+        var statuses = await LifecycleFixture.WaitSettledAsync(client, 100, TimeSpan.FromMinutes(3));
+        ids.Select(id => statuses[id]).ShouldAllBe(s => s == "available");
+        foreach (var id in ids) await client.DeleteAsync($"volumes/{id}");
+        await WaitGoneAsync(client, TimeSpan.FromMinutes(2));
+    }
+
+    private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");
+
+    private static async Task WaitGoneAsync(HttpClient client, TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (JsonDocument.Parse(await client.GetStringAsync("volumes")).RootElement.GetProperty("volumes").GetArrayLength() > 0)
+        {
+            if (DateTime.UtcNow > until) throw new TimeoutException("volumes were not deleted in time");
+            await Task.Delay(500);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+# The BlockStore API and worker as started by scripts/run: pid files in
+# <state>/run, logs in <state>/log. Sourced by scripts/stack and scripts/run.
+
+APPS=(api worker)
+
+app_paths() { APP_RUN=$STATE/run; }
+
+app_pidfile() { echo "$APP_RUN/$1.pid"; }
+app_pid() { pid_of "$(app_pidfile "$1")" dotnet; }
+
+app_status() {
+  status_line api "$(app_pid api)" "port $BLOCKSTORE_API_PORT"
+  status_line worker "$(app_pid worker)" ""
+}
+
+# app_start <api|worker> <project dir>: runs the built assembly in the
+# background, with the current environment.
+app_start() {
+  local name=$1 project=$2 dll
+  dll=$(dotnet msbuild "$project" -nologo -getProperty:TargetPath -p:Configuration=Release)
+  [[ -f $dll ]] || die "$dll does not exist: build first (dotnet build -c Release)"
+  mkdir -p "$APP_RUN" "$STATE/log"
+  # The content root is the output folder, where appsettings*.json are copied.
+  (cd "$(dirname "$dll")" && exec setsid dotnet "$dll") >>"$STATE/log/$name.log" 2>&1 </dev/null &
+  echo $! >"$(app_pidfile "$name")"
+}
+
+app_down() {
+  local name
+  for name in "${APPS[@]}"; do
+    if app_pid "$name" >/dev/null; then
+      stop_pid "$(app_pidfile "$name")" dotnet "$name" 30
+    fi
+  done
+}

@@ -1,0 +1,84 @@
+# PostgreSQL 15 for the local stack: a private cluster under <state>/postgres,
+# listening on 127.0.0.1:$BLOCKSTORE_PG_PORT. Sourced by scripts/stack.
+
+PG_BIN=/usr/lib/postgresql/15/bin
+
+pg_paths() {
+  PG_DIR=$STATE/postgres        # owned by the postgres user; also the socket directory
+  PG_DATA=$PG_DIR/data
+  PG_LOG=$STATE/log/postgres.log
+}
+
+# Root may not run postgres; the cluster belongs to the OS user "postgres".
+pg_as() { runuser -u postgres -- "$@"; }
+
+pg_pid() { pid_of "$PG_DATA/postmaster.pid" postgres; }
+
+pg_status() { status_line postgres "$(pg_pid)" "port $BLOCKSTORE_PG_PORT"; }
+
+pg_up() {
+  local pid
+  if pid=$(pg_pid); then
+    say "postgres: already running (pid $pid, port $BLOCKSTORE_PG_PORT)"
+  else
+    require_free_port "$BLOCKSTORE_PG_PORT" BLOCKSTORE_PG_PORT PostgreSQL
+    [[ -f $PG_DATA/PG_VERSION ]] || pg_init
+    touch "$PG_LOG" && chown postgres: "$PG_LOG"
+    pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start >/dev/null ||
+      { log_tail "$PG_LOG"; die "postgres did not start; see $PG_LOG"; }
+    say "postgres: started (port $BLOCKSTORE_PG_PORT)"
+  fi
+  pg_provision
+  wait_until 30 pg_probe ||
+    { log_tail "$PG_LOG"; die "postgres: 'SELECT 1' as blockstore@127.0.0.1:$BLOCKSTORE_PG_PORT fails; see $PG_LOG"; }
+  say "postgres: ready"
+}
+
+pg_init() {
+  say "postgres: creating the cluster in $PG_DATA"
+  mkdir -p "$PG_DIR"
+  chown postgres: "$PG_DIR"
+  chmod 700 "$PG_DIR"
+  # The postgres user must be able to reach the state folder.
+  pg_as test -x "$PG_DIR" ||
+    die "the postgres user cannot reach $PG_DIR; put the state where it can (BLOCKSTORE_STATE) or allow traversal (chmod o+x) on its parent folders"
+  pg_as "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth-local=peer --auth-host=scram-sha-256 \
+    -E UTF8 --locale=C.UTF-8 --no-sync >"$STATE/log/initdb.log" 2>&1 ||
+    { log_tail "$STATE/log/initdb.log"; die "initdb failed"; }
+  # A throw-away development/test database: durability is traded for speed.
+  cat >>"$PG_DATA/postgresql.conf" <<EOF
+
+# scripts/stack
+listen_addresses = '127.0.0.1'
+port = $BLOCKSTORE_PG_PORT
+unix_socket_directories = '$PG_DIR'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+max_connections = 200
+EOF
+}
+
+# Superuser work goes through the Unix socket with peer auth, so no superuser
+# password exists. Idempotent: runs on every `up`.
+pg_provision() {
+  pg_as "$PG_BIN/psql" -h "$PG_DIR" -p "$BLOCKSTORE_PG_PORT" -d postgres -qAt -v ON_ERROR_STOP=1 \
+    -v pw="$PG_PASSWORD" >/dev/null <<'SQL'
+SELECT format('CREATE ROLE blockstore LOGIN CREATEDB PASSWORD %L', :'pw')
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'blockstore')\gexec
+SELECT 'CREATE DATABASE blockstore OWNER blockstore'
+ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'blockstore')\gexec
+SQL
+}
+
+# The same road as the application: TCP, password, the blockstore database.
+pg_probe() {
+  [[ $(PGPASSWORD=$PG_PASSWORD PGCONNECT_TIMEOUT=3 "$PG_BIN/psql" -h 127.0.0.1 -p "$BLOCKSTORE_PG_PORT" \
+    -U blockstore -d blockstore -qAtc 'SELECT 1' 2>/dev/null) == 1 ]]
+}
+
+pg_down() {
+  pg_pid >/dev/null || { say "postgres: not running"; return 0; }
+  pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 60 stop >/dev/null
+  say "postgres: stopped"
+}

@@ -1,0 +1,83 @@
+using System.Buffers;
+
+namespace BlockStore.Storage.Copy;
+
+/// <summary>The work on one chunk: read, skip zero blocks, write the rest, read back and compare.</summary>
+internal sealed partial class CopyRun
+{
+    private async Task CopyChunkAsync(Extent range, Slot slot, CancellationToken token)
+    {
+        int length = (int)range.Length;
+        slot.Data ??= ArrayPool<byte>.Shared.Rent(_options.ChunkSize);
+        Memory<byte> data = slot.Data.AsMemory(0, length);
+        await _source.ReadAsync(range.Offset, data, token).ConfigureAwait(false);
+        Interlocked.Add(ref _bytesRead, length);
+
+        bool wrote = false;
+        foreach (Run run in FindRuns(range.Offset, data.Span, _options.ZeroBlockSize))
+        {
+            long offset = range.Offset + run.Start;
+            if (!run.IsZero)
+            {
+                await _destination.WriteAsync(offset, data.Slice(run.Start, run.Length), token).ConfigureAwait(false);
+                Interlocked.Add(ref _bytesWritten, run.Length);
+                wrote = true;
+            }
+            else if (_options.DestinationIsZeroed)
+            {
+                Interlocked.Add(ref _bytesSkippedAsZero, run.Length);
+            }
+            else
+            {
+                await _destination.WriteZeroesAsync(offset, run.Length, token).ConfigureAwait(false);
+                Interlocked.Add(ref _bytesZeroed, run.Length);
+                wrote = true;
+            }
+        }
+
+        if (wrote && _options.Verify)
+        {
+            // The whole chunk, skipped zero runs included: they must read back as zero too.
+            slot.Check ??= ArrayPool<byte>.Shared.Rent(_options.ChunkSize);
+            Memory<byte> check = slot.Check.AsMemory(0, length);
+            await _destination.ReadAsync(range.Offset, check, token).ConfigureAwait(false);
+            int same = data.Span.CommonPrefixLength(check.Span);
+            if (same != length)
+            {
+                throw new BlockVerificationException(range.Offset + same, range);
+            }
+
+            Interlocked.Add(ref _bytesVerified, length);
+        }
+    }
+
+    /// <summary>
+    /// Splits a chunk into alternating runs of data and of all-zero blocks, with block boundaries at
+    /// multiples of <paramref name="blockSize"/> in the device so that holes line up with the
+    /// destination's own blocks.
+    /// </summary>
+    private static List<Run> FindRuns(long offset, ReadOnlySpan<byte> data, int blockSize)
+    {
+        var runs = new List<Run>(1);
+        int start = 0;
+        while (start < data.Length)
+        {
+            int end = (int)Math.Min(data.Length, start + blockSize - ((offset + start) % blockSize));
+            bool isZero = !data[start..end].ContainsAnyExcept((byte)0);
+            if (runs.Count > 0 && runs[^1].IsZero == isZero)
+            {
+                runs[^1] = runs[^1] with { Length = end - runs[^1].Start };
+            }
+            else
+            {
+                runs.Add(new Run(start, end - start, isZero));
+            }
+
+            start = end;
+        }
+
+        return runs;
+    }
+
+    private readonly record struct Run(int Start, int Length, bool IsZero);
+}

@@ -1,0 +1,278 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using System.Threading.Channels;
+
+namespace BlockStore.Storage.Copy;
+
+/// <summary>
+/// One call of <see cref="BlockCopier.CopyAsync"/>: a producer walks the source's extents and issues
+/// chunks in device order; each chunk runs as its own task, holding one of a fixed set of buffer slots.
+/// The slots bound both memory and concurrency, and taking them all back is how the run waits for the
+/// stragglers. Chunks finish out of order, so the checkpoint is the end of the longest finished prefix.
+/// </summary>
+internal sealed partial class CopyRun : IDisposable
+{
+    // A source hole is zeroed (when the destination is not known zero) in pieces this many chunks
+    // long: few calls for a huge hole, yet the checkpoint still moves through it.
+    private const int ChunksPerHolePiece = 256;
+
+    private readonly BlockCopyOptions _options;
+    private readonly IBlockSource _source;
+    private readonly IBlockDevice _destination;
+    private readonly Stopwatch _clock;
+    private readonly IProgress<BlockCopyProgress>? _progress;
+    private readonly Channel<Slot> _slots;
+    private readonly Slot[] _allSlots;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _frontierLock = new();
+    private readonly Queue<Ticket> _pending = new();
+
+    private BlockCopyProgress _reached;
+    private Exception? _failure;
+    private long _issuedBytes;
+    private int _extents;
+    private long _bytesRead, _bytesWritten, _bytesVerified, _bytesSkippedAsZero, _bytesZeroed;
+
+    public CopyRun(
+        BlockCopyOptions options, IBlockSource source, IBlockDevice destination, Stopwatch clock,
+        BlockCopyProgress start, IProgress<BlockCopyProgress>? progress)
+    {
+        _options = options;
+        _source = source;
+        _destination = destination;
+        _clock = clock;
+        _reached = start;
+        _progress = progress;
+        _allSlots = [.. Enumerable.Range(0, options.MaxChunksInFlight).Select(_ => new Slot())];
+        _slots = Channel.CreateBounded<Slot>(options.MaxChunksInFlight);
+        foreach (Slot slot in _allSlots)
+        {
+            _slots.Writer.TryWrite(slot);
+        }
+    }
+
+    public async Task<BlockCopyResult> RunAsync(CancellationToken cancellationToken)
+    {
+        using CancellationTokenRegistration link = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _stop);
+        bool completed = false;
+        try
+        {
+            completed = await IssueAllAsync(_reached.Checkpoint, _stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // A chunk failed or the caller cancelled: sorted out once the stragglers are back.
+        }
+        catch
+        {
+            _stop.Cancel(); // the source failed: no point finishing the chunks in flight
+            throw;
+        }
+        finally
+        {
+            await DrainAsync().ConfigureAwait(false);
+        }
+
+        if (_failure is not null)
+        {
+            ExceptionDispatchInfo.Throw(_failure);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        BlockCopyProgress reached = completed ? _reached with { Checkpoint = _source.Size } : _reached;
+        return new BlockCopyResult
+        {
+            Checkpoint = reached.Checkpoint,
+            Completed = completed,
+            Progress = reached,
+            BytesRead = _bytesRead,
+            BytesWritten = _bytesWritten,
+            BytesVerified = _bytesVerified,
+            BytesSkippedAsZero = _bytesSkippedAsZero,
+            BytesZeroed = _bytesZeroed,
+            Extents = _extents,
+            Elapsed = _clock.Elapsed,
+        };
+    }
+
+    public void Dispose()
+    {
+        foreach (Slot slot in _allSlots)
+        {
+            slot.Return();
+        }
+
+        _stop.Dispose();
+    }
+
+    /// <summary>Issues every chunk from <paramref name="from"/> on; false when a step bound stopped it early.</summary>
+    private async Task<bool> IssueAllAsync(long from, CancellationToken token)
+    {
+        long size = _source.Size;
+        long position = from;
+        await foreach (Extent extent in _source.GetAllocatedExtentsAsync(from, token).ConfigureAwait(false))
+        {
+            if (extent.Offset < position || extent.Length <= 0 || extent.End > size)
+            {
+                throw new InvalidOperationException(
+                    $"The source listed extent [{extent.Offset}, {extent.End}) out of order or outside [{position}, {size}).");
+            }
+
+            if (!await IssueHoleAsync(position, extent.Offset, token).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            _extents++;
+            for (long at = extent.Offset; at < extent.End;)
+            {
+                long end = Math.Min(extent.End, at - (at % _options.ChunkSize) + _options.ChunkSize);
+                if (!await IssueAsync(new Extent(at, end - at), isHole: false, token).ConfigureAwait(false))
+                {
+                    return false;
+                }
+
+                at = end;
+            }
+
+            position = extent.End;
+        }
+
+        return await IssueHoleAsync(position, size, token).ConfigureAwait(false);
+    }
+
+    private async Task<bool> IssueHoleAsync(long from, long to, CancellationToken token)
+    {
+        if (_options.DestinationIsZeroed)
+        {
+            return true;
+        }
+
+        long piece = (long)_options.ChunkSize * ChunksPerHolePiece;
+        for (long at = from; at < to; at += piece)
+        {
+            if (!await IssueAsync(new Extent(at, Math.Min(piece, to - at)), isHole: true, token).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Starts one chunk once a slot is free; false (issuing nothing) when the step is over its bounds.</summary>
+    private async Task<bool> IssueAsync(Extent range, bool isHole, CancellationToken token)
+    {
+        bool started = _issuedBytes > 0;
+        if (started && (_issuedBytes >= _options.MaxBytesPerStep || _clock.Elapsed >= _options.MaxDurationPerStep))
+        {
+            return false;
+        }
+
+        Slot slot = await _slots.Reader.ReadAsync(token).ConfigureAwait(false);
+        var ticket = new Ticket(range.End, isHole ? 0 : range.Length);
+        lock (_frontierLock)
+        {
+            _pending.Enqueue(ticket);
+        }
+
+        // Holes are not source data, but they count a little so a step over holes alone still ends.
+        _issuedBytes += isHole ? 1 : range.Length;
+        _ = RunChunkAsync(range, isHole, ticket, slot, token);
+        return true;
+    }
+
+    /// <summary>Waits for every chunk in flight by taking all the slots back.</summary>
+    private async Task DrainAsync()
+    {
+        for (int i = 0; i < _allSlots.Length; i++)
+        {
+            await _slots.Reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunChunkAsync(Extent range, bool isHole, Ticket ticket, Slot slot, CancellationToken token)
+    {
+        try
+        {
+            if (isHole)
+            {
+                await _destination.WriteZeroesAsync(range.Offset, range.Length, token).ConfigureAwait(false);
+                Interlocked.Add(ref _bytesZeroed, range.Length);
+            }
+            else
+            {
+                await CopyChunkAsync(range, slot, token).ConfigureAwait(false);
+            }
+
+            Complete(ticket);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Stopped on purpose; the reason is recorded elsewhere.
+        }
+        catch (Exception e)
+        {
+            Interlocked.CompareExchange(ref _failure, e, null);
+            _stop.Cancel();
+        }
+        finally
+        {
+            _slots.Writer.TryWrite(slot);
+        }
+    }
+
+    /// <summary>Marks a chunk done, advances the checkpoint over the finished prefix and reports it.</summary>
+    private void Complete(Ticket ticket)
+    {
+        // Reporting under the lock keeps reports in order, so a listener never sees the checkpoint go back.
+        lock (_frontierLock)
+        {
+            ticket.Done = true;
+            long copied = _reached.BytesCopied, checkpoint = _reached.Checkpoint;
+            while (_pending.TryPeek(out Ticket? head) && head.Done)
+            {
+                _pending.Dequeue();
+                checkpoint = head.End;
+                copied += head.SourceBytes;
+            }
+
+            _reached = _reached with { BytesCopied = copied, Checkpoint = checkpoint };
+            _progress?.Report(_reached);
+        }
+    }
+
+    /// <summary>A chunk in flight, in issue order.</summary>
+    private sealed class Ticket(long end, long sourceBytes)
+    {
+        public long End { get; } = end;
+
+        public long SourceBytes { get; } = sourceBytes;
+
+        public bool Done { get; set; }
+    }
+
+    /// <summary>The buffers one chunk in flight uses, rented on first use and returned when the run ends.</summary>
+    private sealed class Slot
+    {
+        public byte[]? Data { get; set; }
+
+        public byte[]? Check { get; set; }
+
+        public void Return()
+        {
+            if (Data is not null)
+            {
+                ArrayPool<byte>.Shared.Return(Data);
+            }
+
+            if (Check is not null)
+            {
+                ArrayPool<byte>.Shared.Return(Check);
+            }
+
+            Data = Check = null;
+        }
+    }
+}

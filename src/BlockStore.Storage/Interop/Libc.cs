@@ -1,0 +1,42 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace BlockStore.Storage.Interop;
+
+/// <summary>The few libc calls the file backend needs that .NET does not expose.</summary>
+internal static partial class Libc
+{
+    internal const int SEEK_DATA = 3;
+    internal const int SEEK_HOLE = 4;
+
+    internal const int FALLOC_FL_KEEP_SIZE = 0x01;
+    internal const int FALLOC_FL_PUNCH_HOLE = 0x02;
+
+    // O_DIRECTORY differs between x86_64 and arm64, so directories are opened with these alone.
+    internal const int O_RDONLY = 0;
+    internal const int O_CLOEXEC = 0x80000;
+
+    internal const int EINTR = 4;
+    internal const int ENXIO = 6;
+    internal const int EINVAL = 22;
+    internal const int EOPNOTSUPP = 95;
+
+    [LibraryImport(Libraries.Libc, SetLastError = true)]
+    internal static partial long lseek(SafeFileHandle fd, long offset, int whence);
+
+    [LibraryImport(Libraries.Libc, SetLastError = true)]
+    internal static partial int fallocate(SafeFileHandle fd, int mode, long offset, long len);
+
+    [LibraryImport(Libraries.Libc, SetLastError = true)]
+    internal static partial int fsync(SafeFileHandle fd);
+
+    [LibraryImport(Libraries.Libc, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial SafeFileHandle open(string pathname, int flags);
+
+    /// <summary>Turns the last errno into an <see cref="IOException"/> that names the call and the path.</summary>
+    internal static IOException Error(string operation, string path)
+    {
+        int errno = Marshal.GetLastPInvokeError();
+        return new IOException($"{operation} failed on '{path}': {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}).", errno);
+    }
+}

@@ -1,0 +1,106 @@
+using BlockStore.Storage.Files;
+using BlockStore.Storage.Tests.Support;
+
+namespace BlockStore.Storage.Tests.Files;
+
+public sealed class FileBlockDeviceTests : IDisposable
+{
+    private const long GiB = 1L << 30;
+    private const int MiB = 1 << 20;
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task A_1_GiB_file_with_three_written_ranges_reports_exactly_those_extents()
+    {
+        string path = _temp.File("disk");
+        FileFacts.CreateSparse(path, GiB);
+        FileFacts.WriteRandom(path, 0, 4096, seed: 1);
+        FileFacts.WriteRandom(path, 300 * MiB, 3 * MiB, seed: 2);
+        FileFacts.WriteRandom(path, GiB - 8192, 8192, seed: 3);
+        await using var device = FileBlockDevice.Open(path, writable: false);
+
+        List<Extent> extents = await device.GetAllocatedExtentsAsync(0).ToListAsync();
+
+        extents.ShouldBe([new Extent(0, 4096), new Extent(300 * MiB, 3 * MiB), new Extent(GiB - 8192, 8192)]);
+    }
+
+    [Fact]
+    public async Task Extents_are_rounded_out_to_filesystem_blocks()
+    {
+        int block = FileFacts.BlockSize(_temp.Path);
+        string path = _temp.File("disk");
+        FileFacts.CreateSparse(path, 64 * MiB);
+        FileFacts.WriteRandom(path, 10 * MiB + 100, 10, seed: 1);
+        await using var device = FileBlockDevice.Open(path, writable: false);
+
+        List<Extent> extents = await device.GetAllocatedExtentsAsync(0).ToListAsync();
+
+        extents.ShouldBe([new Extent(10 * MiB, block)]);
+    }
+
+    [Fact]
+    public async Task Extents_from_an_offset_skip_what_lies_before_and_clip_the_extent_it_falls_in()
+    {
+        string path = _temp.File("disk");
+        FileFacts.CreateSparse(path, 64 * MiB);
+        FileFacts.WriteRandom(path, 1 * MiB, MiB, seed: 1);
+        FileFacts.WriteRandom(path, 8 * MiB, 2 * MiB, seed: 2);
+        await using var device = FileBlockDevice.Open(path, writable: false);
+
+        List<Extent> extents = await device.GetAllocatedExtentsAsync(9 * MiB).ToListAsync();
+
+        extents.ShouldBe([new Extent(9 * MiB, MiB)]);
+        (await device.GetAllocatedExtentsAsync(64 * MiB).ToListAsync()).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Writes_read_back_at_unaligned_offsets()
+    {
+        string path = _temp.File("disk");
+        FileFacts.CreateSparse(path, 8 * MiB);
+        byte[] data = FileFacts.RandomBytes(12345, seed: 7);
+        await using var device = FileBlockDevice.Open(path, writable: true);
+
+        await device.WriteAsync(1_000_001, data);
+        var back = new byte[data.Length + 2];
+        await device.ReadAsync(1_000_000, back);
+
+        back[0].ShouldBe((byte)0);
+        back[1..^1].ShouldBe(data);
+        back[^1].ShouldBe((byte)0);
+    }
+
+    [Fact]
+    public async Task Writing_zeroes_punches_a_hole_that_reads_as_zeroes()
+    {
+        string path = _temp.File("disk");
+        FileFacts.CreateSparse(path, 16 * MiB);
+        FileFacts.WriteRandom(path, 0, 8 * MiB, seed: 1);
+        await using var device = FileBlockDevice.Open(path, writable: true);
+
+        await device.WriteZeroesAsync(2 * MiB, 4 * MiB);
+
+        FileFacts.AllocatedBytes(path).ShouldBe(4L * MiB);
+        var back = new byte[4 * MiB];
+        await device.ReadAsync(2 * MiB, back);
+        back.ShouldAllBe(b => b == 0);
+        (await device.GetAllocatedExtentsAsync(0).ToListAsync())
+            .ShouldBe([new Extent(0, 2 * MiB), new Extent(6 * MiB, 2 * MiB)]);
+        device.Size.ShouldBe(16L * MiB);
+    }
+
+    [Fact]
+    public async Task Io_past_the_end_is_refused()
+    {
+        string path = _temp.File("disk");
+        FileFacts.CreateSparse(path, MiB);
+        await using var device = FileBlockDevice.Open(path, writable: true);
+
+        await Should.ThrowAsync<ArgumentOutOfRangeException>(async () => await device.ReadAsync(MiB - 10, new byte[11]));
+        await Should.ThrowAsync<ArgumentOutOfRangeException>(async () => await device.WriteAsync(MiB, new byte[1]));
+        await Should.ThrowAsync<ArgumentOutOfRangeException>(async () => await device.WriteZeroesAsync(0, MiB + 1));
+        new FileInfo(path).Length.ShouldBe(MiB);
+    }
+}

@@ -1,0 +1,60 @@
+using System.Collections.Concurrent;
+
+namespace BlockStore.Storage.Tests.Support;
+
+/// <summary>
+/// Wraps a real device to watch what a copier does to it: records writes, and can slow them down,
+/// corrupt them or fail them.
+/// </summary>
+public sealed class RecordingDevice(IBlockDevice inner) : IBlockDevice
+{
+    public ConcurrentQueue<Extent> Writes { get; } = new();
+
+    public TimeSpan WriteDelay { get; init; }
+
+    /// <summary>Flips the lowest bit of the byte at this device offset whenever a write covers it.</summary>
+    public long? CorruptAt { get; init; }
+
+    public Exception? FailWritesWith { get; init; }
+
+    public long Size => inner.Size;
+
+    public ValueTask ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        inner.ReadAsync(offset, buffer, cancellationToken);
+
+    public async ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        if (WriteDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(WriteDelay, cancellationToken);
+        }
+
+        if (FailWritesWith is not null)
+        {
+            throw FailWritesWith;
+        }
+
+        Writes.Enqueue(new Extent(offset, data.Length));
+        if (CorruptAt is { } at && at >= offset && at < offset + data.Length)
+        {
+            byte[] copy = data.ToArray();
+            copy[at - offset] ^= 1;
+            data = copy;
+        }
+
+        await inner.WriteAsync(offset, data, cancellationToken);
+    }
+
+    public ValueTask WriteZeroesAsync(long offset, long length, CancellationToken cancellationToken = default) =>
+        inner.WriteZeroesAsync(offset, length, cancellationToken);
+
+    public ValueTask DiscardAsync(long offset, long length, CancellationToken cancellationToken = default) =>
+        inner.DiscardAsync(offset, length, cancellationToken);
+
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default) => inner.FlushAsync(cancellationToken);
+
+    public IAsyncEnumerable<Extent> GetAllocatedExtentsAsync(long from, CancellationToken cancellationToken = default) =>
+        inner.GetAllocatedExtentsAsync(from, cancellationToken);
+
+    public ValueTask DisposeAsync() => inner.DisposeAsync();
+}

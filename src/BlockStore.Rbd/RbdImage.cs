@@ -21,6 +21,9 @@ public sealed partial class RbdImage : IDisposable
 {
     private readonly RbdImageHandle _handle;
 
+    // SafeHandle.IsClosed stays false while children hold references, so track our own disposal.
+    private volatile bool _disposed;
+
     private RbdImage(RbdImageHandle handle, string poolName, string name, string? snapshot, bool readOnly)
     {
         _handle = handle;
@@ -46,7 +49,7 @@ public sealed partial class RbdImage : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+            ObjectDisposedException.ThrowIf(_disposed, this);
             return _handle;
         }
     }
@@ -169,7 +172,11 @@ public sealed partial class RbdImage : IDisposable
     /// Closes the image (<c>rbd_close</c>: flushes, releases the lock and watch). Requests still in
     /// flight complete first; the native close happens when the last of them finishes.
     /// </summary>
-    public void Dispose() => _handle.Dispose();
+    public void Dispose()
+    {
+        _disposed = true;
+        _handle.Dispose();
+    }
 
     /// <inheritdoc/>
     public override string ToString() => Snapshot is null ? $"{PoolName}/{Name}" : $"{PoolName}/{Name}@{Snapshot}";

@@ -163,7 +163,18 @@ public sealed class TestImage(IoContext io, string name) : IDisposable
 
     public RbdImage Open(string? snapshot = null, bool readOnly = false) => RbdImage.Open(Io, Name, snapshot, readOnly);
 
-    public void Dispose() => Remove(Io, Name);
+    public void Dispose()
+    {
+        try
+        {
+            Remove(Io, Name);
+        }
+        catch (RbdException ex)
+        {
+            // Do not hide the failure that got us here; the image is left behind for inspection.
+            Console.Error.WriteLine($"Could not remove test image {Io.PoolName}/{Name}: {ex.Message}");
+        }
+    }
 
     public static void Remove(IoContext io, string name)
     {

@@ -185,8 +185,11 @@ public sealed class RadosCluster : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(pool);
         RadosClusterHandle cluster = Handle;
-        RbdError.ThrowIfFailed(LibRados.rados_ioctx_create(cluster, pool, out RadosIoCtxHandle ioctx), "rados_ioctx_create", $"pool '{pool}'");
-        ioctx.KeepAlive(cluster);
+        RadosIoCtxHandle ioctx = NativeHandle.CreateChild(
+            cluster,
+            () => (LibRados.rados_ioctx_create(cluster, pool, out RadosIoCtxHandle created), created),
+            "rados_ioctx_create",
+            $"pool '{pool}'");
         return new IoContext(ioctx, pool, LibRados.rados_ioctx_get_id(ioctx));
     }
 

@@ -73,12 +73,13 @@ public sealed partial class RbdImage : IDisposable
         readOnly |= snapshot is not null;
         string subject = $"image '{ioContext.PoolName}/{name}{(snapshot is null ? "" : "@" + snapshot)}'";
 
-        RbdImageHandle image;
-        int rc = readOnly
-            ? LibRbd.rbd_open_read_only(io, name, out image, snapshot)
-            : LibRbd.rbd_open(io, name, out image, snapshot);
-        RbdError.ThrowIfFailed(rc, readOnly ? "rbd_open_read_only" : "rbd_open", subject);
-        image.KeepAlive(io);
+        RbdImageHandle image = NativeHandle.CreateChild(
+            io,
+            () => readOnly
+                ? (LibRbd.rbd_open_read_only(io, name, out RbdImageHandle opened, snapshot), opened)
+                : (LibRbd.rbd_open(io, name, out opened, snapshot), opened),
+            readOnly ? "rbd_open_read_only" : "rbd_open",
+            subject);
         return new RbdImage(image, ioContext.PoolName, name, snapshot, readOnly);
     }
 

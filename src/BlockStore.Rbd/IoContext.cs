@@ -17,6 +17,9 @@ public sealed class IoContext : IDisposable
 {
     private readonly RadosIoCtxHandle _handle;
 
+    // SafeHandle.IsClosed stays false while children hold references, so track our own disposal.
+    private volatile bool _disposed;
+
     internal IoContext(RadosIoCtxHandle handle, string poolName, long poolId)
     {
         _handle = handle;
@@ -34,13 +37,17 @@ public sealed class IoContext : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+            ObjectDisposedException.ThrowIf(_disposed, this);
             return _handle;
         }
     }
 
     /// <summary>Releases this object's reference; the native context lives on while images opened through it are open.</summary>
-    public void Dispose() => _handle.Dispose();
+    public void Dispose()
+    {
+        _disposed = true;
+        _handle.Dispose();
+    }
 
     /// <inheritdoc/>
     public override string ToString() => PoolName;

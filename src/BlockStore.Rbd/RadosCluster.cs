@@ -20,6 +20,9 @@ public sealed class RadosCluster : IDisposable
 {
     private readonly RadosClusterHandle _handle;
 
+    // SafeHandle.IsClosed stays false while children hold references, so track our own disposal.
+    private volatile bool _disposed;
+
     private RadosCluster(RadosClusterHandle handle, string clientName, string fsid)
     {
         _handle = handle;
@@ -37,7 +40,7 @@ public sealed class RadosCluster : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+            ObjectDisposedException.ThrowIf(_disposed, this);
             return _handle;
         }
     }
@@ -182,8 +185,11 @@ public sealed class RadosCluster : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(pool);
         RadosClusterHandle cluster = Handle;
-        RbdError.ThrowIfFailed(LibRados.rados_ioctx_create(cluster, pool, out RadosIoCtxHandle ioctx), "rados_ioctx_create", $"pool '{pool}'");
-        ioctx.KeepAlive(cluster);
+        RadosIoCtxHandle ioctx = NativeHandle.CreateChild(
+            cluster,
+            () => (LibRados.rados_ioctx_create(cluster, pool, out RadosIoCtxHandle created), created),
+            "rados_ioctx_create",
+            $"pool '{pool}'");
         return new IoContext(ioctx, pool, LibRados.rados_ioctx_get_id(ioctx));
     }
 
@@ -191,5 +197,9 @@ public sealed class RadosCluster : IDisposable
     /// Releases this object's reference to the connection. The connection is shut down when the
     /// last <see cref="IoContext"/> and <see cref="RbdImage"/> opened through it are disposed.
     /// </summary>
-    public void Dispose() => _handle.Dispose();
+    public void Dispose()
+    {
+        _disposed = true;
+        _handle.Dispose();
+    }
 }

@@ -122,6 +122,12 @@ public sealed partial class RbdImage
     /// since <see cref="RbdDiffOptions.FromSnapshot"/>. The range is walked in chunks, each a
     /// blocking native call on a dedicated thread, so memory stays bounded for large images.
     /// </summary>
+    /// <remarks>
+    /// Extents are as precise as librbd makes them: without <see cref="RbdDiffOptions.FromSnapshot"/>
+    /// an object's data is reported from the object's start to its highest written byte; against a
+    /// snapshot, changed ranges are exact; with <see cref="RbdDiffOptions.WholeObject"/> and
+    /// fast-diff, whole objects are reported. Extents come in offset order.
+    /// </remarks>
     /// <param name="options">What to report; null for every allocated extent of the whole image.</param>
     /// <param name="cancellationToken">Stops the walk, also in the middle of a chunk.</param>
     public async IAsyncEnumerable<RbdExtent> DiffIterateAsync(

@@ -27,7 +27,11 @@ public sealed partial class RbdImage
         }
     }
 
-    /// <summary>Deallocates a range (<c>rbd_discard</c>); it then reads as zeros.</summary>
+    /// <summary>
+    /// Deallocates a range (<c>rbd_discard</c>). A hint: librbd skips discards smaller than its
+    /// discard granularity, so only whole discarded objects are sure to read as zeros afterwards;
+    /// use <see cref="WriteZeroes"/> to zero a range.
+    /// </summary>
     public void Discard(ulong offset, ulong length)
     {
         RbdImageHandle handle = Handle;
@@ -90,7 +94,7 @@ public sealed partial class RbdImage
         return task;
     }
 
-    /// <summary>Deallocates a range asynchronously (<c>rbd_aio_discard</c>).</summary>
+    /// <summary>Deallocates a range asynchronously (<c>rbd_aio_discard</c>); a hint, like <see cref="Discard"/>.</summary>
     /// <param name="offset">Start, in bytes.</param>
     /// <param name="length">Length, in bytes.</param>
     /// <param name="cancellationToken">Checked before submitting; a submitted request cannot be cancelled.</param>

@@ -21,6 +21,9 @@ public sealed partial class RbdImage : IDisposable
 {
     private readonly RbdImageHandle _handle;
 
+    // SafeHandle.IsClosed stays false while children hold references, so track our own disposal.
+    private volatile bool _disposed;
+
     private RbdImage(RbdImageHandle handle, string poolName, string name, string? snapshot, bool readOnly)
     {
         _handle = handle;
@@ -46,7 +49,7 @@ public sealed partial class RbdImage : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+            ObjectDisposedException.ThrowIf(_disposed, this);
             return _handle;
         }
     }
@@ -70,12 +73,13 @@ public sealed partial class RbdImage : IDisposable
         readOnly |= snapshot is not null;
         string subject = $"image '{ioContext.PoolName}/{name}{(snapshot is null ? "" : "@" + snapshot)}'";
 
-        RbdImageHandle image;
-        int rc = readOnly
-            ? LibRbd.rbd_open_read_only(io, name, out image, snapshot)
-            : LibRbd.rbd_open(io, name, out image, snapshot);
-        RbdError.ThrowIfFailed(rc, readOnly ? "rbd_open_read_only" : "rbd_open", subject);
-        image.KeepAlive(io);
+        RbdImageHandle image = NativeHandle.CreateChild(
+            io,
+            () => readOnly
+                ? (LibRbd.rbd_open_read_only(io, name, out RbdImageHandle opened, snapshot), opened)
+                : (LibRbd.rbd_open(io, name, out opened, snapshot), opened),
+            readOnly ? "rbd_open_read_only" : "rbd_open",
+            subject);
         return new RbdImage(image, ioContext.PoolName, name, snapshot, readOnly);
     }
 
@@ -169,7 +173,11 @@ public sealed partial class RbdImage : IDisposable
     /// Closes the image (<c>rbd_close</c>: flushes, releases the lock and watch). Requests still in
     /// flight complete first; the native close happens when the last of them finishes.
     /// </summary>
-    public void Dispose() => _handle.Dispose();
+    public void Dispose()
+    {
+        _disposed = true;
+        _handle.Dispose();
+    }
 
     /// <inheritdoc/>
     public override string ToString() => Snapshot is null ? $"{PoolName}/{Name}" : $"{PoolName}/{Name}@{Snapshot}";

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using BlockStore.Rbd.Interop;
 
 namespace BlockStore.Rbd.Handles;
 
@@ -21,12 +22,30 @@ internal abstract class NativeHandle : SafeHandle
     /// <summary>Whether releasing from inside a librbd callback must be moved off that thread.</summary>
     protected virtual bool DeferReleaseInCallbacks => true;
 
-    /// <summary>Keeps <paramref name="parent"/> alive until this handle is released.</summary>
-    internal void KeepAlive(SafeHandle parent)
+    /// <summary>
+    /// Creates a child handle that keeps <paramref name="parent"/> alive. The parent reference is
+    /// taken before the native call, so a concurrent dispose of the parent cannot slip in between.
+    /// </summary>
+    internal static T CreateChild<T>(SafeHandle parent, Func<(int Result, T Child)> create, string function, string subject)
+        where T : NativeHandle
     {
         bool added = false;
         parent.DangerousAddRef(ref added);
-        _parent = parent;
+        try
+        {
+            (int result, T child) = create();
+            RbdError.ThrowIfFailed(result, function, subject);
+            child._parent = parent;
+            added = false; // the child owns the reference now
+            return child;
+        }
+        finally
+        {
+            if (added)
+            {
+                parent.DangerousRelease();
+            }
+        }
     }
 
     protected abstract void Free(IntPtr native);

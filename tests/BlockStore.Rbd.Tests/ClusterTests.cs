@@ -1,0 +1,108 @@
+namespace BlockStore.Rbd.Tests;
+
+[Collection(CephCollection.Name)]
+public sealed class ClusterTests(CephFixture ceph)
+{
+    [Fact]
+    public void Connecting_with_a_conf_file_reports_the_cluster_fsid_and_client()
+    {
+        Guid.TryParse(ceph.Cluster.Fsid, out _).ShouldBeTrue(ceph.Cluster.Fsid);
+        ceph.Cluster.ClientName.ShouldBe("client." + ceph.User);
+    }
+
+    [Fact]
+    public async Task Connecting_without_a_conf_file_uses_mon_host_and_key()
+    {
+        using RadosCluster cluster = await RadosCluster.ConnectAsync(new RadosConnectOptions
+        {
+            User = ceph.User,
+            MonHost = ceph.MonHost,
+            Key = ceph.Key,
+            ConnectTimeout = TimeSpan.FromSeconds(30),
+        });
+
+        cluster.Fsid.ShouldBe(ceph.Cluster.Fsid);
+        using IoContext io = cluster.OpenIoContext(CephFixture.VolumesPool);
+        Rbd.List(io).ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task Connecting_with_a_wrong_key_is_permission_denied()
+    {
+        var options = new RadosConnectOptions
+        {
+            User = ceph.User,
+            MonHost = ceph.MonHost,
+            Key = WrongKey(),
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+        };
+
+        RbdException ex = await Should.ThrowAsync<RbdException>(() => RadosCluster.ConnectAsync(options));
+
+        ex.ShouldBeAssignableTo<RbdPermissionDeniedException>($"{ex.GetType().Name}: {ex.Message}");
+        ex.Operation.ShouldBe("rados_connect");
+    }
+
+    // A well-formed cephx secret: type 1 (AES), creation time, length 16, then 16 random bytes.
+    private static string WrongKey()
+    {
+        byte[] key = new byte[28];
+        key[0] = 1;
+        key[10] = 16;
+        Random.Shared.NextBytes(key.AsSpan(12));
+        return Convert.ToBase64String(key);
+    }
+
+    [Fact]
+    public async Task Connecting_to_a_monitor_that_does_not_answer_times_out()
+    {
+        var options = new RadosConnectOptions
+        {
+            User = ceph.User,
+            MonHost = "v1:127.0.0.1:9",
+            Key = ceph.Key,
+            ConnectTimeout = TimeSpan.FromSeconds(2),
+        };
+
+        RbdTimeoutException ex = await Should.ThrowAsync<RbdTimeoutException>(() => RadosCluster.ConnectAsync(options));
+
+        ex.ErrorCode.ShouldBe(110);
+    }
+
+    [Fact]
+    public void The_pool_list_contains_the_rbd_pools()
+    {
+        IReadOnlyList<string> pools = ceph.Cluster.ListPools();
+        pools.ShouldContain(CephFixture.ImagesPool);
+        pools.ShouldContain(CephFixture.VolumesPool);
+        pools.ShouldContain("volumes-fast");
+        ceph.Cluster.PoolExists(CephFixture.VolumesPool).ShouldBeTrue();
+        ceph.Cluster.PoolExists("no-such-pool-" + Guid.NewGuid().ToString("N")).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void Opening_an_io_context_on_a_missing_pool_throws_not_found()
+    {
+        Should.Throw<RbdNotFoundException>(() => ceph.Cluster.OpenIoContext("no-such-pool-" + Guid.NewGuid().ToString("N")));
+    }
+
+    [Fact]
+    public void An_io_context_knows_its_pool()
+    {
+        ceph.Volumes.PoolName.ShouldBe(CephFixture.VolumesPool);
+        ceph.Volumes.PoolId.ShouldBeGreaterThan(0);
+    }
+
+    [Fact]
+    public void Touching_a_pool_outside_the_caps_is_permission_denied()
+    {
+        ceph.EnsureForbiddenPool();
+        using IoContext io = ceph.Cluster.OpenIoContext(CephFixture.ForbiddenPool);
+
+        RbdPermissionDeniedException ex = Should.Throw<RbdPermissionDeniedException>(
+            () => Rbd.Create(io, CephFixture.UniqueName(), 1 << 20));
+
+        ex.Operation.ShouldBe("rbd_create4");
+        ex.ErrorCode.ShouldBeOneOf(1, 13);
+    }
+}

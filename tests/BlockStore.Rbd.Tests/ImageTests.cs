@@ -1,0 +1,181 @@
+namespace BlockStore.Rbd.Tests;
+
+[Collection(CephCollection.Name)]
+public sealed class ImageTests(CephFixture ceph)
+{
+    private const ulong MiB = 1 << 20;
+
+    [Fact]
+    public void Creating_with_options_sets_features_and_order()
+    {
+        var options = new RbdImageOptions
+        {
+            Features = RbdFeatures.Layering | RbdFeatures.ExclusiveLock | RbdFeatures.ObjectMap | RbdFeatures.FastDiff | RbdFeatures.DeepFlatten,
+            Order = 20,
+        };
+        using TestImage test = ceph.CreateImage(ceph.Volumes, 64 * MiB, options);
+        using RbdImage image = test.Open();
+
+        RbdImageInfo info = image.Stat();
+
+        info.Size.ShouldBe(64 * MiB);
+        info.Order.ShouldBe(20);
+        info.ObjectSize.ShouldBe(1 * MiB);
+        info.ObjectCount.ShouldBe(64UL);
+        image.GetSize().ShouldBe(64 * MiB);
+        image.GetFeatures().ShouldBe(RbdFeatures.Default);
+        image.GetId().ShouldNotBeNullOrEmpty();
+    }
+
+    [Fact]
+    public void Creating_with_layering_only_has_no_other_features()
+    {
+        using TestImage test = ceph.CreateImage(ceph.Volumes, 4 * MiB, new RbdImageOptions { Features = RbdFeatures.Layering });
+        using RbdImage image = test.Open();
+
+        image.GetFeatures().ShouldBe(RbdFeatures.Layering);
+    }
+
+    [Fact]
+    public void Opening_a_missing_image_throws_not_found()
+    {
+        RbdNotFoundException ex = Should.Throw<RbdNotFoundException>(() => RbdImage.Open(ceph.Volumes, CephFixture.UniqueName("missing")));
+
+        ex.ErrorCode.ShouldBe(2);
+        ex.Operation.ShouldBe("rbd_open");
+        ex.Message.ShouldContain("volumes/rbdtest-missing-");
+    }
+
+    [Fact]
+    public void Opening_a_missing_snapshot_throws_not_found()
+    {
+        using TestImage test = ceph.CreateImage(ceph.Volumes, 4 * MiB);
+
+        Should.Throw<RbdNotFoundException>(() => test.Open(snapshot: "nope"));
+    }
+
+    [Fact]
+    public void Creating_an_existing_image_throws_exists()
+    {
+        using TestImage test = ceph.CreateImage(ceph.Volumes, 4 * MiB);
+
+        RbdExistsException ex = Should.Throw<RbdExistsException>(() => Rbd.Create(ceph.Volumes, test.Name, 4 * MiB));
+
+        ex.ErrorCode.ShouldBe(17);
+        ex.Operation.ShouldBe("rbd_create4");
+    }
+
+    [Fact]
+    public void Resizing_grows_and_shrinks_the_image()
+    {
+        using TestImage test = ceph.CreateImage(ceph.Volumes, 8 * MiB);
+        using RbdImage image = test.Open();
+
+        image.Resize(32 * MiB);
+        image.GetSize().ShouldBe(32 * MiB);
+
+        Should.Throw<RbdException>(() => image.Resize(16 * MiB, allowShrink: false)).ErrorCode.ShouldBe(22);
+
+        image.Resize(16 * MiB);
+        image.GetSize().ShouldBe(16 * MiB);
+    }
+
+    [Fact]
+    public void Renaming_keeps_the_id_and_frees_the_old_name()
+    {
+        using TestImage test = ceph.CreateImage(ceph.Volumes, 4 * MiB);
+        string id;
+        using (RbdImage image = test.Open())
+        {
+            id = image.GetId();
+        }
+
+        string newName = CephFixture.UniqueName("renamed");
+        Rbd.Rename(ceph.Volumes, test.Name, newName);
+        try
+        {
+            using RbdImage renamed = RbdImage.Open(ceph.Volumes, newName);
+            renamed.GetId().ShouldBe(id);
+            Should.Throw<RbdNotFoundException>(() => RbdImage.Open(ceph.Volumes, test.Name));
+        }
+        finally
+        {
+            TestImage.Remove(ceph.Volumes, newName);
+        }
+    }
+
+    [Fact]
+    public void Listing_shows_created_images_and_not_removed_ones()
+    {
+        string name = CephFixture.UniqueName();
+        Rbd.Create(ceph.Volumes, name, 4 * MiB);
+        string id;
+        using (RbdImage image = RbdImage.Open(ceph.Volumes, name))
+        {
+            id = image.GetId();
+        }
+
+        Rbd.List(ceph.Volumes).ShouldContain(new RbdImageSpec(id, name));
+
+        Rbd.Remove(ceph.Volumes, name);
+
+        Rbd.List(ceph.Volumes).ShouldNotContain(spec => spec.Name == name);
+        Should.Throw<RbdNotFoundException>(() => Rbd.Remove(ceph.Volumes, name));
+    }
+
+    [Fact]
+    public async Task Removing_with_progress_reports_and_removes()
+    {
+        using TestImage test = ceph.CreateImage(ceph.Volumes, 16 * MiB, new RbdImageOptions { Features = RbdFeatures.Layering });
+        var reports = new List<RbdProgress>();
+
+        await Rbd.RemoveAsync(ceph.Volumes, test.Name, new SyncProgress<RbdProgress>(reports.Add));
+
+        reports.ShouldNotBeEmpty();
+        reports[^1].Percent.ShouldBe(100);
+        Should.Throw<RbdNotFoundException>(() => test.Open());
+    }
+
+    [Fact]
+    public void Removing_an_open_image_is_busy()
+    {
+        using TestImage test = ceph.CreateImage(ceph.Volumes, 4 * MiB);
+        using RbdImage image = test.Open();
+
+        RbdBusyException ex = Should.Throw<RbdBusyException>(() => Rbd.Remove(ceph.Volumes, test.Name));
+
+        ex.ErrorCode.ShouldBe(16);
+    }
+
+    [Fact]
+    public void An_image_opened_read_only_refuses_writes()
+    {
+        using TestImage test = ceph.CreateImage(ceph.Volumes, 4 * MiB);
+        using RbdImage image = test.Open(readOnly: true);
+
+        image.IsReadOnly.ShouldBeTrue();
+        Should.Throw<RbdException>(() => image.Write(0, new byte[512])).ErrorCode.ShouldBe(30); // EROFS
+    }
+
+    [Fact]
+    public void Open_read_write_images_are_listed_as_watchers()
+    {
+        using TestImage test = ceph.CreateImage(ceph.Volumes, 4 * MiB);
+        using (RbdImage readOnly = test.Open(readOnly: true))
+        {
+            readOnly.ListWatchers().ShouldBeEmpty();
+        }
+
+        using RbdImage image = test.Open();
+
+        RbdWatcher watcher = image.ListWatchers().ShouldHaveSingleItem();
+        watcher.Address.ShouldContain("127.0.0.1");
+        watcher.Id.ShouldBeGreaterThan(0);
+    }
+}
+
+/// <summary>An IProgress that reports on the calling thread, so tests see every value in order.</summary>
+public sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}

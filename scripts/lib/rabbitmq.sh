@@ -1,10 +1,11 @@
+# shellcheck shell=bash
 # RabbitMQ for the local stack: one node under <state>/rabbitmq, AMQP on
 # 127.0.0.1:$BLOCKSTORE_AMQP_PORT, vhost and user "blockstore". Sourced by scripts/stack.
 
 RABBIT_SERVER=/usr/lib/rabbitmq/bin/rabbitmq-server   # not the /usr/sbin wrapper, which switches user
 RABBITMQCTL=/usr/lib/rabbitmq/bin/rabbitmqctl
 
-rabbit_paths() {
+rabbitmq_paths() {
   RABBIT_DIR=$STATE/rabbitmq
   RABBIT_PIDFILE=$STATE/run/rabbitmq.pid
   EPMD_PIDFILE=$STATE/run/epmd.pid
@@ -33,18 +34,23 @@ rabbitmqctl() { env "${RABBIT_ENV[@]}" "$RABBITMQCTL" "$@"; }
 
 rabbit_pid() { pid_of "$RABBIT_PIDFILE" beam.smp; }
 
-rabbit_status() {
+rabbitmq_status() {
   status_line rabbitmq "$(rabbit_pid)" "port $BLOCKSTORE_AMQP_PORT, dist $BLOCKSTORE_RABBIT_DIST_PORT"
   status_line epmd "$(pid_of "$EPMD_PIDFILE" epmd)" "port $BLOCKSTORE_EPMD_PORT"
 }
 
-rabbit_up() {
+rabbitmq_check_ports() {
+  rabbit_pid >/dev/null && return 0
+  require_free_port "$BLOCKSTORE_AMQP_PORT" BLOCKSTORE_AMQP_PORT "RabbitMQ AMQP"
+  require_free_port "$BLOCKSTORE_RABBIT_DIST_PORT" BLOCKSTORE_RABBIT_DIST_PORT "RabbitMQ distribution"
+  epmd_answers || require_free_port "$BLOCKSTORE_EPMD_PORT" BLOCKSTORE_EPMD_PORT "Erlang epmd"
+}
+
+rabbitmq_up() {
   local pid
   if pid=$(rabbit_pid); then
     say "rabbitmq: already running (pid $pid, port $BLOCKSTORE_AMQP_PORT)"
   else
-    require_free_port "$BLOCKSTORE_AMQP_PORT" BLOCKSTORE_AMQP_PORT "RabbitMQ AMQP"
-    require_free_port "$BLOCKSTORE_RABBIT_DIST_PORT" BLOCKSTORE_RABBIT_DIST_PORT "RabbitMQ distribution"
     rabbit_write_config
     epmd_up
     mkdir -p "$STATE/log/rabbitmq"
@@ -104,19 +110,18 @@ EOF
 
 # epmd is Erlang's name server. Several nodes may share one; we start it only
 # when none listens on the port, and stop it only when no node is left in it.
+epmd_answers() { env "${RABBIT_ENV[@]}" epmd -names >/dev/null 2>&1; }
+
 epmd_up() {
-  if env "${RABBIT_ENV[@]}" epmd -names >/dev/null 2>&1; then
-    return 0
-  fi
-  require_free_port "$BLOCKSTORE_EPMD_PORT" BLOCKSTORE_EPMD_PORT "Erlang epmd"
+  epmd_answers && return 0
   setsid env "${RABBIT_ENV[@]}" epmd -port "$BLOCKSTORE_EPMD_PORT" -address 127.0.0.1 \
     >>"$STATE/log/epmd.log" 2>&1 </dev/null &
   echo $! >"$EPMD_PIDFILE"
-  wait_until 10 env "${RABBIT_ENV[@]}" epmd -names >/dev/null 2>&1 ||
+  wait_until 10 epmd_answers ||
     die "epmd did not start on port $BLOCKSTORE_EPMD_PORT; see $STATE/log/epmd.log"
 }
 
-rabbit_down() {
+rabbitmq_down() {
   if rabbit_pid >/dev/null; then
     rabbitmqctl -q stop "$RABBIT_PIDFILE" >/dev/null 2>&1 || stop_pid "$RABBIT_PIDFILE" beam.smp rabbitmq 60
     say "rabbitmq: stopped"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The BlockStore API and worker as started by scripts/run: pid files in
 # <state>/run, logs in <state>/log. Sourced by scripts/stack and scripts/run.
 

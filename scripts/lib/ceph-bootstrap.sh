@@ -1,10 +1,11 @@
+# shellcheck shell=bash
 # Single-node Ceph (Pacific): one mon, one bluestore OSD on a sparse file, one mgr,
 # cephx on; pools for BlockStore and the restricted user client.blockstore.
 #
 # The one source of truth for the Ceph set-up. Two callers:
 #   scripts/stack               daemons daemonize and write pid files under <state>/run
 #   docker/ceph-entrypoint.sh   CEPH_FOREGROUND=1: daemons stay children of the entrypoint
-# Needs common.sh and load_settings (STATE, BLOCKSTORE_*).
+# Needs common.sh, load_settings (STATE, BLOCKSTORE_*) and then ceph_paths.
 # CEPH_CLIENT_DIR (default <state>/ceph) is where client.conf and the client
 # keyring are written; CEPH_CLIENT_UID, if set, owns them (a container user).
 
@@ -13,6 +14,9 @@ CEPH_POOLS=(images volumes volumes-fast)
 CEPH_DAEMONS=(mon.a osd.0 mgr.x)
 
 ceph_paths() {
+  # After `eval "$(scripts/stack env)"`, CEPH_ARGS names client.blockstore, and
+  # every Ceph tool and daemon would take it (an OSD then fails cephx).
+  unset CEPH_ARGS
   CEPH_DIR=$STATE/ceph
   CEPH_CONF=$CEPH_DIR/ceph.conf
   CEPH_ADMIN_KEYRING=$CEPH_DIR/admin.keyring
@@ -26,22 +30,19 @@ ceph_paths() {
   CEPH_CLIENT_CAPS=(mon 'profile rbd' osd "$caps" mgr "$caps")
 }
 
-# Tools as client.admin. CEPH_ARGS is dropped: after `eval "$(scripts/stack env)"`
-# it names client.blockstore. A CLI call waits forever for an absent mon, hence
-# the timeout (CEPH_CLI_TIMEOUT seconds).
+# Tools as client.admin. A CLI call waits forever for an absent mon, hence the
+# timeout (CEPH_CLI_TIMEOUT seconds).
 ceph_admin() {
   local tool=$1
   shift
-  env -u CEPH_ARGS timeout "${CEPH_CLI_TIMEOUT:-120}" \
-    "$tool" --conf "$CEPH_CONF" --name client.admin --keyring "$CEPH_ADMIN_KEYRING" "$@"
+  timeout "${CEPH_CLI_TIMEOUT:-120}" "$tool" --conf "$CEPH_CONF" --name client.admin --keyring "$CEPH_ADMIN_KEYRING" "$@"
 }
 
 # Tools as client.blockstore, exactly as the service connects.
 ceph_client() {
   local tool=$1
   shift
-  env -u CEPH_ARGS timeout "${CEPH_CLI_TIMEOUT:-120}" \
-    "$tool" --conf "$CEPH_CLIENT_CONF" --id blockstore --keyring "$CEPH_CLIENT_KEYRING" "$@"
+  timeout "${CEPH_CLI_TIMEOUT:-120}" "$tool" --conf "$CEPH_CLIENT_CONF" --id blockstore --keyring "$CEPH_CLIENT_KEYRING" "$@"
 }
 
 ceph_pidfile() { echo "$STATE/run/ceph-$1.pid"; }
@@ -173,6 +174,7 @@ ceph_daemon_up() {
 
 # Ports are checked only for daemons that are about to start.
 ceph_check_ports() {
+  command -v ss >/dev/null || return 0   # the container has its own network
   if ! ceph_pid mon.a >/dev/null; then
     require_free_port "$BLOCKSTORE_MON_PORT" BLOCKSTORE_MON_PORT "Ceph mon (msgr v2)"
     require_free_port "$BLOCKSTORE_MON_V1_PORT" BLOCKSTORE_MON_V1_PORT "Ceph mon (msgr v1)"
@@ -247,8 +249,6 @@ ceph_fail() {
 }
 
 ceph_up() {
-  ceph_paths
-  ceph_check_ports
   ceph_write_conf
   [[ -f $CEPH_DIR/mon/ceph-a/keyring && -f $CEPH_ADMIN_KEYRING ]] || ceph_mkfs_mon
   ceph_daemon_up mon.a
@@ -263,7 +263,6 @@ ceph_up() {
 
 # mgr, then osd, then mon.
 ceph_down() {
-  ceph_paths
   local i daemon
   for ((i = ${#CEPH_DAEMONS[@]} - 1; i >= 0; i--)); do
     daemon=${CEPH_DAEMONS[i]}
@@ -274,7 +273,6 @@ ceph_down() {
 }
 
 ceph_status() {
-  ceph_paths
   local daemon ports
   for daemon in "${CEPH_DAEMONS[@]}"; do
     case $daemon in

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for scripts/stack, scripts/run, scripts/test and the ceph container.
 # Sourced, never run. Sets no shell options: the caller owns `set -euo pipefail`.
 

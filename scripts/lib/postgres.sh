@@ -1,9 +1,10 @@
+# shellcheck shell=bash
 # PostgreSQL 15 for the local stack: a private cluster under <state>/postgres,
 # listening on 127.0.0.1:$BLOCKSTORE_PG_PORT. Sourced by scripts/stack.
 
 PG_BIN=/usr/lib/postgresql/15/bin
 
-pg_paths() {
+postgres_paths() {
   PG_DIR=$STATE/postgres        # owned by the postgres user; also the socket directory
   PG_DATA=$PG_DIR/data
   PG_LOG=$STATE/log/postgres.log
@@ -14,14 +15,17 @@ pg_as() { runuser -u postgres -- "$@"; }
 
 pg_pid() { pid_of "$PG_DATA/postmaster.pid" postgres; }
 
-pg_status() { status_line postgres "$(pg_pid)" "port $BLOCKSTORE_PG_PORT"; }
+postgres_status() { status_line postgres "$(pg_pid)" "port $BLOCKSTORE_PG_PORT"; }
 
-pg_up() {
+postgres_check_ports() {
+  pg_pid >/dev/null || require_free_port "$BLOCKSTORE_PG_PORT" BLOCKSTORE_PG_PORT PostgreSQL
+}
+
+postgres_up() {
   local pid
   if pid=$(pg_pid); then
     say "postgres: already running (pid $pid, port $BLOCKSTORE_PG_PORT)"
   else
-    require_free_port "$BLOCKSTORE_PG_PORT" BLOCKSTORE_PG_PORT PostgreSQL
     [[ -f $PG_DATA/PG_VERSION ]] || pg_init
     touch "$PG_LOG" && chown postgres: "$PG_LOG"
     pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start >/dev/null ||
@@ -77,7 +81,7 @@ pg_probe() {
     -U blockstore -d blockstore -qAtc 'SELECT 1' 2>/dev/null) == 1 ]]
 }
 
-pg_down() {
+postgres_down() {
   pg_pid >/dev/null || { say "postgres: not running"; return 0; }
   pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 60 stop >/dev/null
   say "postgres: stopped"

@@ -1,10 +1,12 @@
+# shellcheck shell=bash
 # RabbitMQ for the local stack: one node under <state>/rabbitmq, AMQP on
 # 127.0.0.1:$BLOCKSTORE_AMQP_PORT, vhost and user "blockstore". Sourced by scripts/stack.
 
 RABBIT_SERVER=/usr/lib/rabbitmq/bin/rabbitmq-server   # not the /usr/sbin wrapper, which switches user
 RABBITMQCTL=/usr/lib/rabbitmq/bin/rabbitmqctl
+RABBIT_PROBE=$(dirname "${BASH_SOURCE[0]}")/amqp-probe.py
 
-rabbit_paths() {
+rabbitmq_paths() {
   RABBIT_DIR=$STATE/rabbitmq
   RABBIT_PIDFILE=$STATE/run/rabbitmq.pid
   EPMD_PIDFILE=$STATE/run/epmd.pid
@@ -33,33 +35,45 @@ rabbitmqctl() { env "${RABBIT_ENV[@]}" "$RABBITMQCTL" "$@"; }
 
 rabbit_pid() { pid_of "$RABBIT_PIDFILE" beam.smp; }
 
-rabbit_status() {
+rabbitmq_status() {
   status_line rabbitmq "$(rabbit_pid)" "port $BLOCKSTORE_AMQP_PORT, dist $BLOCKSTORE_RABBIT_DIST_PORT"
   status_line epmd "$(pid_of "$EPMD_PIDFILE" epmd)" "port $BLOCKSTORE_EPMD_PORT"
 }
 
-rabbit_up() {
-  local pid
+rabbitmq_check_ports() {
+  rabbit_pid >/dev/null && return 0
+  require_free_port "$BLOCKSTORE_AMQP_PORT" BLOCKSTORE_AMQP_PORT "RabbitMQ AMQP"
+  require_free_port "$BLOCKSTORE_RABBIT_DIST_PORT" BLOCKSTORE_RABBIT_DIST_PORT "RabbitMQ distribution"
+  epmd_answers || require_free_port "$BLOCKSTORE_EPMD_PORT" BLOCKSTORE_EPMD_PORT "Erlang epmd"
+}
+
+rabbitmq_up() {
+  local pid launcher=
   if pid=$(rabbit_pid); then
     say "rabbitmq: already running (pid $pid, port $BLOCKSTORE_AMQP_PORT)"
   else
-    require_free_port "$BLOCKSTORE_AMQP_PORT" BLOCKSTORE_AMQP_PORT "RabbitMQ AMQP"
-    require_free_port "$BLOCKSTORE_RABBIT_DIST_PORT" BLOCKSTORE_RABBIT_DIST_PORT "RabbitMQ distribution"
     rabbit_write_config
     epmd_up
     mkdir -p "$STATE/log/rabbitmq"
     setsid env "${RABBIT_ENV[@]}" "$RABBIT_SERVER" >>"$STATE/log/rabbitmq/console.log" 2>&1 </dev/null &
+    launcher=$!
     say "rabbitmq: starting (port $BLOCKSTORE_AMQP_PORT)"
   fi
-  # `wait` returns once the pid file exists and the rabbit application runs.
-  rabbitmqctl wait --timeout 90 "$RABBIT_PIDFILE" >/dev/null 2>&1 ||
-    rabbit_fail "the node did not finish booting within 90s"
-  rabbitmqctl -q authenticate_user blockstore "$RABBIT_PASSWORD" >/dev/null 2>&1 ||
-    rabbit_fail "user blockstore cannot authenticate"
-  rabbitmqctl -q list_permissions -p blockstore 2>/dev/null | grep -q '^blockstore[[:space:]]' ||
-    rabbit_fail "user blockstore has no permissions on vhost blockstore"
-  wait_until 10 amqp_probe || rabbit_fail "no AMQP handshake on 127.0.0.1:$BLOCKSTORE_AMQP_PORT"
-  say "rabbitmq: ready"
+  wait_until 90 rabbit_ready "$launcher" ||
+    rabbit_fail "no AMQP login as blockstore within 90s: $(amqp_login 2>&1)"
+  say "rabbitmq: ready (AMQP login to vhost blockstore works)"
+}
+
+# Ready means: a client logs in as blockstore and opens the vhost blockstore.
+rabbit_ready() {
+  if [[ -n $1 ]] && ! pid_alive "$1"; then
+    rabbit_fail "rabbitmq-server exited while booting"
+  fi
+  amqp_login 2>/dev/null
+}
+
+amqp_login() {
+  /usr/bin/python3 "$RABBIT_PROBE" 127.0.0.1 "$BLOCKSTORE_AMQP_PORT" blockstore "$RABBIT_PASSWORD" blockstore
 }
 
 rabbit_fail() {
@@ -67,17 +81,6 @@ rabbit_fail() {
   log=$(ls -t "$STATE"/log/rabbitmq/*.log 2>/dev/null | head -n1)
   [[ -n $log ]] && log_tail "$log"
   die "rabbitmq: $1; see $STATE/log/rabbitmq/"
-}
-
-# AMQP-level check: send the 0-9-1 protocol header; a broker answers with a
-# Connection.Start method frame (type 1 on channel 0).
-amqp_probe() {
-  local reply
-  reply=$(timeout 5 bash -c '
-    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-    printf "AMQP\x00\x00\x09\x01" >&3
-    head -c 3 <&3 | od -An -tx1' _ "$BLOCKSTORE_AMQP_PORT" 2>/dev/null) || return 1
-  [[ $(echo $reply) == "01 00 00" ]]
 }
 
 # The vhost, user and permissions are created by the broker itself on its first boot.
@@ -104,19 +107,18 @@ EOF
 
 # epmd is Erlang's name server. Several nodes may share one; we start it only
 # when none listens on the port, and stop it only when no node is left in it.
+epmd_answers() { env "${RABBIT_ENV[@]}" epmd -names >/dev/null 2>&1; }
+
 epmd_up() {
-  if env "${RABBIT_ENV[@]}" epmd -names >/dev/null 2>&1; then
-    return 0
-  fi
-  require_free_port "$BLOCKSTORE_EPMD_PORT" BLOCKSTORE_EPMD_PORT "Erlang epmd"
+  epmd_answers && return 0
   setsid env "${RABBIT_ENV[@]}" epmd -port "$BLOCKSTORE_EPMD_PORT" -address 127.0.0.1 \
     >>"$STATE/log/epmd.log" 2>&1 </dev/null &
   echo $! >"$EPMD_PIDFILE"
-  wait_until 10 env "${RABBIT_ENV[@]}" epmd -names >/dev/null 2>&1 ||
+  wait_until 10 epmd_answers ||
     die "epmd did not start on port $BLOCKSTORE_EPMD_PORT; see $STATE/log/epmd.log"
 }
 
-rabbit_down() {
+rabbitmq_down() {
   if rabbit_pid >/dev/null; then
     rabbitmqctl -q stop "$RABBIT_PIDFILE" >/dev/null 2>&1 || stop_pid "$RABBIT_PIDFILE" beam.smp rabbitmq 60
     say "rabbitmq: stopped"

@@ -13,9 +13,12 @@ public static class VolumeStatusNames
     private static readonly Dictionary<VolumeStatus, string> Wire = Enum.GetValues<VolumeStatus>()
         .ToDictionary(s => s, s => s switch
         {
-            // Cinder spells two statuses with a hyphen and the rest in snake_case.
+            // Cinder spells a few statuses with hyphens and the rest in snake_case.
             VolumeStatus.InUse => "in-use",
             VolumeStatus.AwaitingTransfer => "awaiting-transfer",
+            VolumeStatus.BackingUp => "backing-up",
+            VolumeStatus.RestoringBackup => "restoring-backup",
+            VolumeStatus.ErrorBackingUp => "error_backing-up",
             _ => SnakeCase(s.ToString()),
         });
 

@@ -224,7 +224,7 @@ public sealed partial class Qcow2Reader : IBlockSource
         }
     }
 
-    internal static async ValueTask ReadExactlyAsync(SafeFileHandle file, long offset, Memory<byte> buffer, CancellationToken cancellationToken)
+    private static async ValueTask ReadExactlyAsync(SafeFileHandle file, long offset, Memory<byte> buffer, CancellationToken cancellationToken)
     {
         while (!buffer.IsEmpty)
         {

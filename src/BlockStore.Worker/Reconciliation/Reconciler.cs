@@ -14,8 +14,8 @@ namespace BlockStore.Worker.Reconciliation;
 /// <summary>
 /// Makes sure nothing stays in a transitional status. A volume or snapshot stuck in creating, deleting or
 /// extending has its command sent again (the consumers are idempotent) until <see cref="ReconcilerOptions.GiveUpAfter"/>,
-/// then it is failed with a user message. It also finishes deferred removals and reports images without
-/// rows and rows without images. No operator reset-state should be needed.
+/// then it is failed with a user message. It also finishes deferred removals, removes images without
+/// rows and reports rows without images. No operator reset-state should be needed.
 /// </summary>
 public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<ReconcilerOptions> options, TimeProvider clock,
     ILogger<Reconciler> logger) : BackgroundService
@@ -103,8 +103,13 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
             var rows = await db.Volumes.AsNoTracking().Where(v => v.Backend == backend.Name)
                 .Select(v => new { v.Id, v.Status }).ToListAsync(ct);
             var owned = rows.Select(r => $"volume-{r.Id}").ToHashSet(StringComparer.Ordinal);
+            // A row is always committed before its image is made, so an image without a row is garbage
+            // (typically made by a duplicate delivery that outlived the volume): remove it.
             foreach (var orphan in images.Where(i => i.StartsWith("volume-", StringComparison.Ordinal) && !owned.Contains(i)))
+            {
                 LogOrphan(backend.Name, orphan);
+                await backend.DeleteAsync(orphan, ct);
+            }
             foreach (var lost in rows.Where(r => r.Status is VolumeStatus.Available or VolumeStatus.InUse && !images.Contains($"volume-{r.Id}")))
                 LogLost(backend.Name, lost.Id);
         }
@@ -119,7 +124,7 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
     [LoggerMessage(LogLevel.Error, "Volume {VolumeId} did not leave {Status} in time and was failed")]
     private partial void LogGaveUp(Guid volumeId, string status);
 
-    [LoggerMessage(LogLevel.Warning, "Backend {Backend}: image {Image} has no volume row (orphan)")]
+    [LoggerMessage(LogLevel.Warning, "Backend {Backend}: image {Image} has no volume row (orphan); removing it")]
     private partial void LogOrphan(string backend, string image);
 
     [LoggerMessage(LogLevel.Error, "Backend {Backend}: volume {VolumeId} has no image (lost)")]

@@ -67,7 +67,17 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
             db.Jobs.Add(job);
             db.Enqueue(new FlattenVolume(job.Id, volume.Id), now);
         }
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            if (await db.Volumes.AsNoTracking().AnyAsync(v => v.Id == volumeId, ct)) throw; // retried: the row decides
+            // A duplicate delivery, slow in the backend, outlived the volume: what it just made has no owner.
+            LogCompensated(volumeId);
+            await backend.DeleteAsync(volume.ImageName, ct);
+        }
     }
 
     public async Task DeleteAsync(Guid volumeId, CancellationToken ct)
@@ -144,6 +154,9 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
 
     [LoggerMessage(LogLevel.Warning, "Volume {VolumeId}: {Operation} failed")]
     private partial void LogFailed(Exception ex, Guid volumeId, string operation);
+
+    [LoggerMessage(LogLevel.Warning, "Volume {VolumeId} was deleted while a duplicate create ran; its new image was removed")]
+    private partial void LogCompensated(Guid volumeId);
 
     [LoggerMessage(LogLevel.Information, "Volume {VolumeId}: clones still use its snapshots; the image is hidden and removed later")]
     private partial void LogDeferred(Guid volumeId);

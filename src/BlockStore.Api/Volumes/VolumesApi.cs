@@ -18,11 +18,11 @@ public static class VolumesApi
         volumes.MapPost("", Create);
         volumes.MapGet("", List);
         volumes.MapGet("/detail", Detail);
-        volumes.MapGet("/summary", Summary);
+        volumes.MapGet("/summary", Summary).RequireVersion(12);
         volumes.MapGet("/{id}", Show);
         volumes.MapPut("/{id}", Update);
         volumes.MapDelete("/{id}", Delete);
-        volumes.MapVolumeMetadataApi();
+        volumes.MapMetadataApi(new MetadataOwner<Volume>("Volume", "volume", VolumeLookup.FindAsync));
         volumes.MapVolumeActionsApi();
     }
 
@@ -71,7 +71,6 @@ public static class VolumesApi
 
     public static async Task<IResult> Summary(ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
     {
-        if (!req.Version.AtLeast(12)) return CinderFault.Result(404, "The resource could not be found.");
         var mine = db.Volumes.AsNoTracking().Where(v => v.ProjectId == req.ProjectId);
         var totals = await mine.GroupBy(_ => 1).Select(g => new { Count = g.Count(), Size = g.Sum(v => v.Size) }).FirstOrDefaultAsync(ct);
         var metadata = req.Version.AtLeast(36) ? await mine.Select(v => v.Metadata).ToListAsync(ct) : [];

@@ -3,6 +3,10 @@ using System.Text.Json.Serialization;
 using BlockStore.Api.Auth;
 using BlockStore.Api.Health;
 using BlockStore.Api.Infrastructure;
+using BlockStore.Api.Messages;
+using BlockStore.Api.Quotas;
+using BlockStore.Api.Snapshots;
+using BlockStore.Api.Types;
 using BlockStore.Api.Versions;
 using BlockStore.Api.Volumes;
 using BlockStore.Core.Data;
@@ -55,7 +59,14 @@ app.MapOpenApi("/openapi/{documentName}.json");
 app.MapScalarApiReference("/docs", o => o.WithTitle("BlockStore API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
 app.MapVersionsApi();
 app.MapHealthApi();
-app.MapV3(v3 => v3.MapVolumesApi());
+app.MapV3(v3 =>
+{
+    v3.MapVolumesApi();
+    v3.MapSnapshotsApi();
+    v3.MapTypesApi();
+    v3.MapQuotasApi();
+    v3.MapMessagesApi();
+});
 
 app.Run();
 

@@ -1,7 +1,10 @@
 using System.Text.Json;
 using BlockStore.Core.Errors;
+using BlockStore.Core.Snapshots;
+using BlockStore.Core.Types;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace BlockStore.Api.Infrastructure;
 
@@ -19,7 +22,10 @@ public sealed partial class CinderExceptionHandler(ILogger<CinderExceptionHandle
             QuotaExceededException e => (413, e.Message),
             // Another request changed the row between our read and our write: it won the transition, and
             // this one is refused as Cinder refuses a request in the wrong state.
-            DbUpdateConcurrencyException => (400, "Invalid volume: the resource changed state while this request was processed; it was not applied."),
+            DbUpdateConcurrencyException e => (400, $"Invalid {ResourceOf(e)}: it changed state while this request was processed; the request was not applied."),
+            // A unique index caught a race that the handler's own check could not see.
+            DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } } =>
+                (409, "The request conflicts with another one that created the same resource."),
             BadHttpRequestException { InnerException: JsonException je } => (400, JsonMessage(je)),
             BadHttpRequestException e when e.StatusCode == 415 => (415, "Unsupported Content-Type"),
             BadHttpRequestException e => (400, e.Message.Contains("body", StringComparison.OrdinalIgnoreCase) ? "Malformed request body" : e.Message),
@@ -31,9 +37,20 @@ public sealed partial class CinderExceptionHandler(ILogger<CinderExceptionHandle
         return true;
     }
 
+    private static string ResourceOf(DbUpdateConcurrencyException e) =>
+        e.Entries.FirstOrDefault()?.Entity switch
+        {
+            Snapshot => "snapshot",
+            VolumeType => "volume type",
+            _ => "volume",
+        };
+
     /// <summary>Names the field, as Cinder's schema validation does, when a value has the wrong type.</summary>
     private static string JsonMessage(JsonException e)
     {
+        // A syntax error (truncated or invalid JSON) comes from the reader, wrapped; a value of the wrong
+        // type comes from a converter and has a path to name.
+        if (e.InnerException is JsonException) return "Malformed request body";
         var field = e.Path?.Split('.').LastOrDefault()?.Trim('$', '[', ']', '\'');
         return string.IsNullOrEmpty(field) || e.Path == "$"
             ? "Malformed request body"

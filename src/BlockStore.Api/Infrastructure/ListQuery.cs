@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Text;
+using BlockStore.Core.Data;
 using BlockStore.Core.Errors;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace BlockStore.Api.Infrastructure;
 
@@ -9,17 +12,25 @@ namespace BlockStore.Api.Infrastructure;
 /// keyset-paged SQL statement over whitelisted columns. Keyset paging means a page costs the same at
 /// row 100,000 as at row 0, and a marker returns each row exactly once while rows are added.
 /// </summary>
+/// <remarks>
+/// Conditions come in two kinds. <see cref="Scope"/> says which rows the caller may see at all (their
+/// project, not hidden); a marker must be one of those. <see cref="Where"/> is a filter the caller asked
+/// for; it narrows the page and the count but does not invalidate a marker.
+/// </remarks>
 public sealed class ListQuery
 {
     public const int MaxLimit = 1000;
 
+    private readonly string _table;
     private readonly IReadOnlyDictionary<string, string> _sortable;
     private readonly List<(string Expr, bool Asc)> _sort = [];
-    private readonly List<string> _where = [];
+    private readonly List<string> _scope = [];
+    private readonly List<string> _filters = [];
     private readonly Dictionary<string, object> _parameters = [];
 
-    public ListQuery(IQueryCollection query, IReadOnlyDictionary<string, string> sortableColumns)
+    public ListQuery(IQueryCollection query, string table, IReadOnlyDictionary<string, string> sortableColumns)
     {
+        _table = table;
         _sortable = sortableColumns;
         Limit = ParseInt(query["limit"], "limit") is { } l ? Math.Min(l, MaxLimit) : MaxLimit;
         Offset = ParseInt(query["offset"], "offset") ?? 0;
@@ -30,18 +41,51 @@ public sealed class ListQuery
     public int Limit { get; }
     public int Offset { get; }
     public string? Marker { get; }
-    public IReadOnlyDictionary<string, object> Parameters => _parameters;
 
-    public void Where(string sqlCondition, params (string Name, object Value)[] parameters)
+    public ListQuery Scope(string sqlCondition, params (string Name, object Value)[] parameters) => Add(_scope, sqlCondition, parameters);
+
+    public ListQuery Where(string sqlCondition, params (string Name, object Value)[] parameters) => Add(_filters, sqlCondition, parameters);
+
+    /// <summary>Runs the page query (and the count when asked); an unknown or invisible marker is refused.</summary>
+    public async Task<ListPage<T>> RunAsync<T>(BlockStoreDbContext db, bool withCount, CancellationToken ct) where T : class
     {
-        _where.Add(sqlCondition);
-        foreach (var (name, value) in parameters) _parameters[name] = value;
+        var conditions = _scope.Concat(_filters).ToList();
+        (string Name, object Value)[] markerParameter = [];
+        if (Marker is not null)
+        {
+            // Only columns and conditions written in this codebase reach the SQL text; values are parameters.
+            var visible = $"SELECT count(*)::int AS \"Value\" FROM {_table} v{WhereClause([.. _scope.Prepend("v.id = @marker")])}";
+            if (!Guid.TryParse(Marker, out var marker)
+                || await db.Database.SqlQueryRaw<int>(visible, SqlParameters(("marker", marker))).SingleAsync(ct) == 0)
+                throw new InvalidRequestException($"Invalid input received: marker [{Marker}] not found.");
+            conditions.Add(AfterMarker());
+            markerParameter = [("marker", marker)];
+        }
+        var items = await RunPageAsync<T>(db, conditions, markerParameter, ct);
+        return new ListPage<T>(items, withCount ? await CountAsync(db, ct) : null, Limit);
+    }
+
+    private Task<List<T>> RunPageAsync<T>(BlockStoreDbContext db, List<string> conditions, (string Name, object Value)[] extra,
+        CancellationToken ct) where T : class
+    {
+        var sql = new StringBuilder($"SELECT v.*, v.xmin FROM {_table} v")
+            .Append(WhereClause(conditions))
+            .Append(" ORDER BY ").Append(string.Join(", ", _sort.Select(s => $"{s.Expr} {(s.Asc ? "ASC" : "DESC")}")))
+            .Append(CultureInfo.InvariantCulture, $" LIMIT {Limit} OFFSET {Offset}")
+            .ToString();
+        return db.Set<T>().FromSqlRaw(sql, SqlParameters(extra)).AsNoTracking().ToListAsync(ct);
+    }
+
+    /// <summary>Cinder's <c>count</c> (3.45): every row the scope and filters select, regardless of paging.</summary>
+    private Task<int> CountAsync(BlockStoreDbContext db, CancellationToken ct)
+    {
+        var sql = $"SELECT count(*)::int AS \"Value\" FROM {_table} v{WhereClause([.. _scope, .. _filters])}";
+        return db.Database.SqlQueryRaw<int>(sql, SqlParameters()).SingleAsync(ct);
     }
 
     /// <summary>Rows after the marker row in sort order (the marker itself excluded).</summary>
-    public void After(Guid marker, string table)
+    private string AfterMarker()
     {
-        _parameters["marker"] = marker;
         var or = new List<string>();
         for (var i = 0; i < _sort.Count; i++)
         {
@@ -50,21 +94,25 @@ public sealed class ListQuery
             and.Add($"{_sort[i].Expr} {(_sort[i].Asc ? ">" : "<")} {Marked(_sort[i].Expr)}");
             or.Add("(" + string.Join(" AND ", and) + ")");
         }
-        _where.Add("(" + string.Join(" OR ", or) + ")");
+        return "(" + string.Join(" OR ", or) + ")";
 
-        string Marked(string expr) => $"(SELECT {expr.Replace("v.", "mk.")} FROM {table} mk WHERE mk.id = @marker)";
+        string Marked(string expr) => $"(SELECT {expr.Replace("v.", "mk.", StringComparison.Ordinal)} FROM {_table} mk WHERE mk.id = @marker)";
     }
 
-    public string Select(string table) =>
-        new StringBuilder($"SELECT v.*, v.xmin FROM {table} v")
-            .Append(WhereClause())
-            .Append(" ORDER BY ").Append(string.Join(", ", _sort.Select(s => $"{s.Expr} {(s.Asc ? "ASC" : "DESC")}")))
-            .Append(CultureInfo.InvariantCulture, $" LIMIT {Limit} OFFSET {Offset}")
-            .ToString();
+    // Npgsql parameters belong to one command, so every statement gets fresh ones.
+    private object[] SqlParameters(params (string Name, object Value)[] extra) =>
+        _parameters.Select(p => (p.Key, p.Value)).Concat(extra)
+            .Select(p => (object)new NpgsqlParameter(p.Item1, p.Item2)).ToArray();
 
-    public string Count(string table) => $"SELECT count(*)::int AS \"Value\" FROM {table} v{WhereClause()}";
+    private ListQuery Add(List<string> into, string sqlCondition, (string Name, object Value)[] parameters)
+    {
+        into.Add(sqlCondition);
+        foreach (var (name, value) in parameters) _parameters[name] = value;
+        return this;
+    }
 
-    private string WhereClause() => _where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", _where);
+    private static string WhereClause(IReadOnlyCollection<string> conditions) =>
+        conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions);
 
     private void ParseSort(IQueryCollection query)
     {
@@ -100,4 +148,11 @@ public sealed class ListQuery
             throw new InvalidRequestException($"Invalid input received: {name} must be a non-negative integer, not '{value}'.");
         return n;
     }
+}
+
+/// <summary>One page of a list, with the total when <c>with_count</c> asked for it.</summary>
+public sealed record ListPage<T>(List<T> Items, int? Count, int Limit)
+{
+    /// <summary>A full page may have a successor, so Cinder advertises a next link.</summary>
+    public bool IsFull => Items.Count > 0 && Items.Count == Limit;
 }

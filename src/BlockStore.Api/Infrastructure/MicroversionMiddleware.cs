@@ -12,43 +12,42 @@ public sealed class MicroversionMiddleware(RequestDelegate next)
     public async Task InvokeAsync(HttpContext http)
     {
         var requested = RequestedVersion(http.Request);
-        http.Response.Headers.Vary = Header;
-        if (requested is null)
+        var echoed = Microversion.Min.ToString();
+        // Written as the response starts, not now: the exception handler clears headers set before it ran.
+        http.Response.OnStarting(() =>
         {
-            Set(http, Microversion.Min);
+            http.Response.Headers.Vary = Header;
+            http.Response.Headers[Header] = $"{Service} {echoed}";
+            return Task.CompletedTask;
+        });
+
+        if (requested is null || requested == "latest")
+        {
+            var version = requested is null ? Microversion.Min : Microversion.Max;
+            echoed = version.ToString();
+            http.Items[typeof(Microversion)] = version;
             await next(http);
             return;
         }
-        if (requested == "latest")
+        if (!Microversion.TryParse(requested, out var asked))
         {
-            Set(http, Microversion.Max);
-            await next(http);
-            return;
-        }
-        if (!Microversion.TryParse(requested, out var version))
-        {
+            // Nothing was negotiated; the answer speaks the base version.
             await CinderFault.WriteAsync(http, 400, $"API Version String {requested} is of invalid format. Must be of format MajorNum.MinorNum.");
             return;
         }
-        http.Response.Headers[Header] = $"{Service} {version}";
-        if (version < Microversion.Min || version > Microversion.Max)
+        echoed = asked.ToString();
+        if (asked < Microversion.Min || asked > Microversion.Max)
         {
             await CinderFault.WriteAsync(http, 406,
-                $"Version {version} is not supported by the API. Minimum is {Microversion.Min} and maximum is {Microversion.Max}.", "computeFault");
+                $"Version {asked} is not supported by the API. Minimum is {Microversion.Min} and maximum is {Microversion.Max}.", "computeFault");
             return;
         }
-        Set(http, version);
+        http.Items[typeof(Microversion)] = asked;
         await next(http);
     }
 
     public static Microversion Of(HttpContext http) =>
         http.Items.TryGetValue(typeof(Microversion), out var v) && v is Microversion m ? m : Microversion.Min;
-
-    private static void Set(HttpContext http, Microversion version)
-    {
-        http.Items[typeof(Microversion)] = version;
-        http.Response.Headers[Header] = $"{Service} {version}";
-    }
 
     /// <summary>The value for the volume service, from the header's comma-separated service list.</summary>
     private static string? RequestedVersion(HttpRequest request)

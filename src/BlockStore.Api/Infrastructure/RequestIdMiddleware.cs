@@ -7,8 +7,13 @@ public sealed class RequestIdMiddleware(RequestDelegate next)
     {
         var id = $"req-{Guid.NewGuid()}";
         http.Items[typeof(RequestIdMiddleware)] = id;
-        http.Response.Headers["X-Openstack-Request-Id"] = id;
-        http.Response.Headers["X-Compute-Request-Id"] = id;
+        // At start, so that the exception handler's clearing of headers cannot drop it.
+        http.Response.OnStarting(() =>
+        {
+            http.Response.Headers["X-Openstack-Request-Id"] = id;
+            http.Response.Headers["X-Compute-Request-Id"] = id;
+            return Task.CompletedTask;
+        });
         return next(http);
     }
 

@@ -55,7 +55,7 @@ public static class VolumeActionsApi
         var policy = action.MigrationPolicy ?? "never";
         if (policy is not ("never" or "on-demand"))
             throw new InvalidRequestException($"Invalid input received: migration_policy must be 'never' or 'on-demand', not '{policy}'.");
-        var type = await VolumeLookup.FindTypeAsync(db, action.NewType, ct);
+        var type = await VolumeLookup.FindTypeAsync(db, action.NewType, req.Caller.IsAdmin, ct);
         var backend = VolumeLookup.BackendFor(type, catalog);
         if (backend != volume.Backend)
             throw new InvalidRequestException(policy == "never"

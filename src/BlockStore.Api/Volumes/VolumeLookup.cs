@@ -17,15 +17,18 @@ public static class VolumeLookup
         return volume is not null && req.Caller.CanSee(volume.ProjectId) ? volume : throw ResourceNotFoundException.Volume(id);
     }
 
-    /// <summary>A type by id or by name; the default type when none is named.</summary>
-    public static async Task<VolumeType> FindTypeAsync(BlockStoreDbContext db, string? idOrName, CancellationToken ct)
+    /// <summary>
+    /// A type by id or by name; the default type when none is named. A private type can only be named by an
+    /// admin (BlockStore keeps no per-project access lists), or be inherited from a source volume.
+    /// </summary>
+    public static async Task<VolumeType> FindTypeAsync(BlockStoreDbContext db, string? idOrName, bool includePrivate, CancellationToken ct)
     {
         if (idOrName is null)
             return await db.VolumeTypes.AsNoTracking().FirstAsync(t => t.Name == VolumeType.DefaultName, ct);
         var type = Guid.TryParse(idOrName, out var id)
             ? await db.VolumeTypes.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, ct)
             : await db.VolumeTypes.AsNoTracking().FirstOrDefaultAsync(t => t.Name == idOrName, ct);
-        return type ?? throw ResourceNotFoundException.VolumeTypeByName(idOrName);
+        return type is not null && (type.IsPublic || includePrivate) ? type : throw ResourceNotFoundException.VolumeTypeByName(idOrName);
     }
 
     public static async Task<Dictionary<Guid, string>> TypeNamesAsync(BlockStoreDbContext db, CancellationToken ct) =>

@@ -1,13 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using BlockStore.Api.Infrastructure;
 
 namespace BlockStore.Api.Volumes;
-
-/// <summary>Members a body carries that its record does not know: refused from 3.53, ignored before.</summary>
-public abstract class OpenBody
-{
-    [JsonExtensionData] public Dictionary<string, JsonElement>? Unknown { get; set; }
-}
 
 public sealed class CreateVolumeBody : OpenBody
 {
@@ -29,7 +24,7 @@ public sealed class CreateVolumeRequest : OpenBody
     [JsonPropertyName("imageRef")] public string? ImageRef { get; set; }
     public string? ImageId { get; set; }
     public string? BackupId { get; set; }
-    public bool? Multiattach { get; set; }
+    [JsonConverter(typeof(CinderBoolConverter))] public bool? Multiattach { get; set; }
     public string? ConsistencygroupId { get; set; }
     public string? GroupId { get; set; }
     [JsonPropertyName("scheduler_hints")] public JsonElement? SchedulerHints { get; set; }
@@ -51,14 +46,4 @@ public sealed class UpdateVolumeRequest : OpenBody
     public string? DisplayName { get; set; }
     public string? DisplayDescription { get; set; }
     public Dictionary<string, string>? Metadata { get; set; }
-}
-
-public sealed class MetadataBody : OpenBody
-{
-    public Dictionary<string, string>? Metadata { get; set; }
-}
-
-public sealed class MetaItemBody : OpenBody
-{
-    public Dictionary<string, string>? Meta { get; set; }
 }

@@ -40,8 +40,8 @@ public static class VolumeSources
         }
 
         var type = r.VolumeType is null && parent is not null
-            ? await VolumeLookup.FindTypeAsync(db, parent.VolumeTypeId.ToString(), ct)
-            : await VolumeLookup.FindTypeAsync(db, r.VolumeType, ct);
+            ? await VolumeLookup.FindTypeAsync(db, parent.VolumeTypeId.ToString(), includePrivate: true, ct)
+            : await VolumeLookup.FindTypeAsync(db, r.VolumeType, req.Caller.IsAdmin, ct);
         var backend = VolumeLookup.BackendFor(type, catalog);
         if (parent is not null && parent.Backend != backend)
             throw new InvalidRequestException(

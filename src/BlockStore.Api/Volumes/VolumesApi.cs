@@ -18,11 +18,11 @@ public static class VolumesApi
         volumes.MapPost("", Create);
         volumes.MapGet("", List);
         volumes.MapGet("/detail", Detail);
-        volumes.MapGet("/summary", Summary);
+        volumes.MapGet("/summary", Summary).RequireVersion(12);
         volumes.MapGet("/{id}", Show);
         volumes.MapPut("/{id}", Update);
         volumes.MapDelete("/{id}", Delete);
-        volumes.MapVolumeMetadataApi();
+        volumes.MapMetadataApi(new MetadataOwner<Volume>("Volume", "volume", VolumeLookup.FindAsync));
         volumes.MapVolumeActionsApi();
     }
 
@@ -57,21 +57,20 @@ public static class VolumesApi
 
     public static async Task<IResult> List(HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
     {
-        var (page, count, query) = await VolumeListing.QueryAsync(db, http.Query, req, ct);
-        return JsonBody.Ok(w => WriteList(w, page, count, query, http, req, "volumes", v => VolumeView.WriteSummary(w, v, req)));
+        var page = await VolumeListing.QueryAsync(db, http.Query, req, ct);
+        return ListBody.Ok(page, http, req, "volumes", "volumes", v => v.Id, (w, v) => VolumeView.WriteSummary(w, v, req));
     }
 
     public static async Task<IResult> Detail(HttpRequest http, ApiRequest req, BlockStoreDbContext db, IOptions<BackendCatalog> catalog, CancellationToken ct)
     {
-        var (page, count, query) = await VolumeListing.QueryAsync(db, http.Query, req, ct);
+        var page = await VolumeListing.QueryAsync(db, http.Query, req, ct);
         var types = await VolumeLookup.TypeNamesAsync(db, ct);
-        return JsonBody.Ok(w => WriteList(w, page, count, query, http, req, "volumes/detail",
-            v => VolumeView.WriteDetail(w, v, req, types.GetValueOrDefault(v.VolumeTypeId), catalog.Value)));
+        return ListBody.Ok(page, http, req, "volumes", "volumes/detail", v => v.Id,
+            (w, v) => VolumeView.WriteDetail(w, v, req, types.GetValueOrDefault(v.VolumeTypeId), catalog.Value));
     }
 
     public static async Task<IResult> Summary(ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
     {
-        if (!req.Version.AtLeast(12)) return CinderFault.Result(404, "The resource could not be found.");
         var mine = db.Volumes.AsNoTracking().Where(v => v.ProjectId == req.ProjectId);
         var totals = await mine.GroupBy(_ => 1).Select(g => new { Count = g.Count(), Size = g.Sum(v => v.Size) }).FirstOrDefaultAsync(ct);
         var metadata = req.Version.AtLeast(36) ? await mine.Select(v => v.Metadata).ToListAsync(ct) : [];
@@ -115,8 +114,8 @@ public static class VolumesApi
     {
         req.Caller.RequireWrite("volume:delete");
         var volume = await VolumeLookup.FindAsync(db, req, id, ct);
-        var cascade = VolumeListing.IsTrue(http.Query["cascade"]);
-        var force = req.Version.AtLeast(23) && VolumeListing.IsTrue(http.Query["force"]);
+        var cascade = QueryFlags.IsTrue(http.Query["cascade"]);
+        var force = req.Version.AtLeast(23) && QueryFlags.IsTrue(http.Query["force"]);
         if (force) req.Caller.RequireAdmin("volume:force_delete");
         var now = clock.GetUtcNow().UtcDateTime;
         var snapshots = await db.Snapshots.Where(s => s.VolumeId == volume.Id && !s.Hidden).ToListAsync(ct);
@@ -132,26 +131,6 @@ public static class VolumesApi
         w.WriteStartObject();
         w.WritePropertyName("volume");
         VolumeView.WriteDetail(w, volume, req, typeName, catalog);
-        w.WriteEndObject();
-    }
-
-    private static void WriteList(System.Text.Json.Utf8JsonWriter w, List<Volume> page, int? count, ListQuery query, HttpRequest http,
-        ApiRequest req, string path, Action<Volume> writeOne)
-    {
-        w.WriteStartObject();
-        w.WriteStartArray("volumes");
-        foreach (var v in page) writeOne(v);
-        w.WriteEndArray();
-        if (page.Count > 0 && page.Count == query.Limit)
-        {
-            w.WriteStartArray("volumes_links");
-            w.WriteStartObject();
-            w.WriteString("rel", "next");
-            w.WriteString("href", VolumeListing.NextHref(http, req, path, page[^1].Id));
-            w.WriteEndObject();
-            w.WriteEndArray();
-        }
-        if (count is not null) w.WriteNumber("count", count.Value);
         w.WriteEndObject();
     }
 }

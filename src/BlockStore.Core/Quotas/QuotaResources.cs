@@ -1,14 +1,22 @@
 namespace BlockStore.Core.Quotas;
 
-/// <summary>The quota resources BlockStore enforces, with Cinder's names and defaults.</summary>
+/// <summary>The quota resources BlockStore knows, with Cinder's names and defaults.</summary>
 public static class QuotaResources
 {
     public const string Volumes = "volumes";
     public const string Gigabytes = "gigabytes";
     public const string Snapshots = "snapshots";
     public const string PerVolumeGigabytes = "per_volume_gigabytes";
+    public const string Backups = "backups";
+    public const string BackupGigabytes = "backup_gigabytes";
+    public const string Groups = "groups";
 
-    public static readonly IReadOnlyList<string> All = [Volumes, Gigabytes, Snapshots, PerVolumeGigabytes];
+    /// <summary>
+    /// Every resource a quota set shows and an admin may set. Backups and groups do not exist in
+    /// BlockStore, so nothing charges them; their limits are kept because clients read and set them.
+    /// </summary>
+    public static readonly IReadOnlyList<string> All =
+        [Volumes, PerVolumeGigabytes, Snapshots, Gigabytes, Backups, BackupGigabytes, Groups];
 }
 
 /// <summary>Defaults for projects without their own limits (configuration section <c>Quotas</c>).</summary>
@@ -18,6 +26,9 @@ public sealed class QuotaOptions
     public int Gigabytes { get; set; } = 1000;
     public int Snapshots { get; set; } = 10;
     public int PerVolumeGigabytes { get; set; } = -1;
+    public int Backups { get; set; } = 10;
+    public int BackupGigabytes { get; set; } = 1000;
+    public int Groups { get; set; } = 10;
 
     public int DefaultFor(string resource) => resource switch
     {
@@ -25,6 +36,9 @@ public sealed class QuotaOptions
         QuotaResources.Gigabytes => Gigabytes,
         QuotaResources.Snapshots => Snapshots,
         QuotaResources.PerVolumeGigabytes => PerVolumeGigabytes,
+        QuotaResources.Backups => Backups,
+        QuotaResources.BackupGigabytes => BackupGigabytes,
+        QuotaResources.Groups => Groups,
         _ => -1,
     };
 }

@@ -1,9 +1,10 @@
 using BlockStore.Core.Errors;
+using BlockStore.Core.Metadata;
 
 namespace BlockStore.Core.Snapshots;
 
 /// <summary>A point-in-time copy of a volume; on RBD a protected snapshot named <see cref="BackendName"/>.</summary>
-public sealed class Snapshot
+public sealed class Snapshot : IHasMetadata
 {
     private Snapshot() { }
 
@@ -51,12 +52,26 @@ public sealed class Snapshot
         UpdatedAt = now;
     }
 
+    public void SetMetadata(IDictionary<string, string> metadata, bool replace, DateTime now)
+    {
+        Metadata = StringMap.Merge(Metadata, metadata, replace);
+        UpdatedAt = now;
+    }
+
+    public bool RemoveMetadataKey(string key, DateTime now)
+    {
+        if (StringMap.Without(Metadata, key) is not { } rest) return false;
+        Metadata = rest;
+        UpdatedAt = now;
+        return true;
+    }
+
     public void BeginDeletion(bool force, DateTime now)
     {
         var ok = Status is SnapshotStatus.Available or SnapshotStatus.Error
                  || (force && Status is not SnapshotStatus.Deleting);
         if (!ok)
-            throw new InvalidSnapshotStateException($"Snapshot status must be available or error and must not be part of a group, but is {Status}.");
+            throw new InvalidSnapshotStateException("Snapshot status must be available or error and must not be part of a group.");
         MoveTo(SnapshotStatus.Deleting, now);
     }
 

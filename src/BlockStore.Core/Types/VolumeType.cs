@@ -1,3 +1,5 @@
+using BlockStore.Core.Metadata;
+
 namespace BlockStore.Core.Types;
 
 /// <summary>A volume type. Its extra spec <see cref="BackendKey"/> selects the configured backend.</summary>
@@ -39,16 +41,14 @@ public sealed class VolumeType
 
     public void SetExtraSpecs(IDictionary<string, string> specs, DateTime now)
     {
-        var next = new Dictionary<string, string>(ExtraSpecs);
-        foreach (var (k, v) in specs) next[k] = v;
-        ExtraSpecs = next;
+        ExtraSpecs = StringMap.Merge(ExtraSpecs, specs);
         UpdatedAt = now;
     }
 
     public bool RemoveExtraSpec(string key, DateTime now)
     {
-        if (!ExtraSpecs.ContainsKey(key)) return false;
-        ExtraSpecs = ExtraSpecs.Where(p => p.Key != key).ToDictionary(p => p.Key, p => p.Value);
+        if (StringMap.Without(ExtraSpecs, key) is not { } rest) return false;
+        ExtraSpecs = rest;
         UpdatedAt = now;
         return true;
     }

@@ -1,4 +1,5 @@
 using BlockStore.Core.Errors;
+using BlockStore.Core.Metadata;
 
 namespace BlockStore.Core.Volumes;
 
@@ -6,7 +7,7 @@ namespace BlockStore.Core.Volumes;
 /// A volume and the rules of its life. Every status change goes through a method here; the database
 /// repeats the guard through the row's xmin token, so two requests can never both win a transition.
 /// </summary>
-public sealed class Volume
+public sealed class Volume : IHasMetadata
 {
     /// <summary>Cinder's wording for a refused delete; clients and scripts match on it.</summary>
     public const string DeleteRefused =
@@ -82,16 +83,14 @@ public sealed class Volume
 
     public void SetMetadata(IDictionary<string, string> metadata, bool replace, DateTime now)
     {
-        var next = replace ? new Dictionary<string, string>() : new Dictionary<string, string>(Metadata);
-        foreach (var (k, v) in metadata) next[k] = v;
-        Metadata = next; // a new instance, so EF sees the jsonb column change
+        Metadata = StringMap.Merge(Metadata, metadata, replace);
         UpdatedAt = now;
     }
 
     public bool RemoveMetadataKey(string key, DateTime now)
     {
-        if (!Metadata.ContainsKey(key)) return false;
-        Metadata = Metadata.Where(p => p.Key != key).ToDictionary(p => p.Key, p => p.Value);
+        if (StringMap.Without(Metadata, key) is not { } rest) return false;
+        Metadata = rest;
         UpdatedAt = now;
         return true;
     }
@@ -142,10 +141,15 @@ public sealed class Volume
         UpdatedAt = now;
     }
 
-    public void RequireAvailableForSnapshot(bool force)
+    /// <summary>Cinder's checks before a snapshot; <paramref name="allowInUse"/> is <c>force</c>, or 3.66 and later.</summary>
+    public void RequireAvailableForSnapshot(bool allowInUse)
     {
-        var ok = Status == VolumeStatus.Available || (force && Status == VolumeStatus.InUse);
-        if (!ok) throw new InvalidVolumeStateException($"Volume {Id} status must be available, but current status is: {Status.ToWire()}.");
+        if (MigrationStatus is Volumes.MigrationStatus.Starting or Volumes.MigrationStatus.Migrating or Volumes.MigrationStatus.Completing)
+            throw new InvalidVolumeStateException("Snapshot cannot be created while volume is migrating.");
+        var ok = Status == VolumeStatus.Available || (allowInUse && Status == VolumeStatus.InUse);
+        if (!ok)
+            throw new InvalidVolumeStateException(
+                $"Volume {Id} status must be {(allowInUse ? "available, in-use" : "available")}, but current status is: {Status.ToWire()}.");
     }
 
     public void RequireUsableAsSource()

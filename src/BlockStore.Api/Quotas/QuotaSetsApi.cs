@@ -1,0 +1,137 @@
+using System.Text.Json;
+using BlockStore.Api.Infrastructure;
+using BlockStore.Core.Data;
+using BlockStore.Core.Errors;
+using BlockStore.Core.Quotas;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace BlockStore.Api.Quotas;
+
+/// <summary>
+/// <c>…/os-quota-sets/{project}</c> and <c>…/limits</c>. Anyone reads their own project's quotas; reading
+/// another project's is an admin's right (403 otherwise, as Cinder's policy answers), and so is changing them.
+/// </summary>
+public static class QuotaSetsApi
+{
+    public static void MapQuotasApi(this RouteGroupBuilder v3)
+    {
+        var sets = v3.MapGroup("/os-quota-sets").WithTags("Quotas");
+        sets.MapGet("/{project}", Show);
+        sets.MapGet("/{project}/defaults", Defaults);
+        sets.MapPut("/{project}", Update);
+        sets.MapDelete("/{project}", Delete);
+        v3.MapGet("/limits", Limits).WithTags("Quotas");
+    }
+
+    /// <summary>Plain limits, or with <c>usage=True</c> each as <c>{"limit", "in_use", "reserved"}</c> (sample 25).</summary>
+    public static async Task<IResult> Show(string project, HttpRequest http, ApiRequest req, QuotaService quotas, CancellationToken ct)
+    {
+        RequireReadable(req, project);
+        var usage = http.Query["usage"].ToString() is { Length: > 0 } u
+            && (CinderBoolConverter.Parse(u) ?? throw new InvalidRequestException($"Invalid value '{u}' for usage: it must be a boolean."));
+        var report = await quotas.ReportAsync(project, ct);
+        return QuotaSet(project, (w, r) =>
+        {
+            var (limit, inUse) = report[r];
+            if (!usage)
+            {
+                w.WriteNumber(r, limit);
+                return;
+            }
+            w.WriteStartObject(r);
+            w.WriteNumber("limit", limit);
+            w.WriteNumber("in_use", inUse);
+            w.WriteNumber("reserved", 0);
+            w.WriteEndObject();
+        });
+    }
+
+    public static IResult Defaults(string project, ApiRequest req, IOptions<QuotaOptions> defaults)
+    {
+        RequireReadable(req, project);
+        return QuotaSet(project, (w, r) => w.WriteNumber(r, defaults.Value.DefaultFor(r)));
+    }
+
+    /// <summary>
+    /// Sets the given limits. A limit below what the project already uses is refused, as Cinder does
+    /// (per_volume_gigabytes and -1 excepted); nothing is set unless every limit is acceptable.
+    /// </summary>
+    public static async Task<IResult> Update(string project, QuotaSetBody body, ApiRequest req, BlockStoreDbContext db, QuotaService quotas,
+        CancellationToken ct)
+    {
+        req.Caller.RequireAdmin("volume_extension:quotas:update");
+        if (project.Length > 255) throw new InvalidRequestException("Invalid input received: quota_set_name must be at most 255 characters.");
+        var report = await quotas.ReportAsync(project, ct);
+        var limits = body.Limits.ToDictionary(l => l.Resource, l => (int)l.Limit!.Value);
+        foreach (var (resource, limit) in limits)
+        {
+            var used = report[resource].InUse;
+            if (resource != QuotaResources.PerVolumeGigabytes && limit != -1 && limit < used)
+                throw new InvalidRequestException(
+                    $"Quota {resource} limit must be equal or greater than existing resources. Current usage is {used} and the requested limit is {limit}.");
+        }
+        var own = await db.QuotaLimits.Where(l => l.ProjectId == project).ToDictionaryAsync(l => l.Resource, ct);
+        foreach (var (resource, limit) in limits)
+        {
+            if (own.TryGetValue(resource, out var row)) row.HardLimit = limit;
+            else db.QuotaLimits.Add(new QuotaLimit { ProjectId = project, Resource = resource, HardLimit = limit });
+        }
+        await db.SaveChangesAsync(ct);
+        var after = await quotas.ReportAsync(project, ct);
+        return QuotaSet(null, (w, r) => w.WriteNumber(r, after[r].Limit));
+    }
+
+    /// <summary>Back to the defaults: the project's own limits are forgotten.</summary>
+    public static async Task<IResult> Delete(string project, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
+    {
+        req.Caller.RequireAdmin("volume_extension:quotas:delete");
+        await db.QuotaLimits.Where(l => l.ProjectId == project).ExecuteDeleteAsync(ct);
+        return Results.Ok();
+    }
+
+    /// <summary>The caller's absolute limits and usage; from 3.39 an admin may name another project.</summary>
+    public static async Task<IResult> Limits(HttpRequest http, ApiRequest req, QuotaService quotas, CancellationToken ct)
+    {
+        var named = http.Query["project_id"].ToString() is { Length: > 0 } p ? p : http.Query["tenant_id"].ToString();
+        var project = req.Caller.IsAdmin && req.Version.AtLeast(39) && named.Length > 0 ? named : req.ProjectId;
+        var r = await quotas.ReportAsync(project, ct);
+        return JsonBody.Ok(w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("limits");
+            w.WriteStartArray("rate");
+            w.WriteEndArray();
+            w.WriteStartObject("absolute");
+            w.WriteNumber("maxTotalVolumes", r[QuotaResources.Volumes].Limit);
+            w.WriteNumber("maxTotalSnapshots", r[QuotaResources.Snapshots].Limit);
+            w.WriteNumber("maxTotalVolumeGigabytes", r[QuotaResources.Gigabytes].Limit);
+            w.WriteNumber("maxTotalBackups", r[QuotaResources.Backups].Limit);
+            w.WriteNumber("maxTotalBackupGigabytes", r[QuotaResources.BackupGigabytes].Limit);
+            w.WriteNumber("totalVolumesUsed", r[QuotaResources.Volumes].InUse);
+            w.WriteNumber("totalGigabytesUsed", r[QuotaResources.Gigabytes].InUse);
+            w.WriteNumber("totalSnapshotsUsed", r[QuotaResources.Snapshots].InUse);
+            w.WriteNumber("totalBackupsUsed", r[QuotaResources.Backups].InUse);
+            w.WriteNumber("totalBackupGigabytesUsed", r[QuotaResources.BackupGigabytes].InUse);
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
+    }
+
+    private static void RequireReadable(ApiRequest req, string project)
+    {
+        if (!req.Caller.IsAdmin && project != req.ProjectId) throw new PolicyNotAuthorizedException("volume_extension:quotas:show");
+    }
+
+    /// <summary><c>{"quota_set": {resource: value, …, "id": project}}</c>, in Cinder's order.</summary>
+    private static JsonBody QuotaSet(string? project, Action<Utf8JsonWriter, string> writeResource) => JsonBody.Ok(w =>
+    {
+        w.WriteStartObject();
+        w.WriteStartObject("quota_set");
+        foreach (var resource in QuotaResources.All) writeResource(w, resource);
+        if (project is not null) w.WriteString("id", project);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    });
+}

@@ -1,0 +1,131 @@
+using BlockStore.Api.Infrastructure;
+using BlockStore.Core.Data;
+using BlockStore.Core.Errors;
+using BlockStore.Core.Types;
+using BlockStore.Core.Volumes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace BlockStore.Api.Types;
+
+/// <summary><c>…/types</c>: everyone reads public types; only an admin creates, changes or deletes them.</summary>
+public static class TypesApi
+{
+    private const string Table = "blockstore.volume_types";
+
+    private static readonly Dictionary<string, string> Sortable = new()
+    {
+        ["created_at"] = "v.created_at",
+        ["id"] = "v.id",
+        ["name"] = "v.name",
+        ["is_public"] = "v.is_public",
+    };
+
+    public static void MapTypesApi(this RouteGroupBuilder v3)
+    {
+        var types = v3.MapGroup("/types").WithTags("Types");
+        types.MapGet("", List);
+        types.MapGet("/{id}", Show);
+        types.MapPost("", Create);
+        types.MapPut("/{id}", Update);
+        types.MapDelete("/{id}", Delete);
+        types.MapTypeExtraSpecsApi();
+    }
+
+    /// <summary>
+    /// Non-admins see public types. An admin sees public types by default, private ones with
+    /// <c>is_public=false</c>, and both with <c>is_public=None</c> (what cinderclient sends).
+    /// </summary>
+    public static async Task<IResult> List(HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
+    {
+        var list = new ListQuery(http.Query, Table, Sortable);
+        var isPublic = req.Caller.IsAdmin ? ParseIsPublic(http.Query["is_public"]) : true;
+        if (isPublic is { } p) list.Scope("v.is_public = @is_public", ("is_public", p));
+        var page = await list.RunAsync<VolumeType>(db, withCount: false, ct);
+        return ListBody.Ok(page, http, req, "volume_types", "types", t => t.Id, (w, t) => TypeView.Write(w, t, req), "volume_type_links");
+    }
+
+    /// <summary>By id; <c>default</c> names the type a volume gets when it names none.</summary>
+    public static async Task<IResult> Show(string id, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
+    {
+        if (id == "default")
+        {
+            var fallback = await db.VolumeTypes.AsNoTracking().FirstOrDefaultAsync(t => t.Name == VolumeType.DefaultName, ct)
+                           ?? throw new ResourceNotFoundException("Default volume type can not be found.");
+            return TypeView.One(fallback, req);
+        }
+        return TypeView.One(await FindAsync(db, req, id, ct), req);
+    }
+
+    public static async Task<IResult> Create(CreateTypeBody body, ApiRequest req, BlockStoreDbContext db, IOptions<BackendCatalog> catalog,
+        TimeProvider clock, CancellationToken ct)
+    {
+        req.Caller.RequireAdmin("volume_extension:type_create");
+        var r = body.VolumeType!;
+        RequireKnownBackend(r.ExtraSpecs, catalog.Value);
+        await RequireUniqueNameAsync(db, r.Name!, ct);
+        var type = VolumeType.Create(r.Name!, r.Description, r.IsPublic ?? true, r.ExtraSpecs, clock.GetUtcNow().UtcDateTime);
+        db.VolumeTypes.Add(type);
+        await db.SaveChangesAsync(ct);
+        return TypeView.One(type, req);
+    }
+
+    public static async Task<IResult> Update(string id, UpdateTypeBody body, ApiRequest req, BlockStoreDbContext db, TimeProvider clock,
+        CancellationToken ct)
+    {
+        req.Caller.RequireAdmin("volume_extension:type_update");
+        var r = body.VolumeType!;
+        var type = await FindAsync(db, req, id, ct);
+        if (r.Name is not null && r.Name != type.Name)
+        {
+            // Volumes created without a type are given the default one by its name.
+            if (type.Name == VolumeType.DefaultName) throw new InvalidRequestException("Invalid volume type: the default volume type cannot be renamed.");
+            await RequireUniqueNameAsync(db, r.Name, ct);
+        }
+        type.Update(r.Name, r.Description, r.IsPublic, clock.GetUtcNow().UtcDateTime);
+        await db.SaveChangesAsync(ct);
+        return TypeView.One(type, req);
+    }
+
+    /// <summary>202; refused while any volume, even one being deleted, still has the type.</summary>
+    public static async Task<IResult> Delete(string id, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
+    {
+        req.Caller.RequireAdmin("volume_extension:type_delete");
+        var type = await FindAsync(db, req, id, ct);
+        if (type.Name == VolumeType.DefaultName)
+            throw new InvalidRequestException($"The volume type {type.Id} is a default volume type and cannot be deleted.");
+        // One statement, so that the check and the delete see the same volumes.
+        var deleted = await db.Database.ExecuteSqlAsync($"""
+            DELETE FROM blockstore.volume_types t
+            WHERE t.id = {type.Id} AND NOT EXISTS (SELECT 1 FROM blockstore.volumes v WHERE v.volume_type_id = {type.Id})
+            """, ct);
+        if (deleted == 0) throw new InvalidRequestException("Target volume type is still in use.");
+        return Results.StatusCode(202);
+    }
+
+    /// <summary>A type by id. Private types exist only for admins: BlockStore keeps no per-project access lists.</summary>
+    public static async Task<VolumeType> FindAsync(BlockStoreDbContext db, ApiRequest req, string id, CancellationToken ct)
+    {
+        var type = Guid.TryParse(id, out var guid) ? await db.VolumeTypes.FirstOrDefaultAsync(t => t.Id == guid, ct) : null;
+        return type is not null && (type.IsPublic || req.Caller.IsAdmin) ? type : throw ResourceNotFoundException.VolumeType(id);
+    }
+
+    /// <summary>A <c>volume_backend_name</c> must name a configured backend, or no volume of the type could be placed.</summary>
+    public static void RequireKnownBackend(IReadOnlyDictionary<string, string>? specs, BackendCatalog catalog)
+    {
+        if (specs?.GetValueOrDefault(VolumeType.BackendKey) is { } backend && !catalog.Exists(backend))
+            throw new InvalidRequestException(
+                $"Invalid input received: {VolumeType.BackendKey} '{backend}' is not a configured backend (configured: {string.Join(", ", catalog.Backends.Keys.Order())}).");
+    }
+
+    private static async Task RequireUniqueNameAsync(BlockStoreDbContext db, string name, CancellationToken ct)
+    {
+        if (await db.VolumeTypes.AnyAsync(t => t.Name == name, ct)) throw new ConflictException($"Volume Type {name} already exists.");
+    }
+
+    /// <summary>Cinder's <c>_parse_is_public</c>: absent means public only, "None" means both.</summary>
+    private static bool? ParseIsPublic(string? value) =>
+        string.IsNullOrEmpty(value) ? true
+        : value.Equals("none", StringComparison.OrdinalIgnoreCase) ? null
+        : CinderBoolConverter.Parse(value) ?? throw new InvalidRequestException($"Invalid is_public filter [{value}]");
+}

@@ -1,0 +1,80 @@
+using BlockStore.Core.Messages;
+using BlockStore.Core.Snapshots;
+using BlockStore.Core.Volumes;
+using Microsoft.EntityFrameworkCore;
+
+namespace BlockStore.Api.Tests.Infrastructure;
+
+/// <summary>
+/// Rows written straight through the DbContext and the entities' own methods: no worker runs in these
+/// tests, so this is how a volume becomes <c>available</c> quickly.
+/// </summary>
+public static class Seed
+{
+    /// <summary>Now, at the microsecond precision PostgreSQL keeps.</summary>
+    public static DateTime Now() => Truncate(DateTime.UtcNow);
+
+    public static DateTime Truncate(DateTime t) => new(t.Ticks - t.Ticks % 10, DateTimeKind.Utc);
+
+    public static Volume NewVolume(this ApiHost host, string project, VolumeStatus status = VolumeStatus.Available, int size = 1,
+        string? name = null, DateTime? createdAt = null)
+    {
+        var at = createdAt ?? Now();
+        var volume = Volume.Create(project, "seeder", size, name, null, host.DefaultTypeId, "ceph", "nova", null, null, null, at);
+        if (status != VolumeStatus.Creating) volume.ResetStatus(status, null, false, at);
+        return volume;
+    }
+
+    public static async Task<Volume> VolumeAsync(this ApiHost host, string project, VolumeStatus status = VolumeStatus.Available,
+        int size = 1, string? name = null)
+    {
+        var volume = host.NewVolume(project, status, size, name);
+        await using var db = host.NewDb();
+        db.Volumes.Add(volume);
+        await db.SaveChangesAsync();
+        return volume;
+    }
+
+    public static async Task<Snapshot> SnapshotAsync(this ApiHost host, Volume volume, SnapshotStatus status = SnapshotStatus.Available,
+        string? name = null)
+    {
+        var snapshot = Snapshot.Create(volume.Id, volume.ProjectId, "seeder", volume.Size, name, null, null, Now());
+        if (status != SnapshotStatus.Creating) snapshot.ResetStatus(status, Now());
+        await using var db = host.NewDb();
+        db.Snapshots.Add(snapshot);
+        await db.SaveChangesAsync();
+        return snapshot;
+    }
+
+    public static async Task<UserMessage> MessageAsync(this ApiHost host, string project, Guid resource)
+    {
+        var message = UserMessage.Error(project, "VOLUME", resource, UserMessageEvents.VolumeCreateFailed,
+            "create volume:The volume could not be created.", $"req-{Guid.NewGuid()}", Now(), TimeSpan.FromDays(30));
+        await using var db = host.NewDb();
+        db.UserMessages.Add(message);
+        await db.SaveChangesAsync();
+        return message;
+    }
+
+    /// <summary>Sets a volume's status as an operator's reset would, outside any request.</summary>
+    public static async Task SetStatusAsync(this ApiHost host, Guid volumeId, VolumeStatus status)
+    {
+        await using var db = host.NewDb();
+        var volume = await db.Volumes.SingleAsync(v => v.Id == volumeId);
+        volume.ResetStatus(status, null, false, Now());
+        await db.SaveChangesAsync();
+    }
+
+    public static async Task<int> VolumeCountAsync(this ApiHost host, string project)
+    {
+        await using var db = host.NewDb();
+        return await db.Volumes.CountAsync(v => v.ProjectId == project);
+    }
+
+    /// <summary>The usage counter of one resource (0 when the project never charged it).</summary>
+    public static async Task<long> UsageAsync(this ApiHost host, string project, string resource)
+    {
+        await using var db = host.NewDb();
+        return await db.QuotaUsages.Where(u => u.ProjectId == project && u.Resource == resource).Select(u => u.InUse).FirstOrDefaultAsync();
+    }
+}

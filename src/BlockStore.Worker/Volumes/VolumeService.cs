@@ -49,10 +49,7 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogFailed(ex, volumeId, "create");
-            failures.VolumeFailed(volume, VolumeStatus.Error, "create", UserMessageEvents.VolumeCreateFailed,
-                $"Volume {volume.Id} could not be created. {Failures.Describe(ex)}");
-            await db.SaveChangesAsync(ct);
+            await FailAsync(volume, ex, VolumeStatus.Error, "create", UserMessageEvents.VolumeCreateFailed, "could not be created", ct);
             return;
         }
 
@@ -94,10 +91,7 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogFailed(ex, volumeId, "delete");
-            failures.VolumeFailed(volume, VolumeStatus.ErrorDeleting, "delete", UserMessageEvents.VolumeDeleteFailed,
-                $"Volume {volume.Id} could not be deleted. {Failures.Describe(ex)}");
-            await db.SaveChangesAsync(ct);
+            await FailAsync(volume, ex, VolumeStatus.ErrorDeleting, "delete", UserMessageEvents.VolumeDeleteFailed, "could not be deleted", ct);
             return;
         }
 
@@ -136,6 +130,15 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
         var now = clock.GetUtcNow().UtcDateTime;
         volume.CompleteExtend(newSize, now);
         db.Enqueue(new VolumeStatusChanged(volume.Id, volume.ProjectId, VolumeStatus.Extending.ToWire(), VolumeStatus.Available.ToWire(), now), now);
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>Error status, user message and event for a failed backend call, committed together.</summary>
+    private async Task FailAsync(Volume volume, Exception ex, VolumeStatus errorStatus, string operation, string eventId, string what,
+        CancellationToken ct)
+    {
+        LogFailed(ex, volume.Id, operation);
+        failures.VolumeFailed(volume, errorStatus, operation, eventId, $"Volume {volume.Id} {what}. {Failures.Describe(ex)}");
         await db.SaveChangesAsync(ct);
     }
 

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # settings and secrets are read by the scripts that source this
 # Shared helpers for scripts/stack, scripts/run, scripts/test and the ceph container.
 # Sourced, never run. Sets no shell options: the caller owns `set -euo pipefail`.
 

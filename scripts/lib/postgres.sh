@@ -26,7 +26,7 @@ postgres_up() {
   if pid=$(pg_pid); then
     say "postgres: already running (pid $pid, port $BLOCKSTORE_PG_PORT)"
   else
-    [[ -f $PG_DATA/PG_VERSION ]] || pg_init
+    if [[ ! -f $PG_DATA/PG_VERSION ]]; then pg_init; fi   # not `|| pg_init`: that disables errexit inside
     touch "$PG_LOG" && chown postgres: "$PG_LOG"
     pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start >/dev/null ||
       { log_tail "$PG_LOG"; die "postgres did not start; see $PG_LOG"; }

@@ -170,7 +170,6 @@ ceph_daemon_up() {
 
 # Ports are checked only for daemons that are about to start.
 ceph_check_ports() {
-  command -v ss >/dev/null || return 0   # the container has its own network
   if ! ceph_pid mon.a >/dev/null; then
     require_free_port "$BLOCKSTORE_MON_PORT" BLOCKSTORE_MON_PORT "Ceph mon (msgr v2)"
     require_free_port "$BLOCKSTORE_MON_V1_PORT" BLOCKSTORE_MON_V1_PORT "Ceph mon (msgr v1)"

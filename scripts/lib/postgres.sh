@@ -1,13 +1,21 @@
 # shellcheck shell=bash
-# PostgreSQL 15 for the local stack: a private cluster under <state>/postgres,
+# PostgreSQL (15 on Debian 12) for the local stack: a private cluster under <state>/postgres,
 # listening on 127.0.0.1:$BLOCKSTORE_PG_PORT. Sourced by scripts/stack.
-
-PG_BIN=/usr/lib/postgresql/15/bin
 
 postgres_paths() {
   PG_DIR=$STATE/postgres        # owned by the postgres user; also the socket directory
   PG_DATA=$PG_DIR/data
   PG_LOG=$STATE/log/postgres.log
+}
+
+# The server that created the cluster; for a new one, the newest installed
+# (Debian 12 has 15). Looked up only once the packages are in.
+pg_find_bin() {
+  local version
+  version=$(cat "$PG_DATA/PG_VERSION" 2>/dev/null ||
+    find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -V | tail -n1)
+  PG_BIN=/usr/lib/postgresql/$version/bin
+  [[ -n $version && -x $PG_BIN/pg_ctl ]] || die "no PostgreSQL server in /usr/lib/postgresql"
 }
 
 # Root may not run postgres; the cluster belongs to the OS user "postgres".
@@ -23,6 +31,7 @@ postgres_check_ports() {
 
 postgres_up() {
   local pid
+  pg_find_bin
   if pid=$(pg_pid); then
     say "postgres: already running (pid $pid, port $BLOCKSTORE_PG_PORT)"
   else
@@ -83,6 +92,7 @@ pg_probe() {
 
 postgres_down() {
   pg_pid >/dev/null || { say "postgres: not running"; return 0; }
+  pg_find_bin
   pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 60 stop >/dev/null
   say "postgres: stopped"
 }

@@ -41,7 +41,7 @@ postgres_up() {
       { log_tail "$PG_LOG"; die "postgres did not start; see $PG_LOG"; }
     say "postgres: started (port $BLOCKSTORE_PG_PORT)"
   fi
-  pg_provision
+  pg_provision || die "postgres: cannot create the role and database blockstore; see $PG_LOG"
   wait_until 30 pg_probe ||
     { log_tail "$PG_LOG"; die "postgres: 'SELECT 1' as blockstore@127.0.0.1:$BLOCKSTORE_PG_PORT fails; see $PG_LOG"; }
   say "postgres: ready"
@@ -52,9 +52,7 @@ pg_init() {
   mkdir -p "$PG_DIR"
   chown postgres: "$PG_DIR"
   chmod 700 "$PG_DIR"
-  # The postgres user must be able to reach the state folder.
-  pg_as test -x "$PG_DIR" ||
-    die "the postgres user cannot reach $PG_DIR; put the state where it can (BLOCKSTORE_STATE) or allow traversal (chmod o+x) on its parent folders"
+  pg_reach "$PG_DIR"
   pg_as "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth-local=peer --auth-host=scram-sha-256 \
     -E UTF8 --locale=C.UTF-8 --no-sync >"$STATE/log/initdb.log" 2>&1 ||
     { log_tail "$STATE/log/initdb.log"; die "initdb failed"; }
@@ -70,6 +68,22 @@ synchronous_commit = off
 full_page_writes = off
 max_connections = 200
 EOF
+}
+
+# The postgres user must be able to pass through every folder above its data (a
+# repository under /root is not reachable by default). Folders that forbid it get
+# o+x, which lets others pass through but not list them; each change is reported.
+pg_reach() {
+  pg_as test -x "$1" && return 0
+  local dir=$1
+  while [[ $dir != / ]]; do
+    dir=$(dirname "$dir")
+    if ! pg_as test -x "$dir"; then
+      chmod o+x "$dir"
+      say "postgres: allowed others to pass through $dir (chmod o+x), so that the postgres user reaches $1"
+    fi
+  done
+  pg_as test -x "$1" || die "the postgres user cannot reach $1; choose another BLOCKSTORE_STATE"
 }
 
 # Superuser work goes through the Unix socket with peer auth, so no superuser

@@ -18,6 +18,7 @@ mkdir -p "$STATE/run"
 # Pid files of an earlier container mean nothing in this one.
 rm -f "$STATE"/run/*.pid "$ready"
 
+# shellcheck disable=SC2034  # read by ceph_daemon_up
 CEPH_FOREGROUND=1
 CEPH_CHILDREN=()
 stop() {

@@ -14,6 +14,13 @@ app_status() {
   status_line worker "$(app_pid worker)" ""
 }
 
+# The Release build of the solution, then the database migrations (the program
+# applies them to ConnectionStrings__BlockStore). Run from the repository root.
+app_build() {
+  dotnet build BlockStore.sln -c Release -nologo -v quiet
+  dotnet run --project migrations/BlockStore.Migrations -c Release --no-build --no-launch-profile
+}
+
 # app_start <api|worker> <project dir>: runs the built assembly in the
 # background, with the current environment.
 app_start() {

@@ -30,20 +30,16 @@ ceph_paths() {
   CEPH_CLIENT_CAPS=(mon 'profile rbd' osd "$caps" mgr "$caps")
 }
 
-# Tools as client.admin. A CLI call waits forever for an absent mon, hence the
-# timeout (CEPH_CLI_TIMEOUT seconds).
-ceph_admin() {
-  local tool=$1
-  shift
-  timeout "${CEPH_CLI_TIMEOUT:-120}" "$tool" --conf "$CEPH_CONF" --name client.admin --keyring "$CEPH_ADMIN_KEYRING" "$@"
+# ceph_cli <conf> <name> <keyring> <ceph|rbd|rados> ARGS...: a Ceph CLI as that
+# user. A call waits forever for an absent mon, hence the timeout (CEPH_CLI_TIMEOUT).
+ceph_cli() {
+  local conf=$1 name=$2 keyring=$3
+  shift 3
+  timeout "${CEPH_CLI_TIMEOUT:-120}" "$1" --conf "$conf" --name "$name" --keyring "$keyring" "${@:2}"
 }
-
-# Tools as client.blockstore, exactly as the service connects.
-ceph_client() {
-  local tool=$1
-  shift
-  timeout "${CEPH_CLI_TIMEOUT:-120}" "$tool" --conf "$CEPH_CLIENT_CONF" --id blockstore --keyring "$CEPH_CLIENT_KEYRING" "$@"
-}
+ceph_admin() { ceph_cli "$CEPH_CONF" client.admin "$CEPH_ADMIN_KEYRING" "$@"; }
+# As client.blockstore, exactly as the service connects.
+ceph_client() { ceph_cli "$CEPH_CLIENT_CONF" client.blockstore "$CEPH_CLIENT_KEYRING" "$@"; }
 
 ceph_pidfile() { echo "$STATE/run/ceph-$1.pid"; }
 ceph_pid() { pid_of "$(ceph_pidfile "$1")" "ceph-${1%%.*}"; }
@@ -174,7 +170,6 @@ ceph_daemon_up() {
 
 # Ports are checked only for daemons that are about to start.
 ceph_check_ports() {
-  command -v ss >/dev/null || return 0   # the container has its own network
   if ! ceph_pid mon.a >/dev/null; then
     require_free_port "$BLOCKSTORE_MON_PORT" BLOCKSTORE_MON_PORT "Ceph mon (msgr v2)"
     require_free_port "$BLOCKSTORE_MON_V1_PORT" BLOCKSTORE_MON_V1_PORT "Ceph mon (msgr v1)"
@@ -193,19 +188,21 @@ ceph_check_ports() {
 # so that a pool added to CEPH_POOLS reaches existing stacks.
 ceph_provision() {
   local existing pool
-  existing=$(ceph_admin ceph osd pool ls)
+  existing=$(ceph_admin ceph osd pool ls) || ceph_fail "'ceph osd pool ls' as client.admin failed"
   for pool in "${CEPH_POOLS[@]}"; do
     grep -qx -- "$pool" <<<"$existing" && continue
-    ceph_admin ceph osd pool create "$pool" 8 8 >/dev/null 2>&1
-    ceph_admin rbd pool init "$pool"
+    ceph_admin ceph osd pool create "$pool" 8 8 >/dev/null 2>&1 || ceph_fail "cannot create pool $pool"
+    ceph_admin rbd pool init "$pool" || ceph_fail "cannot initialize pool $pool for RBD"
     say "ceph: pool $pool created"
   done
   if ! ceph_admin ceph auth get-or-create client.blockstore "${CEPH_CLIENT_CAPS[@]}" >/dev/null 2>&1; then
     # The user exists with other caps (an older pool list): bring them up to date.
-    ceph_admin ceph auth caps client.blockstore "${CEPH_CLIENT_CAPS[@]}" >/dev/null
+    ceph_admin ceph auth caps client.blockstore "${CEPH_CLIENT_CAPS[@]}" >/dev/null ||
+      ceph_fail "cannot create client.blockstore"
   fi
   mkdir -p "$CEPH_CLIENT_DIR"
-  (umask 077; ceph_admin ceph auth get client.blockstore -o "$CEPH_CLIENT_KEYRING" 2>/dev/null)
+  (umask 077; ceph_admin ceph auth get client.blockstore -o "$CEPH_CLIENT_KEYRING" 2>/dev/null) ||
+    ceph_fail "cannot export the client.blockstore keyring"
   cat >"$CEPH_CLIENT_CONF" <<EOF
 # Client-only Ceph configuration for BlockStore (client.blockstore). No admin key here.
 [global]
@@ -248,15 +245,17 @@ ceph_fail() {
   die "ceph: $1, though mon, osd and mgr run; see $STATE/log/ceph-{mon.a,osd.0,mgr.x}.log"
 }
 
+# (The first-boot steps run under `if`, not after `||`, which would switch off
+# errexit inside them.)
 ceph_up() {
   ceph_write_conf
-  [[ -f $CEPH_DIR/mon/ceph-a/keyring && -f $CEPH_ADMIN_KEYRING ]] || ceph_mkfs_mon
+  if [[ ! -f $CEPH_DIR/mon/ceph-a/keyring || ! -f $CEPH_ADMIN_KEYRING ]]; then ceph_mkfs_mon; fi
   ceph_daemon_up mon.a
-  [[ -f $CEPH_DIR/osd/ceph-0/mkfs_done ]] || ceph_mkfs_osd
+  if [[ ! -f $CEPH_DIR/osd/ceph-0/mkfs_done ]]; then ceph_mkfs_osd; fi
   ceph_daemon_up osd.0
-  [[ -f $CEPH_DIR/mgr/ceph-x/keyring ]] || ceph_mkfs_mgr
+  if [[ ! -f $CEPH_DIR/mgr/ceph-x/keyring ]]; then ceph_mkfs_mgr; fi
   ceph_daemon_up mgr.x
-  ceph_provision || ceph_fail "set-up of pools and client.blockstore failed"
+  ceph_provision
   wait_until 90 ceph_probe || ceph_fail "no RBD write as client.blockstore within 90s"
   say "ceph: ready (RBD write as client.blockstore works)"
 }

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # settings and secrets are read by the scripts that source this
 # Shared helpers for scripts/stack, scripts/run, scripts/test and the ceph container.
 # Sourced, never run. Sets no shell options: the caller owns `set -euo pipefail`.
 
@@ -28,7 +29,9 @@ STACK_SETTINGS=(
   BLOCKSTORE_RABBIT_NODE=
 )
 
-# load_settings <state-dir>: sets STATE and exports every setting.
+# load_settings <state-dir> [strict]: sets STATE and exports every setting. When
+# the environment disagrees with the record, strict (for `up`) fails; otherwise
+# the record wins, with a note.
 load_settings() {
   STATE=$(realpath -m -- "$1")
   export BLOCKSTORE_STATE=$STATE
@@ -39,8 +42,10 @@ load_settings() {
     [[ -f $record ]] && recorded=$(sed -n "s/^$name=//p" "$record")
     if [[ -n $recorded ]]; then
       if [[ -n ${!name:-} && ${!name} != "$recorded" ]]; then
-        die "$STATE was created with $name=$recorded, but the environment says ${!name}." \
-            "Unset $name, or reset the stack: scripts/stack down && rm -rf $STATE"
+        local msg="$STATE was created with $name=$recorded; the environment's ${!name} does not apply."
+        [[ ${2:-} == strict ]] &&
+          die "$msg Unset $name, or reset the stack: scripts/stack down && rm -rf $STATE"
+        say "note: $msg"
       fi
       printf -v "$name" '%s' "$recorded"
     elif [[ -z ${!name:-} ]]; then
@@ -173,7 +178,7 @@ log_tail() { [[ -f $1 ]] && { say "--- last lines of $1:"; tail -n "${2:-20}" "$
 # Everything the stack and the tests need from the OS. Daemons are started by
 # these scripts, never by the packages.
 STACK_PACKAGES=(
-  postgresql-15 rabbitmq-server
+  postgresql rabbitmq-server
   ceph-mon ceph-osd ceph-mgr ceph-common librbd1 librados2
   python3-cinderclient qemu-utils
   iproute2 curl

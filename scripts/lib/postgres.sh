@@ -1,13 +1,21 @@
 # shellcheck shell=bash
-# PostgreSQL 15 for the local stack: a private cluster under <state>/postgres,
+# PostgreSQL (15 on Debian 12) for the local stack: a private cluster under <state>/postgres,
 # listening on 127.0.0.1:$BLOCKSTORE_PG_PORT. Sourced by scripts/stack.
-
-PG_BIN=/usr/lib/postgresql/15/bin
 
 postgres_paths() {
   PG_DIR=$STATE/postgres        # owned by the postgres user; also the socket directory
   PG_DATA=$PG_DIR/data
   PG_LOG=$STATE/log/postgres.log
+}
+
+# The server that created the cluster; for a new one, the newest installed
+# (Debian 12 has 15). Looked up only once the packages are in.
+pg_find_bin() {
+  local version
+  version=$(cat "$PG_DATA/PG_VERSION" 2>/dev/null ||
+    find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -V | tail -n1)
+  PG_BIN=/usr/lib/postgresql/$version/bin
+  [[ -n $version && -x $PG_BIN/pg_ctl ]] || die "no PostgreSQL server in /usr/lib/postgresql"
 }
 
 # Root may not run postgres; the cluster belongs to the OS user "postgres".
@@ -23,16 +31,17 @@ postgres_check_ports() {
 
 postgres_up() {
   local pid
+  pg_find_bin
   if pid=$(pg_pid); then
     say "postgres: already running (pid $pid, port $BLOCKSTORE_PG_PORT)"
   else
-    [[ -f $PG_DATA/PG_VERSION ]] || pg_init
+    if [[ ! -f $PG_DATA/PG_VERSION ]]; then pg_init; fi   # not `|| pg_init`: that disables errexit inside
     touch "$PG_LOG" && chown postgres: "$PG_LOG"
     pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start >/dev/null ||
       { log_tail "$PG_LOG"; die "postgres did not start; see $PG_LOG"; }
     say "postgres: started (port $BLOCKSTORE_PG_PORT)"
   fi
-  pg_provision
+  pg_provision || die "postgres: cannot create the role and database blockstore; see $PG_LOG"
   wait_until 30 pg_probe ||
     { log_tail "$PG_LOG"; die "postgres: 'SELECT 1' as blockstore@127.0.0.1:$BLOCKSTORE_PG_PORT fails; see $PG_LOG"; }
   say "postgres: ready"
@@ -43,9 +52,7 @@ pg_init() {
   mkdir -p "$PG_DIR"
   chown postgres: "$PG_DIR"
   chmod 700 "$PG_DIR"
-  # The postgres user must be able to reach the state folder.
-  pg_as test -x "$PG_DIR" ||
-    die "the postgres user cannot reach $PG_DIR; put the state where it can (BLOCKSTORE_STATE) or allow traversal (chmod o+x) on its parent folders"
+  pg_reach "$PG_DIR"
   pg_as "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth-local=peer --auth-host=scram-sha-256 \
     -E UTF8 --locale=C.UTF-8 --no-sync >"$STATE/log/initdb.log" 2>&1 ||
     { log_tail "$STATE/log/initdb.log"; die "initdb failed"; }
@@ -61,6 +68,22 @@ synchronous_commit = off
 full_page_writes = off
 max_connections = 200
 EOF
+}
+
+# The postgres user must be able to pass through every folder above its data (a
+# repository under /root is not reachable by default). Folders that forbid it get
+# o+x, which lets others pass through but not list them; each change is reported.
+pg_reach() {
+  pg_as test -x "$1" && return 0
+  local dir=$1
+  while [[ $dir != / ]]; do
+    dir=$(dirname "$dir")
+    if ! pg_as test -x "$dir"; then
+      chmod o+x "$dir"
+      say "postgres: allowed others to pass through $dir (chmod o+x), so that the postgres user reaches $1"
+    fi
+  done
+  pg_as test -x "$1" || die "the postgres user cannot reach $1; choose another BLOCKSTORE_STATE"
 }
 
 # Superuser work goes through the Unix socket with peer auth, so no superuser
@@ -83,6 +106,7 @@ pg_probe() {
 
 postgres_down() {
   pg_pid >/dev/null || { say "postgres: not running"; return 0; }
+  pg_find_bin
   pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 60 stop >/dev/null
   say "postgres: stopped"
 }

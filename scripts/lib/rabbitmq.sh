@@ -119,11 +119,13 @@ epmd_up() {
 }
 
 rabbitmq_down() {
-  if rabbit_pid >/dev/null; then
-    rabbitmqctl -q stop "$RABBIT_PIDFILE" >/dev/null 2>&1 || stop_pid "$RABBIT_PIDFILE" beam.smp rabbitmq 60
+  if ! rabbit_pid >/dev/null; then
+    say "rabbitmq: not running"
+  elif rabbitmqctl -q stop "$RABBIT_PIDFILE" >/dev/null 2>&1; then   # returns once the node has exited
+    rm -f "$RABBIT_PIDFILE"
     say "rabbitmq: stopped"
   else
-    say "rabbitmq: not running"
+    stop_pid "$RABBIT_PIDFILE" beam.smp rabbitmq 60
   fi
   if pid_of "$EPMD_PIDFILE" epmd >/dev/null &&
      ! env "${RABBIT_ENV[@]}" epmd -names 2>/dev/null | grep -q '^name '; then

@@ -1,5 +1,6 @@
 using BlockStore.Core.Data;
 using BlockStore.Core.Types;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 
@@ -22,6 +23,9 @@ public sealed class ApiHost : WebApplicationFactory<Program>
     public Guid DefaultTypeId { get; private set; }
 
     public static Task<ApiHost> GetAsync() => Shared.Value;
+
+    /// <summary>As deployed: no developer exception page between a failure and the Cinder fault handler.</summary>
+    protected override void ConfigureWebHost(IWebHostBuilder builder) => builder.UseEnvironment("Production");
 
     public BlockStoreDbContext NewDb() => new(DbSetup.OptionsFor(ConnectionString));
 

@@ -120,7 +120,9 @@ public static class VolumesApi
         var now = clock.GetUtcNow().UtcDateTime;
         var snapshots = await db.Snapshots.Where(s => s.VolumeId == volume.Id && !s.Hidden).ToListAsync(ct);
         volume.BeginDeletion(force, snapshots.Count > 0, cascade || force, now);
-        foreach (var snapshot in snapshots) snapshot.BeginDeletion(force: true, now);
+        // A cascade needs every snapshot deletable (available or error), as Cinder's does; force takes any
+        // snapshot that is not already being deleted.
+        foreach (var snapshot in snapshots.Where(s => !force || s.Status != SnapshotStatus.Deleting)) snapshot.BeginDeletion(force, now);
         db.Enqueue(new DeleteVolume(volume.Id), now);
         await db.SaveChangesAsync(ct);
         return Results.StatusCode(202);

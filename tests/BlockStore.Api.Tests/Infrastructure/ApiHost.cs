@@ -40,7 +40,7 @@ public sealed class ApiHost : WebApplicationFactory<Program>
         var missing = Required.Where(n => string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(n))).ToList();
         if (missing.Count > 0)
             throw new InvalidOperationException(
-                $"The API tests need the real stack, but {string.Join(" and ", missing)} is not set. Start it and load its environment: " +
+                $"The API tests need the real stack, but {string.Join(" and ", missing)} {(missing.Count == 1 ? "is" : "are")} not set. Start it and load its environment: " +
                 "eval \"$(scripts/stack env)\" (or BLOCKSTORE_STATE=<dir> scripts/stack env), then run the tests again.");
 
         var host = new ApiHost(Environment.GetEnvironmentVariable(Required[0])!);

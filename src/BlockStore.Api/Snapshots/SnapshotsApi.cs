@@ -39,6 +39,7 @@ public static class SnapshotsApi
         snapshots.MapPut("/{id}", Update);
         snapshots.MapDelete("/{id}", Delete);
         snapshots.MapMetadataApi(new MetadataOwner<Snapshot>("Snapshot", "snapshot", FindAsync));
+        snapshots.MapSnapshotActionsApi();
     }
 
     public static async Task<IResult> Create(CreateSnapshotBody body, ApiRequest req, BlockStoreDbContext db, QuotaService quotas,

@@ -208,4 +208,19 @@ public sealed class SnapshotTests : ApiTest
         (await t.Reader.Post(path, new { metadata = new { r = "1" } })).ShouldBeFault(403, "forbidden");
         (await t.Member.Get(path)).Json.GetProperty("metadata").Keys().ShouldBe(["y"]);
     }
+
+    [Fact]
+    public async Task An_admin_resets_or_force_deletes_a_stuck_snapshot_and_others_may_not()
+    {
+        var t = NewTenant();
+        var stuck = await Host.SnapshotAsync(await Host.VolumeAsync(t.ProjectId), SnapshotStatus.Creating);
+        var path = $"snapshots/{stuck.Id}/action";
+        (await t.Member.Post(path, Action("os-reset_status", new { status = "available" }))).ShouldBeFault(403, "forbidden");
+        (await t.Admin.Post(path, Action("os-reset_status", new { status = "sleeping" }))).ShouldBeFault(400, "badRequest");
+        (await t.Admin.Post(path, Action("os-reset_status", new { status = "error_deleting" }))).ShouldHave(202);
+        (await t.Member.StatusOfAsync("snapshot", stuck.Id.ToString())).ShouldBe("error_deleting");
+        (await t.Admin.Post(path, Action("os-force_delete", new { }))).ShouldHave(202);
+        (await t.Member.StatusOfAsync("snapshot", stuck.Id.ToString())).ShouldBe("deleting");
+        (await t.Admin.Post(path, Action("os-unknown", new { }))).ShouldBeFault(400, "badRequest").ShouldBe("There is no such action: os-unknown");
+    }
 }

@@ -59,7 +59,7 @@ public sealed class IsolationMatrixTests : ApiTest
             new("GET", "types", null, null, "__DEFAULT__", "200", "200", "200", "200"),
             new("GET", $"types/{defaultType}", null, null, "__DEFAULT__", "200", "200", "200", "200"),
             new("GET", $"types/{defaultType}/extra_specs", null, null, "", "200", "200", "200", "200"),
-            new("POST", "types", new { volume_type = new { name = $"matrix-{Guid.NewGuid():N}" } }, null, "", "403", "403", "403", "200"),
+            new("POST", "types", new { volume_type = new { name = Unique("matrix") } }, null, "", "403", "403", "403", "200"),
             new("GET", $"os-quota-sets/{owner.ProjectId}?usage=True", null, null, "", "200", "403", "200", "200"),
             new("GET", $"os-quota-sets/{owner.ProjectId}/defaults", null, null, "", "200", "403", "200", "200"),
             new("PUT", $"os-quota-sets/{owner.ProjectId}", new { quota_set = new { volumes = 20 } }, null, "", "403", "403", "403", "200"),

@@ -27,7 +27,7 @@ public sealed class TypeTests : ApiTest
     public async Task An_admin_creates_a_type_whose_backend_name_only_admins_can_read()
     {
         var t = NewTenant();
-        var name = $"fast-{Guid.NewGuid():N}";
+        var name = Unique("fast");
         var created = (await t.Admin.Post("types", new Dictionary<string, object>
         {
             ["volume_type"] = new Dictionary<string, object>
@@ -55,7 +55,7 @@ public sealed class TypeTests : ApiTest
     public async Task Only_an_admin_may_create_change_or_delete_a_type()
     {
         var t = NewTenant();
-        var body = new { volume_type = new { name = $"t-{Guid.NewGuid():N}" } };
+        var body = new { volume_type = new { name = Unique("t") } };
         (await t.Member.Post("types", body)).ShouldBeFault(403, "forbidden").ShouldBe("Policy doesn't allow volume_extension:type_create to be performed.");
         (await t.Reader.Post("types", body)).ShouldBeFault(403, "forbidden");
         var id = (await t.Admin.Post("types", body)).ShouldHave(200).Json.GetProperty("volume_type").GetProperty("id").GetString();
@@ -69,7 +69,7 @@ public sealed class TypeTests : ApiTest
     public async Task A_duplicate_name_is_a_conflict()
     {
         var t = NewTenant();
-        var name = $"dup-{Guid.NewGuid():N}";
+        var name = Unique("dup");
         (await t.Admin.Post("types", new { volume_type = new { name } })).ShouldHave(200);
         (await t.Admin.Post("types", new { volume_type = new { name } })).ShouldBeFault(409, "conflictingRequest").ShouldBe($"Volume Type {name} already exists.");
         var other = (await t.Admin.Post("types", new { volume_type = new { name = name + "-2" } })).Json.GetProperty("volume_type").GetProperty("id").GetString();
@@ -81,9 +81,9 @@ public sealed class TypeTests : ApiTest
     {
         var t = NewTenant();
         var unknown = new Dictionary<string, string> { ["volume_backend_name"] = "nowhere" };
-        (await t.Admin.Post("types", new { volume_type = new { name = $"bad-{Guid.NewGuid():N}", extra_specs = unknown } }))
+        (await t.Admin.Post("types", new { volume_type = new { name = Unique("bad"), extra_specs = unknown } }))
             .ShouldBeFault(400, "badRequest").ShouldStartWith("Invalid input received: volume_backend_name 'nowhere' is not a configured backend");
-        var id = (await t.Admin.Post("types", new { volume_type = new { name = $"ok-{Guid.NewGuid():N}" } })).Json.GetProperty("volume_type").GetProperty("id").GetString();
+        var id = (await t.Admin.Post("types", new { volume_type = new { name = Unique("ok") } })).Json.GetProperty("volume_type").GetProperty("id").GetString();
         (await t.Admin.Post($"types/{id}/extra_specs", new { extra_specs = unknown })).ShouldBeFault(400, "badRequest");
         (await t.Admin.Put($"types/{id}/extra_specs/volume_backend_name", unknown)).ShouldBeFault(400, "badRequest");
         (await t.Admin.Get($"types/{id}/extra_specs")).Json.GetProperty("extra_specs").Keys().ShouldBeEmpty();
@@ -107,7 +107,7 @@ public sealed class TypeTests : ApiTest
     public async Task Private_types_are_for_admins_and_is_public_filters_them()
     {
         var t = NewTenant();
-        var name = $"private-{Guid.NewGuid():N}";
+        var name = Unique("private");
         var id = (await t.Admin.Post("types", new Dictionary<string, object>
         {
             ["volume_type"] = new Dictionary<string, object> { ["name"] = name, ["os-volume-type-access:is_public"] = "false" },
@@ -130,8 +130,8 @@ public sealed class TypeTests : ApiTest
     public async Task Updating_a_type_renames_and_describes_it_but_not_the_default_one()
     {
         var t = NewTenant();
-        var id = (await t.Admin.Post("types", new { volume_type = new { name = $"u-{Guid.NewGuid():N}" } })).Json.GetProperty("volume_type").GetProperty("id").GetString();
-        var renamed = $"v-{Guid.NewGuid():N}";
+        var id = (await t.Admin.Post("types", new { volume_type = new { name = Unique("u") } })).Json.GetProperty("volume_type").GetProperty("id").GetString();
+        var renamed = Unique("v");
         var updated = (await t.Admin.Put($"types/{id}", new { volume_type = new { name = renamed, description = "d", is_public = "False" } }))
             .ShouldHave(200).Json.GetProperty("volume_type");
         updated.GetProperty("name").GetString().ShouldBe(renamed);
@@ -148,7 +148,7 @@ public sealed class TypeTests : ApiTest
     public async Task Extra_specs_are_merged_set_and_removed_one_key_at_a_time()
     {
         var t = NewTenant();
-        var id = (await t.Admin.Post("types", new { volume_type = new { name = $"s-{Guid.NewGuid():N}", extra_specs = new { a = "1" } } }))
+        var id = (await t.Admin.Post("types", new { volume_type = new { name = Unique("s"), extra_specs = new { a = "1" } } }))
             .Json.GetProperty("volume_type").GetProperty("id").GetString();
         var path = $"types/{id}/extra_specs";
         (await t.Admin.Post(path, new { extra_specs = new { b = "2" } })).ShouldHave(200).Json.GetProperty("extra_specs").Keys().ShouldBe(["b"]);
@@ -165,7 +165,7 @@ public sealed class TypeTests : ApiTest
     public async Task A_type_in_use_can_neither_be_deleted_nor_have_its_specs_changed()
     {
         var t = NewTenant();
-        var name = $"used-{Guid.NewGuid():N}";
+        var name = Unique("used");
         var id = (await t.Admin.Post("types", new { volume_type = new { name } })).Json.GetProperty("volume_type").GetProperty("id").GetString();
         await t.CreateVolumeAsync(type: name);
         (await t.Admin.Delete($"types/{id}")).ShouldBeFault(400, "badRequest").ShouldBe("Target volume type is still in use.");
@@ -178,7 +178,7 @@ public sealed class TypeTests : ApiTest
     public async Task A_deleted_type_is_gone()
     {
         var t = NewTenant();
-        var id = (await t.Admin.Post("types", new { volume_type = new { name = $"gone-{Guid.NewGuid():N}" } })).Json.GetProperty("volume_type").GetProperty("id").GetString();
+        var id = (await t.Admin.Post("types", new { volume_type = new { name = Unique("gone") } })).Json.GetProperty("volume_type").GetProperty("id").GetString();
         (await t.Admin.Delete($"types/{id}")).ShouldHave(202);
         (await t.Admin.Get($"types/{id}")).ShouldBeFault(404, "itemNotFound").ShouldBe($"Volume type {id} could not be found.");
         (await t.Admin.Get("types/nope")).ShouldBeFault(404, "itemNotFound").ShouldBe("Volume type nope could not be found.");

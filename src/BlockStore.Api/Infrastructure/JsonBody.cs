@@ -14,6 +14,15 @@ public sealed class JsonBody(int status, Action<Utf8JsonWriter> write) : IResult
     public static JsonBody Ok(Action<Utf8JsonWriter> write) => new(200, write);
     public static JsonBody Accepted(Action<Utf8JsonWriter> write) => new(202, write);
 
+    /// <summary>Cinder's body for one resource: <c>{"volume": {…}}</c>.</summary>
+    public static JsonBody Single(string name, Action<Utf8JsonWriter> writeObject, int status = 200) => new(status, w =>
+    {
+        w.WriteStartObject();
+        w.WritePropertyName(name);
+        writeObject(w);
+        w.WriteEndObject();
+    });
+
     /// <summary>
     /// Escapes only what JSON requires, as Python's json does (which leaves '+', '&lt;' or '&amp;' alone); the
     /// bodies are never embedded in HTML.

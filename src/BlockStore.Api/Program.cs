@@ -53,6 +53,8 @@ app.UseStatusCodePages(ctx => ctx.HttpContext.Response.HasStarted || ctx.HttpCon
         ctx.HttpContext.Response.StatusCode == 404 ? "The resource could not be found." : "The request could not be served."));
 app.UseWhen(ctx => ctx.Request.Path.StartsWithSegments("/v3") || ctx.Request.Path == "/",
     branch => branch.UseMiddleware<MicroversionMiddleware>());
+// Routing runs inside the exception handler, so that even a routing failure reaches the client as a Cinder fault.
+app.UseRouting();
 app.UseAuthentication();
 
 app.MapOpenApi("/openapi/{documentName}.json");

@@ -25,7 +25,7 @@ public static class CinderFault
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/json";
         if (status == 413) http.Response.Headers.RetryAfter = "0";
-        await using var w = new Utf8JsonWriter(http.Response.Body);
+        await using var w = new Utf8JsonWriter(http.Response.Body, JsonBody.WriterOptions);
         w.WriteStartObject();
         w.WriteStartObject(nameOverride ?? NameFor(status));
         w.WriteNumber("code", status);

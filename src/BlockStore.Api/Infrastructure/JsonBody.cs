@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace BlockStore.Api.Infrastructure;
@@ -13,12 +14,27 @@ public sealed class JsonBody(int status, Action<Utf8JsonWriter> write) : IResult
     public static JsonBody Ok(Action<Utf8JsonWriter> write) => new(200, write);
     public static JsonBody Accepted(Action<Utf8JsonWriter> write) => new(202, write);
 
+    /// <summary>Cinder's body for one resource: <c>{"volume": {…}}</c>.</summary>
+    public static JsonBody Single(string name, Action<Utf8JsonWriter> writeObject, int status = 200) => new(status, w =>
+    {
+        w.WriteStartObject();
+        w.WritePropertyName(name);
+        writeObject(w);
+        w.WriteEndObject();
+    });
+
+    /// <summary>
+    /// Escapes only what JSON requires, as Python's json does (which leaves '+', '&lt;' or '&amp;' alone); the
+    /// bodies are never embedded in HTML.
+    /// </summary>
+    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public int StatusCode => status;
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
-        await using (var w = new Utf8JsonWriter(buffer)) write(w);
+        await using (var w = new Utf8JsonWriter(buffer, WriterOptions)) write(w);
         httpContext.Response.StatusCode = status;
         httpContext.Response.ContentType = "application/json";
         httpContext.Response.ContentLength = buffer.WrittenCount;

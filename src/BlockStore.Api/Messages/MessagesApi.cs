@@ -49,13 +49,7 @@ public static class MessagesApi
     public static async Task<IResult> Show(string id, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
     {
         var message = await FindAsync(db, req, id, ct);
-        return JsonBody.Ok(w =>
-        {
-            w.WriteStartObject();
-            w.WritePropertyName("message");
-            Write(w, message, req);
-            w.WriteEndObject();
-        });
+        return JsonBody.Single("message", w => Write(w, message, req));
     }
 
     public static async Task<IResult> Delete(string id, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)

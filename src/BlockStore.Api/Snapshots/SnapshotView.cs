@@ -28,13 +28,7 @@ public static class SnapshotView
         w.WriteEndObject();
     }
 
-    public static void WrapOne(Utf8JsonWriter w, Snapshot s, ApiRequest req)
-    {
-        w.WriteStartObject();
-        w.WritePropertyName("snapshot");
-        WriteDetail(w, s, req);
-        w.WriteEndObject();
-    }
+    public static JsonBody Single(Snapshot s, ApiRequest req, int status = 200) => JsonBody.Single("snapshot", w => WriteDetail(w, s, req), status);
 
     /// <summary>Cinder spells <c>backing-up</c> with a hyphen and the other statuses in snake_case.</summary>
     public static string Wire(SnapshotStatus status) => status switch

@@ -39,6 +39,7 @@ public static class SnapshotsApi
         snapshots.MapPut("/{id}", Update);
         snapshots.MapDelete("/{id}", Delete);
         snapshots.MapMetadataApi(new MetadataOwner<Snapshot>("Snapshot", "snapshot", FindAsync));
+        snapshots.MapSnapshotActionsApi();
     }
 
     public static async Task<IResult> Create(CreateSnapshotBody body, ApiRequest req, BlockStoreDbContext db, QuotaService quotas,
@@ -67,7 +68,7 @@ public static class SnapshotsApi
         db.Enqueue(new CreateSnapshot(snapshot.Id, volume.Id), now);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        return JsonBody.Accepted(w => SnapshotView.WrapOne(w, snapshot, req));
+        return SnapshotView.Single(snapshot, req, 202);
     }
 
     public static async Task<IResult> List(HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct) =>
@@ -81,7 +82,7 @@ public static class SnapshotsApi
     public static async Task<IResult> Show(string id, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
     {
         var snapshot = await FindAsync(db, req, id, ct);
-        return JsonBody.Ok(w => SnapshotView.WrapOne(w, snapshot, req));
+        return SnapshotView.Single(snapshot, req);
     }
 
     public static async Task<IResult> Update(string id, UpdateSnapshotBody body, ApiRequest req, BlockStoreDbContext db, TimeProvider clock,
@@ -93,7 +94,7 @@ public static class SnapshotsApi
         snapshot.Update(r.EffectiveName, r.EffectiveDescription, r.EffectiveName is not null, r.EffectiveDescription is not null,
             clock.GetUtcNow().UtcDateTime);
         await db.SaveChangesAsync(ct);
-        return JsonBody.Ok(w => SnapshotView.WrapOne(w, snapshot, req));
+        return SnapshotView.Single(snapshot, req);
     }
 
     /// <summary>

@@ -24,13 +24,7 @@ public static class TypeView
         w.WriteEndObject();
     }
 
-    public static JsonBody One(VolumeType t, ApiRequest req) => JsonBody.Ok(w =>
-    {
-        w.WriteStartObject();
-        w.WritePropertyName("volume_type");
-        Write(w, t, req);
-        w.WriteEndObject();
-    });
+    public static JsonBody One(VolumeType t, ApiRequest req) => JsonBody.Single("volume_type", w => Write(w, t, req));
 
     public static IReadOnlyDictionary<string, string> VisibleSpecs(VolumeType t, Caller caller) =>
         caller.IsAdmin ? t.ExtraSpecs : t.ExtraSpecs.Where(p => UserVisible.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value);

@@ -12,8 +12,8 @@ public static class VersionsApi
     public static void MapVersionsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/", (HttpContext http) => new JsonBody(300, w => Write(w, http))).WithTags("Versions");
+        // One route: routing ignores a trailing slash, so "/v3" also serves "/v3/" (two routes were ambiguous).
         app.MapGet("/v3", (HttpContext http) => JsonBody.Ok(w => Write(w, http))).WithTags("Versions");
-        app.MapGet("/v3/", (HttpContext http) => JsonBody.Ok(w => Write(w, http))).WithTags("Versions");
     }
 
     private static void Write(Utf8JsonWriter w, HttpContext http)

@@ -3,6 +3,7 @@ using BlockStore.Contracts;
 using BlockStore.Core.Data;
 using BlockStore.Core.Errors;
 using BlockStore.Core.Quotas;
+using BlockStore.Core.Snapshots;
 using BlockStore.Core.Volumes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -39,6 +40,10 @@ public static class VolumeActionsApi
             throw new InvalidRequestException($"Invalid input for field/attribute new_size. Value: {action.NewSize}. It must be an integer from 1 to {Rules.MaxSizeGb}.");
         var grow = newSize - volume.Size;
         volume.BeginExtend(newSize, now);
+        // Cinder checks the per-volume limit on extend too, not only on create.
+        var perVolume = await quotas.LimitAsync(volume.ProjectId, QuotaResources.PerVolumeGigabytes, ct);
+        if (perVolume >= 0 && newSize > perVolume)
+            throw new QuotaExceededException($"VolumeSizeExceedsLimit: Requested volume size {newSize}G is larger than maximum allowed limit {perVolume}G.");
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await quotas.ChargeAsync(volume.ProjectId, volumes: 0, gigabytes: grow, snapshots: 0, ct);
         db.Enqueue(new ExtendVolume(volume.Id, newSize), now);
@@ -91,7 +96,8 @@ public static class VolumeActionsApi
     {
         req.Caller.RequireAdmin("volume_extension:volume_admin_actions:force_delete");
         volume.BeginForceDeletion(now);
-        foreach (var snapshot in await db.Snapshots.Where(s => s.VolumeId == volume.Id && !s.Hidden).ToListAsync(ct))
+        // Snapshots already being deleted stay so; the rest go with the volume.
+        foreach (var snapshot in await db.Snapshots.Where(s => s.VolumeId == volume.Id && !s.Hidden && s.Status != SnapshotStatus.Deleting).ToListAsync(ct))
             snapshot.BeginDeletion(force: true, now);
         db.Enqueue(new DeleteVolume(volume.Id), now);
         await db.SaveChangesAsync(ct);

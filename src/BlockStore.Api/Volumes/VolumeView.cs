@@ -58,5 +58,8 @@ public static class VolumeView
         w.WriteEndObject();
     }
 
+    public static JsonBody Single(Volume v, ApiRequest req, string? typeName, BackendCatalog backends, int status = 200) =>
+        JsonBody.Single("volume", w => WriteDetail(w, v, req, typeName, backends), status);
+
     public static string? MigrationWire(MigrationStatus? status) => status?.ToString().ToLowerInvariant();
 }

@@ -45,14 +45,14 @@ public static class VolumesApi
         db.Enqueue(new CreateVolume(volume.Id), now);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        return JsonBody.Accepted(w => WrapOne(w, volume, req, source.Type.Name, catalog.Value));
+        return VolumeView.Single(volume, req, source.Type.Name, catalog.Value, 202);
     }
 
     public static async Task<IResult> Show(string id, ApiRequest req, BlockStoreDbContext db, IOptions<BackendCatalog> catalog, CancellationToken ct)
     {
         var volume = await VolumeLookup.FindAsync(db, req, id, ct);
         var typeName = await VolumeLookup.TypeNameAsync(db, volume.VolumeTypeId, ct);
-        return JsonBody.Ok(w => WrapOne(w, volume, req, typeName, catalog.Value));
+        return VolumeView.Single(volume, req, typeName, catalog.Value);
     }
 
     public static async Task<IResult> List(HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
@@ -107,7 +107,7 @@ public static class VolumesApi
         volume.Update(name, description, r.Metadata, clock.GetUtcNow().UtcDateTime, name is not null, description is not null);
         await db.SaveChangesAsync(ct);
         var typeName = await VolumeLookup.TypeNameAsync(db, volume.VolumeTypeId, ct);
-        return JsonBody.Ok(w => WrapOne(w, volume, req, typeName, catalog.Value));
+        return VolumeView.Single(volume, req, typeName, catalog.Value);
     }
 
     public static async Task<IResult> Delete(string id, HttpRequest http, ApiRequest req, BlockStoreDbContext db, TimeProvider clock, CancellationToken ct)
@@ -120,17 +120,11 @@ public static class VolumesApi
         var now = clock.GetUtcNow().UtcDateTime;
         var snapshots = await db.Snapshots.Where(s => s.VolumeId == volume.Id && !s.Hidden).ToListAsync(ct);
         volume.BeginDeletion(force, snapshots.Count > 0, cascade || force, now);
-        foreach (var snapshot in snapshots) snapshot.BeginDeletion(force: true, now);
+        // A cascade needs every snapshot deletable (available or error), as Cinder's does; force takes any
+        // snapshot that is not already being deleted.
+        foreach (var snapshot in snapshots.Where(s => !force || s.Status != SnapshotStatus.Deleting)) snapshot.BeginDeletion(force, now);
         db.Enqueue(new DeleteVolume(volume.Id), now);
         await db.SaveChangesAsync(ct);
         return Results.StatusCode(202);
-    }
-
-    internal static void WrapOne(System.Text.Json.Utf8JsonWriter w, Volume volume, ApiRequest req, string? typeName, BackendCatalog catalog)
-    {
-        w.WriteStartObject();
-        w.WritePropertyName("volume");
-        VolumeView.WriteDetail(w, volume, req, typeName, catalog);
-        w.WriteEndObject();
     }
 }

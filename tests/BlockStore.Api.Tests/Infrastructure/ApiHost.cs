@@ -1,5 +1,6 @@
 using BlockStore.Core.Data;
 using BlockStore.Core.Types;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 
@@ -23,6 +24,9 @@ public sealed class ApiHost : WebApplicationFactory<Program>
 
     public static Task<ApiHost> GetAsync() => Shared.Value;
 
+    /// <summary>As deployed: no developer exception page between a failure and the Cinder fault handler.</summary>
+    protected override void ConfigureWebHost(IWebHostBuilder builder) => builder.UseEnvironment("Production");
+
     public BlockStoreDbContext NewDb() => new(DbSetup.OptionsFor(ConnectionString));
 
     /// <summary>A client that sends <c>X-Auth-Token: user:project</c>, as cinderclient does under noauth.</summary>
@@ -36,7 +40,7 @@ public sealed class ApiHost : WebApplicationFactory<Program>
         var missing = Required.Where(n => string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(n))).ToList();
         if (missing.Count > 0)
             throw new InvalidOperationException(
-                $"The API tests need the real stack, but {string.Join(" and ", missing)} is not set. Start it and load its environment: " +
+                $"The API tests need the real stack, but {string.Join(" and ", missing)} {(missing.Count == 1 ? "is" : "are")} not set. Start it and load its environment: " +
                 "eval \"$(scripts/stack env)\" (or BLOCKSTORE_STATE=<dir> scripts/stack env), then run the tests again.");
 
         var host = new ApiHost(Environment.GetEnvironmentVariable(Required[0])!);

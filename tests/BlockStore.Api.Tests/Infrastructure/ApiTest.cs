@@ -1,15 +1,35 @@
+using Microsoft.EntityFrameworkCore;
+
 namespace BlockStore.Api.Tests.Infrastructure;
 
 /// <summary>Base of every test class: the shared host, and fresh projects for each test.</summary>
 public abstract class ApiTest : IAsyncLifetime
 {
+    private readonly string _tag = $"test{Guid.NewGuid():N}"[..16];
+
     protected ApiHost Host { get; private set; } = null!;
 
     public async Task InitializeAsync() => Host = await ApiHost.GetAsync();
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    /// <summary>
+    /// Volume types are global, not per project: the ones this test named with <see cref="Unique"/> are
+    /// removed afterwards, with the test's volumes of those types, so that the shared database stays usable.
+    /// </summary>
+    public async Task DisposeAsync()
+    {
+        await using var db = Host.NewDb();
+        var types = await db.VolumeTypes.Where(t => t.Name.StartsWith(_tag)).Select(t => t.Id).ToListAsync();
+        if (types.Count == 0) return;
+        var volumes = db.Volumes.Where(v => types.Contains(v.VolumeTypeId));
+        await db.Snapshots.Where(s => volumes.Any(v => v.Id == s.VolumeId)).ExecuteDeleteAsync();
+        await volumes.ExecuteDeleteAsync();
+        await db.VolumeTypes.Where(t => types.Contains(t.Id)).ExecuteDeleteAsync();
+    }
 
     protected Tenant NewTenant() => new(Host);
+
+    /// <summary>A name no other test uses, for global resources (volume types).</summary>
+    protected string Unique(string what) => $"{_tag}-{what}";
 }
 
 /// <summary>

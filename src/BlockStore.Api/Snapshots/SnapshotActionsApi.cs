@@ -1,0 +1,54 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BlockStore.Api.Infrastructure;
+using BlockStore.Contracts;
+using BlockStore.Core.Data;
+using BlockStore.Core.Errors;
+using BlockStore.Core.Snapshots;
+
+namespace BlockStore.Api.Snapshots;
+
+/// <summary>The body of <c>POST …/snapshots/{id}/action</c>: one admin action.</summary>
+public sealed class SnapshotActionBody
+{
+    [JsonPropertyName("os-reset_status")] public SnapshotResetStatus? ResetStatus { get; set; }
+    [JsonPropertyName("os-force_delete")] public Dictionary<string, JsonElement>? ForceDelete { get; set; }
+    [JsonExtensionData] public Dictionary<string, JsonElement>? Unknown { get; set; }
+}
+
+public sealed class SnapshotResetStatus
+{
+    public string? Status { get; set; }
+}
+
+/// <summary>Admin recovery for snapshots, as for volumes: <c>os-reset_status</c> and <c>os-force_delete</c>.</summary>
+public static class SnapshotActionsApi
+{
+    public static void MapSnapshotActionsApi(this RouteGroupBuilder snapshots) => snapshots.MapPost("/{id}/action", Act);
+
+    public static async Task<IResult> Act(string id, SnapshotActionBody body, ApiRequest req, BlockStoreDbContext db, TimeProvider clock,
+        CancellationToken ct)
+    {
+        if (body.Unknown is { Count: > 0 } unknown) throw new InvalidRequestException($"There is no such action: {unknown.Keys.First()}");
+        var snapshot = await SnapshotsApi.FindAsync(db, req, id, ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        switch (body)
+        {
+            case { ResetStatus: { } reset }:
+                req.Caller.RequireAdmin("volume_extension:snapshot_admin_actions:reset_status");
+                var status = Enum.GetValues<SnapshotStatus>().Where(s => SnapshotView.Wire(s) == reset.Status).Select(s => (SnapshotStatus?)s).FirstOrDefault()
+                             ?? throw new InvalidRequestException($"Invalid input received: '{reset.Status}' is not a valid snapshot status.");
+                snapshot.ResetStatus(status, now);
+                break;
+            case { ForceDelete: not null }:
+                req.Caller.RequireAdmin("volume_extension:snapshot_admin_actions:force_delete");
+                snapshot.BeginDeletion(force: true, now);
+                db.Enqueue(new DeleteSnapshot(snapshot.Id, snapshot.VolumeId), now);
+                break;
+            default:
+                throw new InvalidRequestException("Invalid request body: exactly one action is required.");
+        }
+        await db.SaveChangesAsync(ct);
+        return Results.StatusCode(202);
+    }
+}

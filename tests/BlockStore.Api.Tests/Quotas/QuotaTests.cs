@@ -1,0 +1,143 @@
+using System.Text.Json;
+using BlockStore.Api.Tests.Infrastructure;
+
+namespace BlockStore.Api.Tests.Quotas;
+
+public sealed class QuotaTests : ApiTest
+{
+    /// <summary>The resources of sample 25 that BlockStore shows (per-type quotas are not kept), in Cinder's order.</summary>
+    private static readonly string[] Resources = ["volumes", "per_volume_gigabytes", "snapshots", "gigabytes", "backups", "backup_gigabytes", "groups"];
+
+    [Fact]
+    public async Task A_project_reads_its_quotas_with_usage_in_Cinder_s_shape()
+    {
+        var t = NewTenant();
+        var volume = await t.CreateAvailableVolumeAsync(size: 3);
+        await t.CreateSnapshotAsync(volume);
+        var set = (await t.Reader.Get($"os-quota-sets/{t.ProjectId}?usage=True")).ShouldHave(200).Json.GetProperty("quota_set");
+        set.Keys().ShouldBe([.. Resources, "id"]);
+        set.GetProperty("id").GetString().ShouldBe(t.ProjectId);
+        foreach (var r in Resources) set.GetProperty(r).Keys().ShouldBe(["limit", "in_use", "reserved"]);
+        Usage(set, "volumes").ShouldBe((10, 1));
+        Usage(set, "gigabytes").ShouldBe((1000, 6));
+        Usage(set, "snapshots").ShouldBe((10, 1));
+        Usage(set, "per_volume_gigabytes").ShouldBe((-1, 0));
+        Usage(set, "backups").ShouldBe((10, 0));
+
+        var plain = (await t.Member.Get($"os-quota-sets/{t.ProjectId}")).ShouldHave(200).Json.GetProperty("quota_set");
+        plain.GetProperty("volumes").GetInt32().ShouldBe(10);
+        plain.GetProperty("backup_gigabytes").GetInt32().ShouldBe(1000);
+        (await t.Member.Get($"os-quota-sets/{t.ProjectId}?usage=sometimes")).ShouldBeFault(400, "badRequest");
+    }
+
+    [Fact]
+    public async Task Defaults_are_Cinder_s_and_carry_the_project_id()
+    {
+        var t = NewTenant();
+        var set = (await t.Member.Get($"os-quota-sets/{t.ProjectId}/defaults")).ShouldHave(200).Json.GetProperty("quota_set");
+        set.Keys().ShouldBe([.. Resources, "id"]);
+        set.GetProperty("volumes").GetInt32().ShouldBe(10);
+        set.GetProperty("snapshots").GetInt32().ShouldBe(10);
+        set.GetProperty("gigabytes").GetInt32().ShouldBe(1000);
+        set.GetProperty("per_volume_gigabytes").GetInt32().ShouldBe(-1);
+        set.GetProperty("id").GetString().ShouldBe(t.ProjectId);
+    }
+
+    [Fact]
+    public async Task Another_project_s_quotas_are_forbidden_to_members_and_open_to_admins()
+    {
+        var owner = NewTenant();
+        var stranger = NewTenant();
+        var path = $"os-quota-sets/{owner.ProjectId}";
+        (await stranger.Member.Get(path)).ShouldBeFault(403, "forbidden").ShouldBe("Policy doesn't allow volume_extension:quotas:show to be performed.");
+        (await stranger.Reader.Get($"{path}/defaults")).ShouldBeFault(403, "forbidden");
+        (await stranger.Admin.Get($"{path}?usage=true")).ShouldHave(200).Json.GetProperty("quota_set").GetProperty("id").GetString().ShouldBe(owner.ProjectId);
+    }
+
+    [Fact]
+    public async Task An_admin_sets_limits_that_then_apply_and_a_delete_restores_the_defaults()
+    {
+        var t = NewTenant();
+        var path = $"os-quota-sets/{t.ProjectId}";
+        var set = (await t.Admin.Put(path, new { quota_set = new { volumes = 2, gigabytes = "50", backups = 0 } })).ShouldHave(200).Json.GetProperty("quota_set");
+        set.Keys().ShouldBe(Resources);
+        set.GetProperty("volumes").GetInt32().ShouldBe(2);
+        set.GetProperty("gigabytes").GetInt32().ShouldBe(50);
+        set.GetProperty("snapshots").GetInt32().ShouldBe(10);
+
+        (await t.Member.Post("volumes", new { volume = new { size = 51 } })).ShouldBeFault(413, "overLimit");
+        await t.CreateVolumeAsync();
+        await t.CreateVolumeAsync();
+        (await t.Member.Post("volumes", new { volume = new { size = 1 } })).ShouldBeFault(413, "overLimit");
+
+        (await t.Admin.Delete(path)).ShouldHave(200);
+        (await t.Member.Get(path)).Json.GetProperty("quota_set").GetProperty("volumes").GetInt32().ShouldBe(10);
+        await t.CreateVolumeAsync();
+    }
+
+    [Fact]
+    public async Task Only_an_admin_changes_quotas()
+    {
+        var t = NewTenant();
+        var path = $"os-quota-sets/{t.ProjectId}";
+        (await t.Member.Put(path, new { quota_set = new { volumes = 100 } })).ShouldBeFault(403, "forbidden");
+        (await t.Reader.Put(path, new { quota_set = new { volumes = 100 } })).ShouldBeFault(403, "forbidden");
+        (await t.Member.Delete(path)).ShouldBeFault(403, "forbidden");
+        (await t.Member.Get(path)).Json.GetProperty("quota_set").GetProperty("volumes").GetInt32().ShouldBe(10);
+    }
+
+    [Theory]
+    [InlineData("{\"quota_set\":{\"volumes\":-2}}", "volumes must be >= -1")]
+    [InlineData("{\"quota_set\":{\"volumes\":\"abc\"}}", "volumes must be an integer")]
+    [InlineData("{\"quota_set\":{\"volumes\":1.5}}", "volumes must be an integer")]
+    [InlineData("{\"quota_set\":{\"volumes\":true}}", "volumes must be an integer")]
+    [InlineData("{\"quota_set\":{\"volumes\":3000000000}}", "volumes must be <= 2147483647")]
+    [InlineData("{\"quota_set\":{\"bogus\":1,\"volumes_ceph\":1}}", "Invalid input received: Bad key(s) in quota set: bogus, volumes_ceph")]
+    [InlineData("{\"quota_set\":{}}", "Invalid input for field/attribute quota_set. It must be an object with at least one member.")]
+    [InlineData("{\"quota_set\":{\"volumes\":1},\"extra\":1}", "Additional properties are not allowed ('extra' was unexpected)")]
+    public async Task A_bad_limit_is_refused_and_nothing_is_set(string body, string message)
+    {
+        var t = NewTenant();
+        (await t.Admin.Put($"os-quota-sets/{t.ProjectId}", body)).ShouldBeFault(400, "badRequest").ShouldBe(message);
+        (await t.Member.Get($"os-quota-sets/{t.ProjectId}")).Json.GetProperty("quota_set").GetProperty("volumes").GetInt32().ShouldBe(10);
+    }
+
+    [Fact]
+    public async Task A_limit_below_current_usage_is_refused_as_Cinder_does()
+    {
+        var t = NewTenant();
+        await t.CreateVolumeAsync(size: 5);
+        await t.CreateVolumeAsync(size: 5);
+        var path = $"os-quota-sets/{t.ProjectId}";
+        (await t.Admin.Put(path, new { quota_set = new { gigabytes = 100, volumes = 1 } })).ShouldBeFault(400, "badRequest")
+            .ShouldBe("Quota volumes limit must be equal or greater than existing resources. Current usage is 2 and the requested limit is 1.");
+        (await t.Member.Get(path)).Json.GetProperty("quota_set").GetProperty("gigabytes").GetInt32().ShouldBe(1000);
+        (await t.Admin.Put(path, new { quota_set = new { volumes = -1, per_volume_gigabytes = 1, gigabytes = 10 } })).ShouldHave(200);
+    }
+
+    [Fact]
+    public async Task Limits_show_the_absolute_limits_and_usage_of_the_caller_s_project()
+    {
+        var t = NewTenant();
+        await t.CreateVolumeAsync(size: 4);
+        var limits = (await t.Reader.Get("limits")).ShouldHave(200).Json.GetProperty("limits");
+        limits.GetProperty("rate").GetArrayLength().ShouldBe(0);
+        var absolute = limits.GetProperty("absolute");
+        absolute.Keys().ShouldBe([
+            "maxTotalVolumes", "maxTotalSnapshots", "maxTotalVolumeGigabytes", "maxTotalBackups", "maxTotalBackupGigabytes",
+            "totalVolumesUsed", "totalGigabytesUsed", "totalSnapshotsUsed", "totalBackupsUsed", "totalBackupGigabytesUsed",
+        ]);
+        absolute.GetProperty("maxTotalVolumes").GetInt32().ShouldBe(10);
+        absolute.GetProperty("totalVolumesUsed").GetInt32().ShouldBe(1);
+        absolute.GetProperty("totalGigabytesUsed").GetInt32().ShouldBe(4);
+
+        var other = NewTenant();
+        (await other.Admin.Get($"limits?project_id={t.ProjectId}", "3.39")).Json.GetProperty("limits").GetProperty("absolute")
+            .GetProperty("totalGigabytesUsed").GetInt32().ShouldBe(4);
+        (await other.Member.Get($"limits?project_id={t.ProjectId}", "3.39")).Json.GetProperty("limits").GetProperty("absolute")
+            .GetProperty("totalGigabytesUsed").GetInt32().ShouldBe(0);
+    }
+
+    private static (int Limit, int InUse) Usage(JsonElement set, string resource) =>
+        (set.GetProperty(resource).GetProperty("limit").GetInt32(), set.GetProperty(resource).GetProperty("in_use").GetInt32());
+}

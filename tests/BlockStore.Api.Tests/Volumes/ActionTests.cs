@@ -1,0 +1,105 @@
+using BlockStore.Api.Tests.Infrastructure;
+using BlockStore.Core.Quotas;
+using BlockStore.Core.Snapshots;
+using static BlockStore.Api.Tests.Infrastructure.Flows;
+
+namespace BlockStore.Api.Tests.Volumes;
+
+public sealed class ActionTests : ApiTest
+{
+    [Fact]
+    public async Task Extending_an_available_volume_answers_202_and_charges_the_growth()
+    {
+        var t = NewTenant();
+        var id = await t.CreateAvailableVolumeAsync(size: 2);
+        (await t.Member.Post($"volumes/{id}/action", Action("os-extend", new { new_size = 5 }))).ShouldHave(202);
+        (await t.Member.StatusOfAsync("volume", id)).ShouldBe("extending");
+        (await Host.UsageAsync(t.ProjectId, QuotaResources.Gigabytes)).ShouldBe(5);
+    }
+
+    [Fact]
+    public async Task Shrinking_is_refused_with_Cinder_s_message()
+    {
+        var t = NewTenant();
+        var id = await t.CreateAvailableVolumeAsync(size: 2);
+        (await t.Member.Post($"volumes/{id}/action", Action("os-extend", new { new_size = 1 }))).ShouldBeFault(400, "badRequest")
+            .ShouldBe("Invalid input received: New size for extend must be greater than current size. (current: 2, extended: 1).");
+        (await t.Member.StatusOfAsync("volume", id)).ShouldBe("available");
+    }
+
+    [Fact]
+    public async Task Extending_past_the_per_volume_limit_is_over_quota()
+    {
+        var t = NewTenant();
+        (await t.Admin.Put($"os-quota-sets/{t.ProjectId}", new { quota_set = new { per_volume_gigabytes = 3 } })).ShouldHave(200);
+        var id = await t.CreateAvailableVolumeAsync(size: 2);
+        (await t.Member.Post($"volumes/{id}/action", Action("os-extend", new { new_size = 4 }))).ShouldBeFault(413, "overLimit")
+            .ShouldBe("VolumeSizeExceedsLimit: Requested volume size 4G is larger than maximum allowed limit 3G.");
+        (await t.Member.StatusOfAsync("volume", id)).ShouldBe("available");
+        (await Host.UsageAsync(t.ProjectId, QuotaResources.Gigabytes)).ShouldBe(2);
+    }
+
+    [Theory]
+    [InlineData("{\"os-bogus\":{}}", "There is no such action: os-bogus")]
+    [InlineData("{}", "Invalid request body: exactly one action is required.")]
+    [InlineData("{\"os-extend\":{\"new_size\":\"big\"}}", "Invalid input for field/attribute new_size. The value has the wrong type or is out of range.")]
+    [InlineData("{\"os-extend\":{}}", "Invalid input for field/attribute new_size. Value: . It must be an integer from 1 to 1048576.")]
+    [InlineData("{\"os-reset_status\":{\"status\":\"sleeping\"}}", "Invalid input received: 'sleeping' is not a valid volume status.")]
+    public async Task A_bad_action_is_a_bad_request(string body, string message)
+    {
+        var t = NewTenant();
+        var id = await t.CreateAvailableVolumeAsync();
+        var client = body.Contains("reset_status", StringComparison.Ordinal) ? t.Admin : t.Member;
+        (await client.Post($"volumes/{id}/action", body)).ShouldBeFault(400, "badRequest").ShouldBe(message);
+        (await t.Member.StatusOfAsync("volume", id)).ShouldBe("available");
+    }
+
+    [Fact]
+    public async Task Admin_actions_are_forbidden_to_members()
+    {
+        var t = NewTenant();
+        var id = await t.CreateVolumeAsync();
+        (await t.Member.Post($"volumes/{id}/action", Action("os-reset_status", new { status = "available" }))).ShouldBeFault(403, "forbidden")
+            .ShouldBe("Policy doesn't allow volume_extension:volume_admin_actions:reset_status to be performed.");
+        (await t.Member.Post($"volumes/{id}/action", Action("os-force_delete", new { }))).ShouldBeFault(403, "forbidden");
+        (await t.Member.Delete($"volumes/{id}?force=true", "3.23")).ShouldBeFault(403, "forbidden");
+        (await t.Member.StatusOfAsync("volume", id)).ShouldBe("creating");
+    }
+
+    [Fact]
+    public async Task Force_delete_takes_a_volume_whose_snapshot_is_already_being_deleted()
+    {
+        var t = NewTenant();
+        var volume = await Host.VolumeAsync(t.ProjectId);
+        var deleting = await Host.SnapshotAsync(volume, SnapshotStatus.Deleting);
+        var available = await Host.SnapshotAsync(volume);
+        (await t.Admin.Post($"volumes/{volume.Id}/action", Action("os-force_delete", new { }))).ShouldHave(202);
+        (await t.Member.StatusOfAsync("volume", volume.Id.ToString())).ShouldBe("deleting");
+        (await t.Member.StatusOfAsync("snapshot", deleting.Id.ToString())).ShouldBe("deleting");
+        (await t.Member.StatusOfAsync("snapshot", available.Id.ToString())).ShouldBe("deleting");
+    }
+
+    [Fact]
+    public async Task A_cascade_delete_is_refused_while_a_snapshot_is_still_creating()
+    {
+        var t = NewTenant();
+        var volume = await Host.VolumeAsync(t.ProjectId);
+        await Host.SnapshotAsync(volume, SnapshotStatus.Creating);
+        (await t.Member.Delete($"volumes/{volume.Id}?cascade=true")).ShouldBeFault(400, "badRequest");
+        (await t.Member.StatusOfAsync("volume", volume.Id.ToString())).ShouldBe("available");
+    }
+
+    [Fact]
+    public async Task Requests_the_api_cannot_route_or_read_are_client_errors_not_server_errors()
+    {
+        var t = NewTenant();
+        (await t.Member.Send(HttpMethod.Patch, "volumes", new { })).ShouldBeFault(405, "badMethod");
+        (await t.Member.Send(HttpMethod.Post, "volumes", null)).Status.ShouldBeOneOf(400, 415);
+        (await t.Member.Post("volumes", "")).ShouldBeFault(400, "badRequest");
+        (await t.Member.Post("volumes", "null")).ShouldBeFault(400, "badRequest");
+        (await t.Member.Get("volumes?limit=99999999999")).ShouldBeFault(400, "badRequest");
+        (await t.Member.Get("volumes?created_at=gt:yesterday", "3.60")).ShouldBeFault(400, "badRequest");
+        (await t.Member.Get("volumes?metadata=notjson")).ShouldBeFault(400, "badRequest");
+        (await t.Member.Get("volumes/summary", "3.12")).ShouldHave(200).Json.GetProperty("volume-summary").GetProperty("total_count").GetInt32().ShouldBe(0);
+    }
+}

@@ -46,7 +46,13 @@ public sealed class Volume : IHasMetadata
     public uint Version { get; private set; }
 
     /// <summary>The backend's name for the data: the RBD image name, or the file name.</summary>
-    public string ImageName => $"volume-{Id}";
+    public string ImageName => $"{ImagePrefix}{Id}";
+
+    private const string ImagePrefix = "volume-";
+
+    /// <summary>The volume id in an image name made by <see cref="ImageName"/>; null for any other image (probes, other tools).</summary>
+    public static Guid? IdOfImage(string image) =>
+        image.StartsWith(ImagePrefix, StringComparison.Ordinal) && Guid.TryParseExact(image.AsSpan(ImagePrefix.Length), "D", out var id) ? id : null;
 
     public static Volume Create(
         string projectId, string userId, int size, string? name, string? description, Guid volumeTypeId, string backend,

@@ -40,12 +40,23 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
         try
         {
             RbdPool.Create(io, volume, (ulong)sizeBytes, CreateOptions);
+            return;
         }
         catch (RbdExistsException)
         {
-            GrowTo(io, volume, sizeBytes); // an earlier delivery got this far
         }
+        // An earlier delivery got this far. rbd_create is not atomic: a process killed inside it leaves the name
+        // taken (directory entry and id object) with no header, an image that cannot be opened. Another delivery
+        // may also be inside rbd_create right now, so look again a moment later before removing the wreck.
+        if (TryGrowTo(io, volume, sizeBytes)) return;
+        await Task.Delay(WreckGrace, cancellationToken).ConfigureAwait(false);
+        if (TryGrowTo(io, volume, sizeBytes)) return;
+        RemoveWreck(io, volume);
+        RbdPool.Create(io, volume, (ulong)sizeBytes, CreateOptions);
     }
+
+    /// <summary>How long a half-made image is given to become openable before it is taken for a crash's leftover.</summary>
+    private static readonly TimeSpan WreckGrace = TimeSpan.FromSeconds(2);
 
     /// <inheritdoc />
     public async Task<bool> DeleteAsync(string volume, CancellationToken cancellationToken)
@@ -170,7 +181,20 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
         }
         catch (RbdNotFoundException)
         {
+            RemoveWreck(io, volume); // no header, but maybe still a name (a create killed half-way)
             return true;
+        }
+    }
+
+    /// <summary>rbd_remove also cleans up an image that cannot be opened; nothing at all under the name is fine.</summary>
+    private static void RemoveWreck(IoContext io, string volume)
+    {
+        try
+        {
+            RbdPool.Remove(io, volume);
+        }
+        catch (RbdNotFoundException)
+        {
         }
     }
 
@@ -185,6 +209,19 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
         }
         image.RemoveSnapshot(snapshot);
         return true;
+    }
+
+    private static bool TryGrowTo(IoContext io, string volume, long sizeBytes)
+    {
+        try
+        {
+            GrowTo(io, volume, sizeBytes);
+            return true;
+        }
+        catch (RbdNotFoundException)
+        {
+            return false;
+        }
     }
 
     private static void GrowTo(IoContext io, string volume, long sizeBytes)

@@ -39,15 +39,34 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
+    /// <summary>
+    /// One pass. Each step runs in its own scope and its own try: a step that fails (a database conflict, a
+    /// backend that cannot be reached) is logged and the others still run, above all the orphan sweep.
+    /// </summary>
     public async Task RunOnceAsync(CancellationToken ct)
     {
+        await StepAsync("redrive volumes", sp => RedriveVolumesAsync(sp.GetRequiredService<BlockStoreDbContext>(), sp.GetRequiredService<Failures>(), ct), ct);
+        await StepAsync("redrive snapshots", sp => RedriveSnapshotsAsync(sp.GetRequiredService<BlockStoreDbContext>(), ct), ct);
+        await StepAsync("purge hidden snapshots", sp => sp.GetRequiredService<SnapshotService>().PurgeHiddenAsync(ct), ct);
         await using var scope = scopes.CreateAsyncScope();
-        var sp = scope.ServiceProvider;
-        var db = sp.GetRequiredService<BlockStoreDbContext>();
-        await RedriveVolumesAsync(db, sp.GetRequiredService<Failures>(), ct);
-        await RedriveSnapshotsAsync(db, ct);
-        await sp.GetRequiredService<SnapshotService>().PurgeHiddenAsync(ct);
-        await CompareWithBackendsAsync(db, sp.GetRequiredService<VolumeBackends>(), ct);
+        foreach (var backend in scope.ServiceProvider.GetRequiredService<VolumeBackends>().All)
+        {
+            await StepAsync($"purge deferred removals on {backend.Name}", _ => backend.PurgeDeferredAsync(ct), ct);
+            await StepAsync($"compare {backend.Name} with the rows", sp => CompareWithBackendAsync(sp.GetRequiredService<BlockStoreDbContext>(), backend, ct), ct);
+        }
+    }
+
+    private async Task StepAsync(string step, Func<IServiceProvider, Task> run, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        try
+        {
+            await run(scope.ServiceProvider);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            LogStepFailed(ex, step);
+        }
     }
 
     private async Task RedriveVolumesAsync(BlockStoreDbContext db, Failures failures, CancellationToken ct)
@@ -55,15 +74,17 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
         var now = clock.GetUtcNow().UtcDateTime;
         var stuckBefore = now - options.Value.StuckAfter;
         var giveUpBefore = now - options.Value.GiveUpAfter;
-        var stuck = await db.Volumes.Where(v => Transitional.Contains(v.Status) && v.StatusChangedAt < stuckBefore).Take(500).ToListAsync(ct);
+        var stuck = await db.Volumes.Where(v => Transitional.Contains(v.Status) && v.StatusChangedAt < stuckBefore)
+            .OrderBy(v => v.StatusChangedAt).Take(500).ToListAsync(ct);
         foreach (var volume in stuck)
         {
             if ((volume.UpdatedAt ?? volume.CreatedAt) < giveUpBefore && volume.Status != VolumeStatus.Deleting)
             {
                 var error = volume.Status == VolumeStatus.Extending ? VolumeStatus.ErrorExtending : VolumeStatus.Error;
-                failures.VolumeFailed(volume, error, volume.Status.ToWire(), UserMessageEvents.OperationTimedOut,
-                    $"Volume {volume.Id} did not finish {volume.Status.ToWire()} within {options.Value.GiveUpAfter.TotalMinutes:0} minutes and was stopped.");
-                LogGaveUp(volume.Id, volume.Status.ToWire());
+                var status = volume.Status.ToWire();
+                failures.VolumeFailed(volume, error, status, UserMessageEvents.OperationTimedOut,
+                    $"Volume {volume.Id} did not finish {status} within {options.Value.GiveUpAfter.TotalMinutes:0} minutes and was stopped.");
+                if (await SaveOneAsync(db, ct)) LogGaveUp(volume.Id, status);
                 continue;
             }
             object command = volume.Status switch
@@ -74,9 +95,27 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
             };
             db.Enqueue(command, now);
             volume.Heartbeat(now);
-            LogRedriven(volume.Id, volume.Status.ToWire());
+            if (await SaveOneAsync(db, ct)) LogRedriven(volume.Id, volume.Status.ToWire());
         }
-        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>
+    /// Saves one row's change with its outbox row. A worker that moved the row meanwhile wins (xmin):
+    /// the change is dropped, as it is no longer needed, and the pass goes on with the next row.
+    /// </summary>
+    private static async Task<bool> SaveOneAsync(BlockStoreDbContext db, CancellationToken ct)
+    {
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            return true;
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            foreach (var entry in db.ChangeTracker.Entries().Where(e => e.State != EntityState.Unchanged).ToList())
+                entry.State = EntityState.Detached;
+            return false;
+        }
     }
 
     private async Task RedriveSnapshotsAsync(BlockStoreDbContext db, CancellationToken ct)
@@ -85,35 +124,47 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
         var stuckBefore = now - options.Value.StuckAfter;
         var stuck = await db.Snapshots
             .Where(s => !s.Hidden && (s.Status == SnapshotStatus.Creating || s.Status == SnapshotStatus.Deleting) && s.StatusChangedAt < stuckBefore)
-            .Take(500).ToListAsync(ct);
+            .OrderBy(s => s.StatusChangedAt).Take(500).ToListAsync(ct);
         foreach (var s in stuck)
         {
             db.Enqueue(s.Status == SnapshotStatus.Creating ? new CreateSnapshot(s.Id, s.VolumeId) : (object)new DeleteSnapshot(s.Id, s.VolumeId), now);
             s.ResetStatus(s.Status, now);
+            await SaveOneAsync(db, ct);
         }
-        await db.SaveChangesAsync(ct);
     }
 
-    private async Task CompareWithBackendsAsync(BlockStoreDbContext db, VolumeBackends backends, CancellationToken ct)
+    private async Task CompareWithBackendAsync(BlockStoreDbContext db, IVolumeBackend backend, CancellationToken ct)
     {
-        foreach (var backend in backends.All)
+        // Images first, rows second: a row is always committed before its image is made, so an image listed
+        // here whose row is missing below has no owner (typically made by a duplicate delivery that outlived
+        // the volume). Images that are not ours by name (probes, other tools) are left alone.
+        var images = new HashSet<Guid>();
+        foreach (var image in await backend.ListAsync(ct))
+            if (Volume.IdOfImage(image) is { } id) images.Add(id);
+        var rows = await db.Volumes.AsNoTracking().Where(v => v.Backend == backend.Name)
+            .Select(v => new { v.Id, v.Status }).ToDictionaryAsync(v => v.Id, v => v.Status, ct);
+        foreach (var orphan in images.Where(id => !rows.ContainsKey(id)))
         {
-            await backend.PurgeDeferredAsync(ct);
-            var images = (await backend.ListAsync(ct)).ToHashSet(StringComparer.Ordinal);
-            var rows = await db.Volumes.AsNoTracking().Where(v => v.Backend == backend.Name)
-                .Select(v => new { v.Id, v.Status }).ToListAsync(ct);
-            var owned = rows.Select(r => $"volume-{r.Id}").ToHashSet(StringComparer.Ordinal);
-            // A row is always committed before its image is made, so an image without a row is garbage
-            // (typically made by a duplicate delivery that outlived the volume): remove it.
-            foreach (var orphan in images.Where(i => i.StartsWith("volume-", StringComparison.Ordinal) && !owned.Contains(i)))
+            LogOrphan(backend.Name, orphan);
+            try
             {
-                LogOrphan(backend.Name, orphan);
-                await backend.DeleteAsync(orphan, ct);
+                await backend.DeleteAsync($"volume-{orphan}", ct);
             }
-            foreach (var lost in rows.Where(r => r.Status is VolumeStatus.Available or VolumeStatus.InUse && !images.Contains($"volume-{r.Id}")))
-                LogLost(backend.Name, lost.Id);
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogOrphanKept(ex, backend.Name, orphan);
+            }
         }
+        // One line per pass, not one per row: a pool that lost many images must not flood the log every interval.
+        var lost = rows.Where(r => r.Value is VolumeStatus.Available or VolumeStatus.InUse && !images.Contains(r.Key)).Select(r => r.Key).ToList();
+        if (lost.Count > 0) LogLost(backend.Name, lost.Count, string.Join(", ", lost.Take(10)));
     }
+
+    [LoggerMessage(LogLevel.Warning, "Reconciler step '{Step}' failed; the other steps still ran")]
+    private partial void LogStepFailed(Exception ex, string step);
+
+    [LoggerMessage(LogLevel.Warning, "Backend {Backend}: orphan image of volume {VolumeId} could not be removed; the next pass tries again")]
+    private partial void LogOrphanKept(Exception ex, string backend, Guid volumeId);
 
     [LoggerMessage(LogLevel.Warning, "Reconciler pass failed")]
     private partial void LogPassFailed(Exception ex);
@@ -124,9 +175,9 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
     [LoggerMessage(LogLevel.Error, "Volume {VolumeId} did not leave {Status} in time and was failed")]
     private partial void LogGaveUp(Guid volumeId, string status);
 
-    [LoggerMessage(LogLevel.Warning, "Backend {Backend}: image {Image} has no volume row (orphan); removing it")]
-    private partial void LogOrphan(string backend, string image);
+    [LoggerMessage(LogLevel.Warning, "Backend {Backend}: image of volume {VolumeId} has no volume row (orphan); removing it")]
+    private partial void LogOrphan(string backend, Guid volumeId);
 
-    [LoggerMessage(LogLevel.Error, "Backend {Backend}: volume {VolumeId} has no image (lost)")]
-    private partial void LogLost(string backend, Guid volumeId);
+    [LoggerMessage(LogLevel.Error, "Backend {Backend}: {Count} available volumes have no image (lost), e.g. {VolumeIds}")]
+    private partial void LogLost(string backend, int count, string volumeIds);
 }

@@ -70,10 +70,21 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
         }
         catch (DbUpdateConcurrencyException)
         {
-            if (await db.Volumes.AsNoTracking().AnyAsync(v => v.Id == volumeId, ct)) throw; // retried: the row decides
-            // A duplicate delivery, slow in the backend, outlived the volume: what it just made has no owner.
-            LogCompensated(volumeId);
-            await backend.DeleteAsync(volume.ImageName, ct);
+            var status = await db.Volumes.AsNoTracking().Where(v => v.Id == volumeId).Select(v => (VolumeStatus?)v.Status).FirstOrDefaultAsync(ct);
+            if (status is null)
+            {
+                // A duplicate delivery, slow in the backend, outlived the volume: what it just made has no owner.
+                LogCompensated(volumeId);
+                await backend.DeleteAsync(volume.ImageName, ct);
+            }
+            else if (status == VolumeStatus.Deleting)
+            {
+                // The other delivery won and the volume is being deleted; if its delete ran before our backend call,
+                // we made the image again. Removing it here would race the delete (EBUSY on an open image), so the
+                // reconciler's orphan sweep removes it once the row is gone.
+                LogLeftToSweep(volumeId);
+            }
+            else throw; // retried: the row decides
         }
     }
 
@@ -160,6 +171,9 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
 
     [LoggerMessage(LogLevel.Warning, "Volume {VolumeId} was deleted while a duplicate create ran; its new image was removed")]
     private partial void LogCompensated(Guid volumeId);
+
+    [LoggerMessage(LogLevel.Warning, "Volume {VolumeId} is being deleted while a duplicate create ran; an image it made again is left to the orphan sweep")]
+    private partial void LogLeftToSweep(Guid volumeId);
 
     [LoggerMessage(LogLevel.Information, "Volume {VolumeId}: clones still use its snapshots; the image is hidden and removed later")]
     private partial void LogDeferred(Guid volumeId);

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Drives the real python3-cinderclient, in noauth mode, against a running BlockStore (API and worker), and checks
+# every image with `rbd info` as client.blockstore: it exists, has the right size, and clones have the right parent.
+#
+#   tests/cli/cinderclient.sh http://127.0.0.1:<api port>
+#
+# Needs the stack's environment (eval "$(scripts/stack env)": CEPH_ARGS names client.blockstore's keyring).
+# Run by Worker.Tests (CinderClientScriptTests) against its own API and worker. Any failing step fails the script.
+set -euo pipefail
+
+url=${1:?usage: tests/cli/cinderclient.sh <api url>}
+project=cli-$(date +%s)-$RANDOM
+: "${CEPH_ARGS:?CEPH_ARGS is not set: eval \"\$(scripts/stack env)\" first}"
+export OS_AUTH_TYPE=noauth OS_PROJECT_ID=$project CINDER_ENDPOINT=$url/v3/$project OS_VOLUME_API_VERSION=3.50
+
+step() { printf '== %s\n' "$*" >&2; }
+fail() { printf 'FAILED: %s\n' "$*" >&2; exit 1; }
+# cinder as a member (demo) or as the admin user of the noauth role map.
+member() { OS_USER_ID=demo cinder "$@"; }
+admin() { OS_USER_ID=admin cinder "$@"; }
+# The value of one row of cinder's "| Property | Value |" table, read from stdin.
+prop() { awk -F'|' -v key="$1" '{ k = $2; v = $3; gsub(/^ +| +$/, "", k); gsub(/^ +| +$/, "", v) } k == key { print v; exit }'; }
+
+# wait_for <show command> <id> <status>: polls until the status is reached; an error status fails at once.
+wait_for() {
+  local show=$1 id=$2 want=$3 status i
+  for ((i = 0; i < 240; i++)); do
+    status=$(member "$show" "$id" | prop status)
+    [[ $status == "$want" ]] && return 0
+    [[ $status == error* ]] && fail "$show $id: status $status, expected $want"
+    sleep 0.5
+  done
+  fail "$show $id: still $status after 120 s, expected $want"
+}
+
+wait_gone() {
+  local id=$1 i
+  for ((i = 0; i < 240; i++)); do
+    member show "$id" >/dev/null 2>&1 || return 0
+    sleep 0.5
+  done
+  fail "volume $id was not deleted within 120 s"
+}
+
+# rbd_check <volume id> <size GiB> [parent image] [parent snapshot]: the image as client.blockstore sees it.
+rbd_check() {
+  local id=$1 gib=$2 parent=${3:-} snap=${4:-} info
+  info=$(rbd info --format json "volumes/volume-$id") || fail "rbd info volumes/volume-$id failed"
+  python3 - "$info" "$gib" "$parent" "$snap" <<'PY' || fail "rbd info volumes/volume-$id does not match"
+import json, sys
+info, gib, parent, snap = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+ok = info["size"] == gib << 30
+p = info.get("parent")
+ok = ok and (p is None if not parent else (p is not None and p["pool"] == "volumes" and p["image"] == parent and (not snap or p["snapshot"] == snap)))
+print(f"  rbd: {info['name']} size={info['size']} parent={p and (p['image'] + '@' + p['snapshot'])}", file=sys.stderr)
+sys.exit(0 if ok else 1)
+PY
+}
+
+rbd_gone() { ! rbd info "volumes/volume-$1" >/dev/null 2>&1 || fail "image volumes/volume-$1 still exists after delete"; }
+
+step "create"
+vol=$(member create --name cli-base 1 | prop id)
+[[ $vol =~ ^[0-9a-f-]{36}$ ]] || fail "create returned no id"
+wait_for show "$vol" available
+rbd_check "$vol" 1
+
+step "list and show"
+member list | grep -q "$vol" || fail "list does not show $vol"
+[[ $(member show "$vol" | prop size) == 1 ]] || fail "show: size is not 1"
+[[ $(member show "$vol" | prop name) == cli-base ]] || fail "show: name is not cli-base"
+
+step "extend to 2 GiB"
+member extend "$vol" 2
+wait_for show "$vol" available
+[[ $(member show "$vol" | prop size) == 2 ]] || fail "show after extend: size is not 2"
+rbd_check "$vol" 2
+
+step "snapshot-create"
+snap=$(member snapshot-create --name cli-snap "$vol" | prop id)
+[[ -n $snap ]] || fail "snapshot-create returned no id"
+wait_for snapshot-show "$snap" available
+
+step "create --snapshot-id"
+from_snap=$(member create --snapshot-id "$snap" --name cli-from-snap 3 | prop id)
+wait_for show "$from_snap" available
+rbd_check "$from_snap" 3 "volume-$vol" "snapshot-$snap"
+
+step "create --source-volid"
+from_vol=$(member create --source-volid "$vol" --name cli-from-vol 2 | prop id)
+wait_for show "$from_vol" available
+rbd_check "$from_vol" 2 "volume-$vol" "clone-$from_vol"
+
+step "type-create, type-key set volume_backend_name=ceph, create --volume-type"
+type_name=cli-type-$project
+type_id=$(admin type-create "$type_name" | awk -F'|' -v n="$type_name" '{ gsub(/ /, "", $3) } $3 == n { gsub(/ /, "", $2); print $2 }')
+[[ -n $type_id ]] || fail "type-create returned no id"
+admin type-key "$type_id" set volume_backend_name=ceph
+admin extra-specs-list | grep -q "volume_backend_name.*ceph" || fail "extra-specs-list does not show volume_backend_name"
+typed=$(member create --volume-type "$type_name" --name cli-typed 1 | prop id)
+wait_for show "$typed" available
+[[ $(member show "$typed" | prop volume_type) == "$type_name" ]] || fail "show: volume_type is not $type_name"
+rbd_check "$typed" 1
+
+step "quota-usage"
+usage=$(member quota-usage "$project")
+echo "$usage" >&2
+in_use() { echo "$usage" | awk -F'|' -v t="$1" '{ gsub(/ /, "", $2); gsub(/ /, "", $3) } $2 == t { print $3 }'; }
+[[ $(in_use volumes) == 4 ]] || fail "quota-usage: volumes in use is $(in_use volumes), expected 4"
+[[ $(in_use snapshots) == 1 ]] || fail "quota-usage: snapshots in use is $(in_use snapshots), expected 1"
+
+step "delete"
+member delete "$from_snap" "$from_vol" "$typed"
+for id in "$from_snap" "$from_vol" "$typed"; do wait_gone "$id"; rbd_gone "$id"; done
+member snapshot-delete "$snap"
+for ((i = 0; i < 240; i++)); do member snapshot-show "$snap" >/dev/null 2>&1 || break; sleep 0.5; done
+member snapshot-show "$snap" >/dev/null 2>&1 && fail "snapshot $snap was not deleted"
+member delete "$vol"
+wait_gone "$vol"
+rbd_gone "$vol"
+admin type-delete "$type_id"
+usage=$(member quota-usage "$project")
+[[ $(in_use volumes) == 0 ]] || fail "quota-usage after delete: volumes in use is $(in_use volumes), expected 0"
+
+step "all cinderclient steps passed"

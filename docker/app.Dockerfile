@@ -20,6 +20,8 @@ USER $APP_UID
 FROM runtime AS api
 COPY --from=build /out/api /app
 ENV ASPNETCORE_URLS=http://+:8776
+# A fixed gen0 budget: by default it follows the L3 size, which large hosts report in hundreds of MiB (RSS; docs/benchmarks.md).
+ENV DOTNET_GCgen0size=0x1000000
 EXPOSE 8776
 ENTRYPOINT ["dotnet", "BlockStore.Api.dll"]
 

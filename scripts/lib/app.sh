@@ -29,7 +29,9 @@ app_start() {
   [[ -f $dll ]] || die "$dll does not exist: build first (dotnet build -c Release)"
   mkdir -p "$APP_RUN" "$STATE/log"
   # The content root is the output folder, where appsettings*.json are copied.
-  (cd "$(dirname "$dll")" && exec setsid dotnet "$dll") >>"$STATE/log/$name.log" 2>&1 </dev/null &
+  # A fixed gen0 budget: by default it follows the L3 size, which large hosts report in hundreds of MiB, and the
+  # process's RSS follows it (docs/benchmarks.md, "Volume lifecycle").
+  (cd "$(dirname "$dll")" && DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x1000000} exec setsid dotnet "$dll") >>"$STATE/log/$name.log" 2>&1 </dev/null &
   echo $! >"$(app_pidfile "$name")"
 }
 

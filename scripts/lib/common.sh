@@ -181,6 +181,7 @@ STACK_PACKAGES=(
   postgresql rabbitmq-server
   ceph-mon ceph-osd ceph-mgr ceph-common librbd1 librados2
   python3-cinderclient qemu-utils
+  hey
   iproute2 curl
 )
 

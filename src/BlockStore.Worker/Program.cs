@@ -13,6 +13,8 @@ builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
 // SIGTERM stops consuming, lets running operations finish, then exits.
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
+ConsumerSetup.ReserveBackendThreads(builder.Configuration);
+
 var services = builder.Services;
 services.AddBlockStoreDb(builder.Configuration);
 services.AddVolumeBackends(builder.Configuration);

@@ -31,8 +31,12 @@ public static class VolumeLookup
         return type is not null && (type.IsPublic || includePrivate) ? type : throw ResourceNotFoundException.VolumeTypeByName(idOrName);
     }
 
-    public static async Task<Dictionary<Guid, string>> TypeNamesAsync(BlockStoreDbContext db, CancellationToken ct) =>
-        await db.VolumeTypes.AsNoTracking().ToDictionaryAsync(t => t.Id, t => t.Name, ct);
+    /// <summary>Names of the types <paramref name="volumes"/> use (a page has few), in one query.</summary>
+    public static async Task<Dictionary<Guid, string>> TypeNamesAsync(BlockStoreDbContext db, IEnumerable<Volume> volumes, CancellationToken ct)
+    {
+        var ids = volumes.Select(v => v.VolumeTypeId).Distinct().ToList();
+        return await db.VolumeTypes.AsNoTracking().Where(t => ids.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Name, ct);
+    }
 
     public static async Task<string?> TypeNameAsync(BlockStoreDbContext db, Guid typeId, CancellationToken ct) =>
         await db.VolumeTypes.AsNoTracking().Where(t => t.Id == typeId).Select(t => t.Name).FirstOrDefaultAsync(ct);

@@ -64,7 +64,7 @@ public static class VolumesApi
     public static async Task<IResult> Detail(HttpRequest http, ApiRequest req, BlockStoreDbContext db, IOptions<BackendCatalog> catalog, CancellationToken ct)
     {
         var page = await VolumeListing.QueryAsync(db, http.Query, req, ct);
-        var types = await VolumeLookup.TypeNamesAsync(db, ct);
+        var types = await VolumeLookup.TypeNamesAsync(db, page.Items, ct);
         return ListBody.Ok(page, http, req, "volumes", "volumes/detail", v => v.Id,
             (w, v) => VolumeView.WriteDetail(w, v, req, types.GetValueOrDefault(v.VolumeTypeId), catalog.Value));
     }

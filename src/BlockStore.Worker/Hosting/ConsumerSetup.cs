@@ -10,9 +10,22 @@ public static class ConsumerSetup
     /// Every consumer, with in-process retry for transient faults (the broker has no delayed exchange here)
     /// and a concurrency limit (<c>Worker:Concurrency</c>) that keeps many backend calls in flight at once.
     /// </summary>
+    /// <summary>How many messages each endpoint handles at once (<c>Worker:Concurrency</c>).</summary>
+    public static int Concurrency(IConfiguration configuration) => configuration.GetValue("Worker:Concurrency", 32);
+
+    /// <summary>
+    /// librbd calls are synchronous: each backend call in flight holds a pool thread. Without enough threads up
+    /// front the pool grows by about one thread per second under a burst, and creates crawl (measured: docs/benchmarks.md).
+    /// </summary>
+    public static void ReserveBackendThreads(IConfiguration configuration)
+    {
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, Concurrency(configuration) * 2 + Environment.ProcessorCount), io);
+    }
+
     public static void AddWorkerConsumers(this IBusRegistrationConfigurator bus, IConfiguration configuration)
     {
-        var concurrency = configuration.GetValue("Worker:Concurrency", 32);
+        var concurrency = Concurrency(configuration);
         void Configure(IReceiveEndpointConfigurator e)
         {
             e.UseMessageRetry(r => r.Intervals(200, 1000, 5000));

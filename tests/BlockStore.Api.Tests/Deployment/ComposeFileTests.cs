@@ -9,7 +9,7 @@ namespace BlockStore.Api.Tests.Deployment;
 /// </summary>
 public sealed class ComposeFileTests
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = RepoFiles.Root;
     private static readonly string ComposePath = Path.Combine(Root, "docker-compose.yml");
 
     [Fact]
@@ -22,6 +22,9 @@ public sealed class ComposeFileTests
             var (context, dockerfile) = Build(service["build"]);
             var path = Path.GetFullPath(Path.Combine(Root, context, dockerfile));
             File.Exists(path).ShouldBeTrue($"service '{name}' builds from {dockerfile} in context '{context}', but {path} does not exist");
+            if (service["build"] is YamlMappingNode m && Scalar(m, "target") is { } target)
+                File.ReadLines(path).Any(l => l.StartsWith("FROM ", StringComparison.OrdinalIgnoreCase) && l.EndsWith($" AS {target}", StringComparison.OrdinalIgnoreCase))
+                    .ShouldBeTrue($"service '{name}' builds target '{target}', which {dockerfile} has no 'FROM … AS {target}' stage for");
         }
     }
 
@@ -74,11 +77,4 @@ public sealed class ComposeFileTests
 
     private static string? Scalar(YamlMappingNode m, string key) =>
         m.Children.TryGetValue(key, out var v) && v is YamlScalarNode s ? s.Value : null;
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "BlockStore.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"No BlockStore.sln above {AppContext.BaseDirectory}.");
-    }
 }

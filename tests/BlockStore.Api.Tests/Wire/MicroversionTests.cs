@@ -73,6 +73,7 @@ public sealed class MicroversionTests : ApiTest
         var t = NewTenant();
         var reply = (await t.Member.Get("/")).ShouldHave(300);
         reply.Header("OpenStack-API-Version").ShouldBe("volume 3.0");
+        (reply.Header("Vary") ?? "").ShouldContain("OpenStack-API-Version");
         var version = reply.Json.GetProperty("versions")[0];
         version.GetProperty("id").GetString().ShouldBe("v3.0");
         version.GetProperty("status").GetString().ShouldBe("CURRENT");

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Volume lifecycle benchmarks (issue 4), on the stack that scripts/stack describes. Never run in CI.
+#
+#   bench/lifecycle.sh [--posts N] [--e2e N] [--seed N] [--seconds S] [--concurrency C] [--projects P]
+#
+# Starts its own API (and, for the end-to-end figure, its own single worker) from the Release build on a free
+# port, then measures, in this order:
+#   1. end to end: N empty 1 GiB volumes POSTed with one worker running; volumes per second from the first
+#      created_at to the last status_changed_at (202 -> available), read from the rows;
+#   2. GET /volumes/detail?limit=100 in a project seeded with --seed rows (SQL insert), with hey, next to the
+#      bare SQL of the same page timed with pgbench in the same run (p99 of both);
+#   3. POST /volumes accepted per second (p50/p99), with hey, across P projects at once, worker stopped (the
+#      outbox still publishes every CreateVolume to RabbitMQ);
+#   4. the API's peak RSS during 2 and 3 (sampled from /proc every 0.2 s).
+# Stops the API and worker of scripts/run first (scripts/stack down app). Cleans up after itself: volumes of step 1 are deleted through the API (images removed by the worker), the
+# seeded and POSTed rows by SQL (they have no images), their outbox rows and queued messages with them.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO"
+
+posts=4000 e2e=1000 seed=100000 seconds=15 concurrency=32 projects=4
+while (($#)); do
+  case $1 in
+    --posts) posts=$2; shift 2 ;;
+    --e2e) e2e=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
+    --concurrency) concurrency=$2; shift 2 ;;
+    --projects) projects=$2; shift 2 ;;
+    *) echo "usage: bench/lifecycle.sh [--posts N] [--e2e N] [--seed N] [--seconds S] [--concurrency C] [--projects P]" >&2; exit 2 ;;
+  esac
+done
+
+say() { printf '%s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+command -v hey >/dev/null || die "hey is missing (apt-get install hey; scripts/stack up installs it)"
+command -v pgbench >/dev/null || die "pgbench is missing (it comes with postgresql)"
+[[ -n ${ConnectionStrings__BlockStore:-} ]] || eval "$(scripts/stack env)"
+
+# psql settings from the connection string the services use.
+cs() { tr ';' '\n' <<<"$ConnectionStrings__BlockStore" | sed -n "s/^$1=//p"; }
+export PGHOST=$(cs Host) PGPORT=$(cs Port) PGDATABASE=$(cs Database) PGUSER=$(cs Username) PGPASSWORD=$(cs Password)
+sql() { psql -X -q -At -v ON_ERROR_STOP=1 -c "$1"; }
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Alone on the stack: the API and worker of scripts/run would take messages and CPU.
+scripts/stack down app >/dev/null
+say "building (Release)"
+dotnet build BlockStore.sln -c Release -nologo -v quiet >&2
+dotnet run --project migrations/BlockStore.Migrations -c Release --no-build --no-launch-profile >&2
+bin() { echo "$REPO/src/$1/bin/Release/net10.0/$1.dll"; }
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+url=http://127.0.0.1:$port
+# Unlimited quotas: the benchmark measures the path, not the refusal. Logs at the shipped levels.
+# The same gen0 budget as scripts/run and the image give it (scripts/lib/app.sh).
+export DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x1000000}
+(cd "$(dirname "$(bin BlockStore.Api)")" && ASPNETCORE_URLS=$url Quotas__Volumes=-1 Quotas__Gigabytes=-1 \
+  exec dotnet "$(bin BlockStore.Api)") >"$work/api.log" 2>&1 &
+api=$!
+pids+=("$api")
+for ((i = 0; i < 300; i++)); do curl -fs "$url/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+curl -fs "$url/readyz" >/dev/null || { tail -20 "$work/api.log" >&2; die "the API did not become ready"; }
+
+start_worker() {
+  (cd "$(dirname "$(bin BlockStore.Worker)")" && exec dotnet "$(bin BlockStore.Worker)") >>"$work/worker.log" 2>&1 &
+  worker=$!
+  pids+=("$worker")
+  for ((i = 0; i < 300; i++)); do grep -q "Worker ready" "$work/worker.log" 2>/dev/null && return 0; sleep 0.2; done
+  die "the worker did not become ready"
+}
+
+rss_peak=0
+sample_rss() { while kill -0 "$api" 2>/dev/null; do awk '/VmRSS/ { print $2 }' "/proc/$api/status"; sleep 0.2; done >"$work/rss" 2>/dev/null; }
+sample_rss &
+pids+=($!)
+
+run=$(date +%s)
+# hey's "Requests/sec" and its latency percentiles, in ms.
+hey_rps() { awk '/Requests\/sec/ { printf "%.0f", $2 }' "$1"; }
+hey_pct() { awk -v p="$2%" '$1 == p && $2 == "in" { printf "%.1f", $3 * 1000 }' "$1"; }
+hey_codes() { sed -n '/Status code distribution/,/^$/p' "$1" | tr -s ' ' | tr '\n' ' '; }
+
+# ---- 1. end to end, one worker ------------------------------------------------------------------------------------
+start_worker
+project=bench-e2e-$run
+say "1. end to end: $e2e volumes with one worker"
+hey -n "$e2e" -c 16 -m POST -T application/json -H "X-Auth-Token: bench:$project" \
+  -d '{"volume":{"size":1}}' "$url/v3/$project/volumes" >"$work/e2e.txt"
+for ((i = 0; i < 1200; i++)); do
+  left=$(sql "SELECT count(*) FROM blockstore.volumes WHERE project_id = '$project' AND status = 'creating'")
+  ((left == 0)) && break
+  sleep 0.5
+done
+read -r made e2e_seconds errors < <(sql "SELECT count(*), extract(epoch FROM max(status_changed_at) - min(created_at)),
+  count(*) FILTER (WHERE status <> 'available') FROM blockstore.volumes WHERE project_id = '$project'" | tr '|' ' ')
+e2e_rate=$(awk -v n="$made" -v s="$e2e_seconds" 'BEGIN { printf "%.0f", n / s }')
+say "   $made volumes, $errors not available, in ${e2e_seconds}s: $e2e_rate/s ($(hey_codes "$work/e2e.txt"))"
+say "   deleting them through the API"
+sql "SELECT id FROM blockstore.volumes WHERE project_id = '$project'" |
+  xargs -P 16 -I{} curl -fs -o /dev/null -X DELETE -H "X-Auth-Token: bench:$project" "$url/v3/$project/volumes/{}"
+for ((i = 0; i < 1200; i++)); do
+  (($(sql "SELECT count(*) FROM blockstore.volumes WHERE project_id = '$project'") == 0)) && break
+  sleep 0.5
+done
+kill "$worker"; wait "$worker" 2>/dev/null || true
+
+# ---- 2. the detail list over a seeded project -----------------------------------------------------------------------
+project=bench-list-$run
+say "2. GET /volumes/detail?limit=100 with $seed volumes seeded in one project"
+sql "INSERT INTO blockstore.volumes (id, project_id, user_id, name, size, status, availability_zone, volume_type_id, backend,
+       bootable, metadata, created_at, status_changed_at)
+     SELECT gen_random_uuid(), '$project', 'bench', 'seed-' || g, 1, 'available', 'nova',
+       (SELECT id FROM blockstore.volume_types ORDER BY created_at LIMIT 1), 'bench', false, '{}',
+       now() - g * interval '1 second', now()
+     FROM generate_series(1, $seed) g"
+sql "ANALYZE blockstore.volumes"
+# The same page as the API's query (ListQuery: SELECT v.*, v.xmin … ORDER BY created_at DESC, id DESC LIMIT 100).
+cat >"$work/page.sql" <<SQL
+SELECT v.*, v.xmin FROM blockstore.volumes v WHERE v.project_id = '$project' ORDER BY v.created_at DESC, v.id DESC LIMIT 100 OFFSET 0;
+SQL
+(cd "$work" && pgbench -n -M prepared -c 16 -j 2 -T "$seconds" -f page.sql -l --log-prefix=page >"$work/pgbench.txt" 2>&1)
+sql_tps=$(awk '/^tps/ { printf "%.0f", $3 }' "$work/pgbench.txt")
+sql_p50=$(cat "$work"/page.* | awk '{ print $3 }' | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int(NR * 0.50)] / 1000 }')
+sql_p99=$(cat "$work"/page.* | awk '{ print $3 }' | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int(NR * 0.99)] / 1000 }')
+hey -z "${seconds}s" -c 16 -H "X-Auth-Token: bench:$project" "$url/v3/$project/volumes/detail?limit=100" >"$work/list.txt"
+say "   API: $(hey_rps "$work/list.txt") req/s, p50 $(hey_pct "$work/list.txt" 50) ms, p99 $(hey_pct "$work/list.txt" 99) ms ($(hey_codes "$work/list.txt"))"
+say "   SQL: $sql_tps q/s, p50 $sql_p50 ms, p99 $sql_p99 ms"
+sql "DELETE FROM blockstore.volumes WHERE project_id = '$project'"
+
+# ---- 3. POST /volumes accepted per second -------------------------------------------------------------------------------
+say "3. POST /volumes: $posts creates over $projects projects at once, concurrency $concurrency in all, worker stopped"
+per=$((posts / projects)) c=$((concurrency / projects))
+heys=()
+for ((p = 0; p < projects; p++)); do
+  hey -n "$per" -c "$c" -m POST -T application/json -H "X-Auth-Token: bench:bench-post-$run-$p" \
+    -d '{"volume":{"size":1}}' "$url/v3/bench-post-$run-$p/volumes" >"$work/post-$p.txt" &
+  heys+=($!)
+done
+wait "${heys[@]}"
+post_rps=$(cat "$work"/post-*.txt | awk '/Requests\/sec/ { s += $2 } END { printf "%.0f", s }')
+post_p50=$(for f in "$work"/post-*.txt; do hey_pct "$f" 50; echo; done | sort -n | tail -1)
+post_p99=$(for f in "$work"/post-*.txt; do hey_pct "$f" 99; echo; done | sort -n | tail -1)
+say "   $post_rps creates/s accepted, p50 $post_p50 ms, p99 $post_p99 ms (worst of the $projects runs; $(hey_codes "$work/post-0.txt"))"
+# No images were made (no worker): drop the rows, their quota usage and their messages.
+for ((i = 0; i < 600; i++)); do (($(sql "SELECT count(*) FROM blockstore.outbox") == 0)) && break; sleep 0.2; done
+sql "DELETE FROM blockstore.volumes WHERE project_id LIKE 'bench-post-$run-%'; DELETE FROM blockstore.quota_usages WHERE project_id LIKE 'bench-%-$run%'"
+rss_peak=$(sort -n "$work/rss" | tail -1)
+
+cat <<EOF
+
+BlockStore lifecycle benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)
+| figure | measured | target |
+|---|---:|---|
+| end to end, 202 -> available, one worker | $e2e_rate volumes/s ($made in ${e2e_seconds}s, $errors not available) | >= 100/s |
+| GET /volumes/detail?limit=100, $seed rows | $(hey_rps "$work/list.txt") req/s, p50 $(hey_pct "$work/list.txt" 50) ms, p99 $(hey_pct "$work/list.txt" 99) ms | >= 1,000 req/s |
+| the same page as bare SQL (pgbench, 16 clients) | $sql_tps q/s, p50 $sql_p50 ms, p99 $sql_p99 ms | API p99 within 3x |
+| POST /volumes accepted | $post_rps/s, p50 $post_p50 ms, p99 $post_p99 ms | >= 1,000/s, p99 < 50 ms |
+| API peak RSS (during 2 and 3) | $((rss_peak / 1024)) MiB | < 200 MiB |
+EOF

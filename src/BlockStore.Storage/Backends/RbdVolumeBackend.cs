@@ -1,4 +1,5 @@
 using BlockStore.Rbd;
+using BlockStore.Storage.Rbd;
 using RbdPool = BlockStore.Rbd.Rbd;
 
 namespace BlockStore.Storage.Backends;
@@ -59,6 +60,10 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
     /// <inheritdoc />
     public async Task ResizeAsync(string volume, long sizeBytes, CancellationToken cancellationToken) =>
         GrowTo(await IoAsync(cancellationToken).ConfigureAwait(false), volume, sizeBytes);
+
+    /// <inheritdoc />
+    public async Task<IBlockDevice> OpenAsync(string volume, bool writable, CancellationToken cancellationToken) =>
+        RbdBlockDevice.Open(await IoAsync(cancellationToken).ConfigureAwait(false), volume, writable);
 
     /// <inheritdoc />
     public async Task<bool> ExistsAsync(string volume, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using BlockStore.Contracts;
 using BlockStore.Core.Data;
+using BlockStore.Core.Jobs;
 using BlockStore.Core.Messages;
 using BlockStore.Core.Snapshots;
 using BlockStore.Core.Volumes;
@@ -46,6 +47,7 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
         var db = sp.GetRequiredService<BlockStoreDbContext>();
         await RedriveVolumesAsync(db, sp.GetRequiredService<Failures>(), ct);
         await RedriveSnapshotsAsync(db, ct);
+        await RedriveMigrationsAsync(db, ct);
         await sp.GetRequiredService<SnapshotService>().PurgeHiddenAsync(ct);
         await CompareWithBackendsAsync(db, sp.GetRequiredService<VolumeBackends>(), ct);
     }
@@ -94,14 +96,32 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
         await db.SaveChangesAsync(ct);
     }
 
+    /// <summary>A migration step whose worker died leaves its job's heartbeat old: send the step again; it resumes at the checkpoint.</summary>
+    private async Task RedriveMigrationsAsync(BlockStoreDbContext db, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var stuckBefore = now - options.Value.StuckAfter;
+        var stuck = await db.Jobs
+            .Where(j => j.Kind == MigrationPlan.Kind && (j.State == JobState.Pending || j.State == JobState.Running) && j.HeartbeatAt < stuckBefore)
+            .Take(500).ToListAsync(ct);
+        foreach (var job in stuck)
+        {
+            db.Enqueue(new MigrateVolume(job.Id, job.VolumeId), now);
+            job.Heartbeat(now);
+            LogMigrationRedriven(job.VolumeId, job.Progress);
+        }
+        await db.SaveChangesAsync(ct);
+    }
+
     private async Task CompareWithBackendsAsync(BlockStoreDbContext db, VolumeBackends backends, CancellationToken ct)
     {
         foreach (var backend in backends.All)
         {
             await backend.PurgeDeferredAsync(ct);
             var images = (await backend.ListAsync(ct)).ToHashSet(StringComparer.Ordinal);
-            var rows = await db.Volumes.AsNoTracking().Where(v => v.Backend == backend.Name)
-                .Select(v => new { v.Id, v.Status }).ToListAsync(ct);
+            var rows = await db.Volumes.AsNoTracking().Where(v => v.Backend == backend.Name || v.MigratingTo == backend.Name)
+                .Select(v => new { v.Id, v.Status, v.Backend }).ToListAsync(ct);
+            // A migration's destination belongs to its volume until switch-over; the source is garbage after it.
             var owned = rows.Select(r => $"volume-{r.Id}").ToHashSet(StringComparer.Ordinal);
             // A row is always committed before its image is made, so an image without a row is garbage
             // (typically made by a duplicate delivery that outlived the volume): remove it.
@@ -110,7 +130,8 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
                 LogOrphan(backend.Name, orphan);
                 await backend.DeleteAsync(orphan, ct);
             }
-            foreach (var lost in rows.Where(r => r.Status is VolumeStatus.Available or VolumeStatus.InUse && !images.Contains($"volume-{r.Id}")))
+            foreach (var lost in rows.Where(r => r.Backend == backend.Name && r.Status is VolumeStatus.Available or VolumeStatus.InUse
+                                                 && !images.Contains($"volume-{r.Id}")))
                 LogLost(backend.Name, lost.Id);
         }
     }
@@ -120,6 +141,9 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
 
     [LoggerMessage(LogLevel.Warning, "Volume {VolumeId} was stuck in {Status}; its command was sent again")]
     private partial void LogRedriven(Guid volumeId, string status);
+
+    [LoggerMessage(LogLevel.Warning, "Migration of volume {VolumeId} had no heartbeat at {Percent}%; its step was sent again")]
+    private partial void LogMigrationRedriven(Guid volumeId, int percent);
 
     [LoggerMessage(LogLevel.Error, "Volume {VolumeId} did not leave {Status} in time and was failed")]
     private partial void LogGaveUp(Guid volumeId, string status);

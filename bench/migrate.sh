@@ -2,7 +2,7 @@
 # Migration benchmarks (docs/benchmarks.md, "Migration"): BlockStore's migrations through the real API and
 # worker (scripts/run), next to the rbd CLI on the same data, in one run. Not part of CI.
 #
-#   bench/migrate.sh [--size-gib 2] [--sparse-gib 16] [--sparse-data-gib 1]
+#   bench/migrate.sh [--size-gib 2] [--sparse-gib 16] [--sparse-data-gib 1] [--skip-p2]
 #
 # P2  a fully written volume: file -> ceph vs `rbd import`, ceph -> ceph-fast vs `rbd deep cp`,
 #     ceph(-fast) -> file vs `rbd export`.
@@ -10,12 +10,13 @@
 # P6  the worker's peak RSS while the sparse volume migrates.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-size_gib=2 sparse_gib=16 sparse_data_gib=1
+size_gib=2 sparse_gib=16 sparse_data_gib=1 p2=1
 while (($#)); do
   case $1 in
     --size-gib) size_gib=$2; shift 2 ;;
     --sparse-gib) sparse_gib=$2; shift 2 ;;
     --sparse-data-gib) sparse_data_gib=$2; shift 2 ;;
+    --skip-p2) p2=; shift ;;
     *) echo "usage: $0 [--size-gib N] [--sparse-gib N] [--sparse-data-gib N]" >&2; exit 2 ;;
   esac
 done
@@ -55,6 +56,9 @@ file_of() { echo "$Backends__local__Path/volume-$1"; }
 for b in ceph ceph-fast local; do type_for "$b"; done
 bytes=$((size_gib << 30))
 
+worker=$(cat "$BLOCKSTORE_STATE/run/worker.pid")
+echo "worker RSS before: $(($(awk '/VmRSS/ {print $2}' "/proc/$worker/status") / 1024)) MiB"
+if [[ -n $p2 ]]; then
 echo "== P2: a fully written ${size_gib} GiB volume"
 head -c "$bytes" /dev/urandom >"$work/data.raw"
 want=$(sha256sum <"$work/data.raw" | cut -d' ' -f1)
@@ -81,6 +85,7 @@ printf '%-32s %8s %8s   %-24s %8s %8s\n' "file -> ceph" "$t_to_ceph" "$(mibps $b
 printf '%-32s %8s %8s   %-24s %8s %8s\n' "ceph -> ceph-fast (server-side)" "$t_to_fast" "$(mibps $bytes 0 "$t_to_fast")" "rbd deep cp" "$t_deep" "$(mibps $bytes 0 "$t_deep")"
 printf '%-32s %8s %8s   %-24s %8s %8s\n' "ceph-fast -> file" "$t_to_file" "$(mibps $bytes 0 "$t_to_file")" "rbd export (volumes)" "$t_export" "$(mibps $bytes 0 "$t_export")"
 echo "sha256 after file -> ceph -> ceph-fast -> file: equal"
+fi
 
 echo "== P3/P6: ${sparse_gib} GiB holding ${sparse_data_gib} GiB, against ${sparse_data_gib} GiB fully written (file -> ceph)"
 full=$(create local "$sparse_data_gib")
@@ -94,8 +99,6 @@ for ((i = 0; i < pieces; i++)); do
   head -c 4M /dev/urandom | dd of="$(file_of "$sparse")" bs=4M seek=$((i * stride)) conv=notrunc iflag=fullblock status=none
 done
 sync "$(file_of "$sparse")"
-worker=$(cat "$BLOCKSTORE_STATE/run/worker.pid")
-peak=0
 ( while kill -0 "$worker" 2>/dev/null; do
     awk '/VmRSS/ {print $2}' "/proc/$worker/status"; sleep 0.2
   done ) >"$work/rss" &

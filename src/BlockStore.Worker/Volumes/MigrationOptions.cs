@@ -7,6 +7,8 @@ public sealed class MigrationOptions
     public TimeSpan StepDuration { get; set; } = TimeSpan.FromSeconds(20);
     /// <summary>Also hand over after this many allocated bytes (unbounded when null); small in tests, to get many steps.</summary>
     public long? StepBytes { get; set; }
+    /// <summary>4 MiB chunks a host-assisted copy keeps in flight; memory is twice this many chunks (data and read-back).</summary>
+    public int ChunksInFlight { get; set; } = 8;
     /// <summary>How often the running step records progress and its heartbeat on the job row.</summary>
     public TimeSpan ReportInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>At most one <c>MigrationProgressed</c> event per volume this often.</summary>

@@ -18,6 +18,10 @@ public sealed class LifecycleFixture : IAsyncLifetime
         ["Reconciler__Interval"] = "00:00:02",
         ["Reconciler__StuckAfter"] = "00:00:05",
         ["Reconciler__GiveUpAfter"] = "00:05:00",
+        // Small migration steps, so that a test volume of a few hundred MiB crosses many checkpoints.
+        ["Migration__StepBytes"] = (16 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Migration__ReportInterval"] = "00:00:00.200",
+        ["Migration__ProgressEventInterval"] = "00:00:01",
     };
 
     public async Task InitializeAsync()
@@ -60,9 +64,13 @@ public sealed class LifecycleFixture : IAsyncLifetime
     public HttpClient Client(string project) =>
         new() { BaseAddress = new Uri(ApiUrl, $"/v3/{project}/"), DefaultRequestHeaders = { { "X-Auth-Token", $"tester:{project}" } } };
 
-    public static async Task<Guid> CreateVolumeAsync(HttpClient client, int size = 1)
+    /// <summary>A client of the noauth user the API treats as an admin.</summary>
+    public HttpClient AdminClient(string project) =>
+        new() { BaseAddress = new Uri(ApiUrl, $"/v3/{project}/"), DefaultRequestHeaders = { { "X-Auth-Token", $"admin:{project}" } } };
+
+    public static async Task<Guid> CreateVolumeAsync(HttpClient client, int size = 1, string? type = null)
     {
-        var response = await client.PostAsJsonAsync("volumes", new { volume = new { size } });
+        var response = await client.PostAsJsonAsync("volumes", new { volume = new { size, volume_type = type } });
         var body = await response.Content.ReadAsStringAsync();
         if ((int)response.StatusCode != 202) throw new InvalidOperationException($"create answered {(int)response.StatusCode}: {body}");
         return JsonDocument.Parse(body).RootElement.GetProperty("volume").GetProperty("id").GetGuid();

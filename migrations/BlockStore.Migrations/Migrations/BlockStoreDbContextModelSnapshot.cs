@@ -33,6 +33,18 @@ namespace BlockStore.Migrations.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("attempts");
 
+                    b.Property<long?>("BytesDone")
+                        .HasColumnType("bigint")
+                        .HasColumnName("bytes_done");
+
+                    b.Property<long?>("BytesTotal")
+                        .HasColumnType("bigint")
+                        .HasColumnName("bytes_total");
+
+                    b.Property<bool>("CancelRequested")
+                        .HasColumnType("boolean")
+                        .HasColumnName("cancel_requested");
+
                     b.Property<string>("Checkpoint")
                         .HasColumnType("jsonb")
                         .HasColumnName("checkpoint");
@@ -390,6 +402,11 @@ namespace BlockStore.Migrations.Migrations
                         .IsRequired()
                         .HasColumnType("jsonb")
                         .HasColumnName("metadata");
+
+                    b.Property<string>("MigratingTo")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("migrating_to");
 
                     b.Property<string>("MigrationStatus")
                         .HasMaxLength(32)

@@ -5,7 +5,9 @@ using BlockStore.Core.Data;
 using BlockStore.Core.Errors;
 using BlockStore.Core.Quotas;
 using BlockStore.Core.Snapshots;
+using BlockStore.Core.Volumes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace BlockStore.Api.Snapshots;
 
@@ -43,13 +45,14 @@ public static class SnapshotsApi
     }
 
     public static async Task<IResult> Create(CreateSnapshotBody body, ApiRequest req, BlockStoreDbContext db, QuotaService quotas,
-        TimeProvider clock, CancellationToken ct)
+        IOptions<BackendCatalog> catalog, TimeProvider clock, CancellationToken ct)
     {
         req.Caller.RequireWrite("volume:create_snapshot");
         var r = body.Snapshot!;
         if (r.Force == false && req.Version.AtLeast(66)) throw new InvalidRequestException(InUseFlagMessage);
         var volume = await VolumeLookup.FindAsync(db, req, r.VolumeId!, ct);
         volume.RequireAvailableForSnapshot(allowInUse: r.Force == true || req.Version.AtLeast(66));
+        catalog.Value.RequireSnapshots(volume);
 
         // The snapshot belongs to the volume's project, which pays for it: an admin's snapshot of a
         // tenant's volume must stay visible to the tenant, who could otherwise never delete the volume.

@@ -10,9 +10,11 @@ public sealed class VolumeActionBody
     [JsonPropertyName("os-reset_status")] public ResetStatusAction? ResetStatus { get; set; }
     [JsonPropertyName("os-force_delete")] public Dictionary<string, object>? ForceDelete { get; set; }
     [JsonPropertyName("os-set_bootable")] public SetBootableAction? SetBootable { get; set; }
+    [JsonPropertyName("os-migrate_volume")] public MigrateAction? Migrate { get; set; }
+    [JsonPropertyName("os-migrate_volume_cancel")] public Dictionary<string, object>? CancelMigration { get; set; }
     [JsonExtensionData] public Dictionary<string, System.Text.Json.JsonElement>? Unknown { get; set; }
 
-    public int Count => new object?[] { Extend, Retype, ResetStatus, ForceDelete, SetBootable }.Count(a => a is not null) + (Unknown?.Count ?? 0);
+    public int Count => new object?[] { Extend, Retype, ResetStatus, ForceDelete, SetBootable, Migrate, CancelMigration }.Count(a => a is not null) + (Unknown?.Count ?? 0);
 }
 
 public sealed class ExtendAction { public int? NewSize { get; set; } }
@@ -21,6 +23,13 @@ public sealed class RetypeAction
 {
     public string? NewType { get; set; }
     public string? MigrationPolicy { get; set; }
+}
+
+public sealed class MigrateAction
+{
+    public string? Host { get; set; }
+    [JsonConverter(typeof(Infrastructure.CinderBoolConverter))] public bool? ForceHostCopy { get; set; }
+    [JsonConverter(typeof(Infrastructure.CinderBoolConverter))] public bool? LockVolume { get; set; }
 }
 
 public sealed class ResetStatusAction

@@ -24,7 +24,9 @@ public static class VolumeActionsApi
         return body switch
         {
             { Extend: { } e } => await ExtendAsync(volume, e, req, db, quotas, now, ct),
-            { Retype: { } r } => await RetypeAsync(volume, r, req, db, catalog.Value, now, ct),
+            { Retype: { } r } => await VolumeMigrationActions.RetypeAsync(volume, r, req, db, catalog.Value, now, ct),
+            { Migrate: { } m } => await VolumeMigrationActions.MigrateAsync(volume, m, req, db, catalog.Value, now, ct),
+            { CancelMigration: not null } => await VolumeMigrationActions.CancelAsync(volume, req, db, ct),
             { ResetStatus: { } s } => await ResetStatusAsync(volume, s, req, db, now, ct),
             { ForceDelete: not null } => await ForceDeleteAsync(volume, req, db, now, ct),
             { SetBootable: { } b } => await SetBootableAsync(volume, b, req, db, now, ct),
@@ -49,27 +51,6 @@ public static class VolumeActionsApi
         db.Enqueue(new ExtendVolume(volume.Id, newSize), now);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        return Results.StatusCode(202);
-    }
-
-    private static async Task<IResult> RetypeAsync(Volume volume, RetypeAction action, ApiRequest req, BlockStoreDbContext db,
-        BackendCatalog catalog, DateTime now, CancellationToken ct)
-    {
-        req.Caller.RequireWrite("volume:retype");
-        if (action.NewType is null) throw new InvalidRequestException("Invalid input received: new_type is required.");
-        var policy = action.MigrationPolicy ?? "never";
-        if (policy is not ("never" or "on-demand"))
-            throw new InvalidRequestException($"Invalid input received: migration_policy must be 'never' or 'on-demand', not '{policy}'.");
-        var type = await VolumeLookup.FindTypeAsync(db, action.NewType, req.Caller.IsAdmin, ct);
-        var backend = VolumeLookup.BackendFor(type, catalog);
-        if (backend != volume.Backend)
-            throw new InvalidRequestException(policy == "never"
-                ? "Invalid volume: Retype requires migration but is not allowed."
-                : $"Invalid volume: retype to type {type.Name} needs a migration from backend '{volume.Backend}' to '{backend}', which this release does not perform yet.");
-        if (type.Id == volume.VolumeTypeId)
-            throw new InvalidRequestException($"Invalid input received: Retype cannot change the volume's type to the same type it already has: {type.Name}.");
-        volume.RetypeInPlace(type.Id, now);
-        await db.SaveChangesAsync(ct);
         return Results.StatusCode(202);
     }
 

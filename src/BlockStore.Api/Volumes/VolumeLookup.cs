@@ -1,6 +1,7 @@
 using BlockStore.Api.Infrastructure;
 using BlockStore.Core.Data;
 using BlockStore.Core.Errors;
+using BlockStore.Core.Jobs;
 using BlockStore.Core.Types;
 using BlockStore.Core.Volumes;
 using Microsoft.EntityFrameworkCore;
@@ -40,6 +41,17 @@ public static class VolumeLookup
 
     public static async Task<string?> TypeNameAsync(BlockStoreDbContext db, Guid typeId, CancellationToken ct) =>
         await db.VolumeTypes.AsNoTracking().Where(t => t.Id == typeId).Select(t => t.Name).FirstOrDefaultAsync(ct);
+
+    /// <summary>The running migration job of each migrating volume among <paramref name="volumes"/>, for <c>migration_progress</c>.</summary>
+    public static async Task<Dictionary<Guid, Job>> MigrationsAsync(BlockStoreDbContext db, IEnumerable<Volume> volumes, CancellationToken ct)
+    {
+        var ids = volumes.Where(v => v.IsMigrating).Select(v => v.Id).ToList();
+        if (ids.Count == 0) return [];
+        var jobs = await db.Jobs.AsNoTracking()
+            .Where(j => ids.Contains(j.VolumeId) && j.Kind == MigrationPlan.Kind && (j.State == JobState.Pending || j.State == JobState.Running))
+            .ToListAsync(ct);
+        return jobs.GroupBy(j => j.VolumeId).ToDictionary(g => g.Key, g => g.MaxBy(j => j.CreatedAt)!);
+    }
 
     /// <summary>The backend a type selects; a type that names an unconfigured backend cannot be used.</summary>
     public static string BackendFor(VolumeType type, BackendCatalog catalog)

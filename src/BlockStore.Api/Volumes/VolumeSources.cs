@@ -36,6 +36,7 @@ public static class VolumeSources
         {
             parent = await VolumeLookup.FindAsync(db, req, r.SourceVolid, ct);
             parent.RequireUsableAsSource();
+            catalog.RequireSnapshots(parent);
             size = parent.Size;
         }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using BlockStore.Api.Infrastructure;
+using BlockStore.Core.Jobs;
 using BlockStore.Core.Volumes;
 
 namespace BlockStore.Api.Volumes;
@@ -16,7 +17,7 @@ public static class VolumeView
         w.WriteEndObject();
     }
 
-    public static void WriteDetail(Utf8JsonWriter w, Volume v, ApiRequest req, string? typeName, BackendCatalog backends)
+    public static void WriteDetail(Utf8JsonWriter w, Volume v, ApiRequest req, string? typeName, BackendCatalog backends, Job? migration = null)
     {
         w.WriteStartObject();
         w.WriteString("id", v.Id);
@@ -41,6 +42,7 @@ public static class VolumeView
         w.WriteStartArray("attachments");
         w.WriteEndArray();
         w.WriteStringOrNull("migration_status", MigrationWire(v.MigrationStatus));
+        if (v.IsMigrating) WriteMigrationProgress(w, migration);
         var version = req.Version;
         if (version.AtLeast(13)) w.WriteNull("group_id");
         if (version.AtLeast(21)) w.WriteNull("provider_id");
@@ -58,8 +60,18 @@ public static class VolumeView
         w.WriteEndObject();
     }
 
-    public static JsonBody Single(Volume v, ApiRequest req, string? typeName, BackendCatalog backends, int status = 200) =>
-        JsonBody.Single("volume", w => WriteDetail(w, v, req, typeName, backends), status);
+    public static JsonBody Single(Volume v, ApiRequest req, string? typeName, BackendCatalog backends, int status = 200, Job? migration = null) =>
+        JsonBody.Single("volume", w => WriteDetail(w, v, req, typeName, backends, migration), status);
+
+    /// <summary>BlockStore's own field, present only while a migration runs (docs/api.md).</summary>
+    private static void WriteMigrationProgress(Utf8JsonWriter w, Job? job)
+    {
+        w.WriteStartObject("migration_progress");
+        w.WriteNumber("percent", job?.Progress ?? 0);
+        w.WriteNumber("bytes_copied", job?.BytesDone ?? 0);
+        w.WriteNumber("bytes_total", job?.BytesTotal ?? 0);
+        w.WriteEndObject();
+    }
 
     public static string? MigrationWire(MigrationStatus? status) => status?.ToString().ToLowerInvariant();
 }

@@ -52,7 +52,8 @@ public static class VolumesApi
     {
         var volume = await VolumeLookup.FindAsync(db, req, id, ct);
         var typeName = await VolumeLookup.TypeNameAsync(db, volume.VolumeTypeId, ct);
-        return VolumeView.Single(volume, req, typeName, catalog.Value);
+        var migrations = await VolumeLookup.MigrationsAsync(db, [volume], ct);
+        return VolumeView.Single(volume, req, typeName, catalog.Value, migration: migrations.GetValueOrDefault(volume.Id));
     }
 
     public static async Task<IResult> List(HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
@@ -65,8 +66,9 @@ public static class VolumesApi
     {
         var page = await VolumeListing.QueryAsync(db, http.Query, req, ct);
         var types = await VolumeLookup.TypeNamesAsync(db, page.Items, ct);
+        var migrations = await VolumeLookup.MigrationsAsync(db, page.Items, ct);
         return ListBody.Ok(page, http, req, "volumes", "volumes/detail", v => v.Id,
-            (w, v) => VolumeView.WriteDetail(w, v, req, types.GetValueOrDefault(v.VolumeTypeId), catalog.Value));
+            (w, v) => VolumeView.WriteDetail(w, v, req, types.GetValueOrDefault(v.VolumeTypeId), catalog.Value, migrations.GetValueOrDefault(v.Id)));
     }
 
     public static async Task<IResult> Summary(ApiRequest req, BlockStoreDbContext db, CancellationToken ct)

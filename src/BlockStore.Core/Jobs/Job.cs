@@ -20,6 +20,11 @@ public sealed class Job
     public int Progress { get; private set; }
     /// <summary>Opaque to everything but the job's own code (JSON).</summary>
     public string? Checkpoint { get; private set; }
+    /// <summary>Bytes done and to do, for jobs that count bytes (a migration); null otherwise.</summary>
+    public long? BytesDone { get; private set; }
+    public long? BytesTotal { get; private set; }
+    /// <summary>An admin asked to stop; the job notices at its next step and undoes what it made.</summary>
+    public bool CancelRequested { get; private set; }
     public DateTime? HeartbeatAt { get; private set; }
     public string? Owner { get; private set; }
     public int Attempts { get; private set; }
@@ -30,10 +35,10 @@ public sealed class Job
 
     public bool IsFinished => State is JobState.Succeeded or JobState.Failed or JobState.Cancelled;
 
-    public static Job Start(string kind, Guid volumeId, string projectId, DateTime now) => new()
+    public static Job Start(string kind, Guid volumeId, string projectId, DateTime now, string? checkpoint = null) => new()
     {
         Id = Guid.CreateVersion7(now), Kind = kind, VolumeId = volumeId, ProjectId = projectId,
-        State = JobState.Pending, CreatedAt = now, HeartbeatAt = now,
+        State = JobState.Pending, CreatedAt = now, HeartbeatAt = now, Checkpoint = checkpoint,
     };
 
     public void Claim(string owner, DateTime now)
@@ -51,7 +56,12 @@ public sealed class Job
         HeartbeatAt = now;
     }
 
+    /// <summary>The reconciler sent the next step again; wait another while before judging it stuck.</summary>
+    public void Heartbeat(DateTime now) => HeartbeatAt = now;
+
     public void Succeed(DateTime now) { State = JobState.Succeeded; Progress = 100; FinishedAt = now; HeartbeatAt = now; }
+
+    public void Cancel(DateTime now) { State = JobState.Cancelled; FinishedAt = now; HeartbeatAt = now; }
 
     public void Fail(string error, DateTime now) { State = JobState.Failed; Error = error; FinishedAt = now; HeartbeatAt = now; }
 }

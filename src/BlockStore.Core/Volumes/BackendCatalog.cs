@@ -9,6 +9,9 @@ public sealed class BackendConfig
     public string? Pool { get; set; }
     /// <summary>file: the directory that holds the sparse volume files.</summary>
     public string? Path { get; set; }
+
+    /// <summary>Snapshots and clones exist on RBD only; the file backend refuses them.</summary>
+    public bool SupportsSnapshots => Driver == "rbd";
 }
 
 /// <summary>Configuration root for backends: <c>Backends</c>, plus <c>Volumes:DefaultBackend</c> and <c>Volumes:Host</c>.</summary>
@@ -23,6 +26,14 @@ public sealed class BackendCatalog
 
     public BackendConfig Get(string name) =>
         Backends.TryGetValue(name, out var b) ? b : throw new InvalidOperationException($"Backend '{name}' is not configured.");
+
+    /// <summary>Refuses snapshots and clones of a volume on a backend without them, before anything is recorded.</summary>
+    public void RequireSnapshots(Volume volume)
+    {
+        if (!Get(volume.Backend).SupportsSnapshots)
+            throw new Errors.InvalidVolumeStateException(
+                $"Volume {volume.Id} is on backend '{volume.Backend}', which keeps volumes as plain files and supports no snapshots or clones.");
+    }
 
     /// <summary>Cinder's <c>os-vol-host-attr:host</c>: <c>host@backend#pool</c>.</summary>
     public string HostOf(string backend) =>

@@ -36,6 +36,8 @@ public sealed class Volume : IHasMetadata
     public Guid? SnapshotId { get; private set; }
     public Guid? SourceVolumeId { get; private set; }
     public MigrationStatus? MigrationStatus { get; private set; }
+    /// <summary>The backend a running migration copies to; the volume's image there belongs to this row until switch-over.</summary>
+    public string? MigratingTo { get; private set; }
     /// <summary>The size an extend in progress is going to; kept so that an interrupted extend can be driven again.</summary>
     public int? ExtendingTo { get; private set; }
     public DateTime CreatedAt { get; private set; }
@@ -44,6 +46,9 @@ public sealed class Volume : IHasMetadata
     public DateTime StatusChangedAt { get; private set; }
     /// <summary>Postgres xmin, the optimistic concurrency token.</summary>
     public uint Version { get; private set; }
+
+    /// <summary>A migration has started and not yet succeeded or failed.</summary>
+    public bool IsMigrating => MigrationStatus is Volumes.MigrationStatus.Starting or Volumes.MigrationStatus.Migrating or Volumes.MigrationStatus.Completing;
 
     /// <summary>The backend's name for the data: the RBD image name, or the file name.</summary>
     public string ImageName => $"{ImagePrefix}{Id}";
@@ -103,7 +108,7 @@ public sealed class Volume : IHasMetadata
 
     public void BeginDeletion(bool force, bool hasSnapshots, bool cascade, DateTime now)
     {
-        var migrating = MigrationStatus is not (null or Volumes.MigrationStatus.Success or Volumes.MigrationStatus.Error);
+        var migrating = IsMigrating;
         var statusOk = force ? Status is not (VolumeStatus.Deleting or VolumeStatus.InUse or VolumeStatus.Attaching or VolumeStatus.Detaching)
                              : Deletable.Contains(Status);
         if (!statusOk || migrating || (hasSnapshots && !cascade)) throw new InvalidVolumeStateException(DeleteRefused);
@@ -122,6 +127,7 @@ public sealed class Volume : IHasMetadata
     {
         if (Status != VolumeStatus.Available)
             throw new InvalidVolumeStateException($"Volume {Id} status must be available to extend, but current status is: {Status.ToWire()}.");
+        if (IsMigrating) throw new InvalidVolumeStateException($"Volume {Id} is being migrated and cannot be extended.");
         if (newSize <= Size)
             throw new InvalidRequestException($"Invalid input received: New size for extend must be greater than current size. (current: {Size}, extended: {newSize}).");
         ExtendingTo = newSize;
@@ -141,17 +147,74 @@ public sealed class Volume : IHasMetadata
     {
         if (Status is not (VolumeStatus.Available or VolumeStatus.InUse))
             throw new InvalidVolumeStateException($"Volume {Id} status must be available or in-use to retype, but current status is: {Status.ToWire()}.");
-        if (MigrationStatus is Volumes.MigrationStatus.Starting or Volumes.MigrationStatus.Migrating or Volumes.MigrationStatus.Completing)
-            throw new InvalidVolumeStateException($"Volume {Id} is migrating.");
+        if (IsMigrating) throw new InvalidVolumeStateException($"Volume {Id} is already part of an active migration.");
         VolumeTypeId = newTypeId;
         UpdatedAt = now;
+    }
+
+    /// <summary>
+    /// Starts moving the data to <paramref name="destination"/>, with Cinder's preconditions. A retype shows
+    /// <c>retyping</c> until it ends; <c>os-migrate_volume</c> leaves the status alone, as Cinder does.
+    /// Delete, extend, retype and snapshots are refused while <see cref="IsMigrating"/>.
+    /// </summary>
+    public void BeginMigration(string destination, bool retype, bool hasSnapshots, DateTime now)
+    {
+        if (IsMigrating)
+            throw new InvalidVolumeStateException(retype ? $"Volume {Id} is already part of an active migration." : $"Volume {Id} is already being migrated.");
+        if (Status != VolumeStatus.Available)
+            throw new InvalidVolumeStateException($"Volume {Id} status must be available, but current status is: {Status.ToWire()}.");
+        if (hasSnapshots) throw new InvalidVolumeStateException($"Volume {Id} must not have snapshots.");
+        if (destination == Backend) throw new InvalidRequestException("Invalid host: Destination host must be different than the current host.");
+        MigrationStatus = Volumes.MigrationStatus.Starting;
+        MigratingTo = destination;
+        if (retype) MoveTo(VolumeStatus.Retyping, now);
+        else UpdatedAt = now;
+    }
+
+    /// <summary>The destination exists and the copy is under way.</summary>
+    public void MarkMigrating(DateTime now) => StepMigration(Volumes.MigrationStatus.Starting, Volumes.MigrationStatus.Migrating, now);
+
+    /// <summary>Every byte is copied and verified; the switch-over is next.</summary>
+    public void MarkMigrationCompleting(DateTime now) => StepMigration(Volumes.MigrationStatus.Migrating, Volumes.MigrationStatus.Completing, now);
+
+    /// <summary>The switch-over: the volume now lives on the destination, with its new type after a retype. Id, name and metadata stay.</summary>
+    public void CompleteMigration(Guid? newTypeId, DateTime now)
+    {
+        if (MigrationStatus != Volumes.MigrationStatus.Completing || MigratingTo is null)
+            throw new InvalidVolumeStateException($"Volume {Id} has no migration ready to complete.");
+        Backend = MigratingTo;
+        MigratingTo = null;
+        if (newTypeId is { } type) VolumeTypeId = type;
+        EndMigration(Volumes.MigrationStatus.Success, now);
+    }
+
+    /// <summary>A failed or cancelled migration: the volume stays where it was, as it was.</summary>
+    public void FailMigration(DateTime now)
+    {
+        MigratingTo = null;
+        EndMigration(Volumes.MigrationStatus.Error, now);
+    }
+
+    private void StepMigration(MigrationStatus from, MigrationStatus to, DateTime now)
+    {
+        if (MigrationStatus == to) return; // a redelivered step
+        if (MigrationStatus != from) throw new InvalidVolumeStateException($"Volume {Id} migration is {MigrationStatus}, not {from}.");
+        MigrationStatus = to;
+        UpdatedAt = now;
+        StatusChangedAt = now;
+    }
+
+    private void EndMigration(MigrationStatus result, DateTime now)
+    {
+        MigrationStatus = result;
+        if (Status == VolumeStatus.Retyping) MoveTo(PreviousStatus ?? VolumeStatus.Available, now);
+        else UpdatedAt = now;
     }
 
     /// <summary>Cinder's checks before a snapshot; <paramref name="allowInUse"/> is <c>force</c>, or 3.66 and later.</summary>
     public void RequireAvailableForSnapshot(bool allowInUse)
     {
-        if (MigrationStatus is Volumes.MigrationStatus.Starting or Volumes.MigrationStatus.Migrating or Volumes.MigrationStatus.Completing)
-            throw new InvalidVolumeStateException("Snapshot cannot be created while volume is migrating.");
+        if (IsMigrating) throw new InvalidVolumeStateException("Snapshot cannot be created while volume is migrating.");
         var ok = Status == VolumeStatus.Available || (allowInUse && Status == VolumeStatus.InUse);
         if (!ok)
             throw new InvalidVolumeStateException(

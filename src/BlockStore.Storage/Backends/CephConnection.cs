@@ -54,6 +54,7 @@ public sealed class CephConnection(IOptions<CephOptions> options) : IAsyncDispos
             ConnectTimeout = ceph.OperationTimeout,
             MonOperationTimeout = ceph.OperationTimeout,
             OsdOperationTimeout = ceph.OperationTimeout,
+            Settings = ceph.Settings,
         };
     }
 

@@ -24,6 +24,12 @@ public interface IVolumeBackend
     /// <summary>Grows a volume to <paramref name="sizeBytes"/>; never shrinks.</summary>
     Task ResizeAsync(string volume, long sizeBytes, CancellationToken cancellationToken);
 
+    /// <summary>Opens a volume for block I/O, e.g. as either end of a host-assisted migration. The caller disposes it.</summary>
+    /// <param name="volume">The volume's name in the backend.</param>
+    /// <param name="writable">Opens it for writing as well as reading.</param>
+    /// <param name="cancellationToken">Stops the operation.</param>
+    Task<IBlockDevice> OpenAsync(string volume, bool writable, CancellationToken cancellationToken);
+
     /// <summary>Whether the volume exists (hidden volumes do not).</summary>
     Task<bool> ExistsAsync(string volume, CancellationToken cancellationToken);
 

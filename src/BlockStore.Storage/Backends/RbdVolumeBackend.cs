@@ -1,4 +1,5 @@
 using BlockStore.Rbd;
+using BlockStore.Storage.Rbd;
 using RbdPool = BlockStore.Rbd.Rbd;
 
 namespace BlockStore.Storage.Backends;
@@ -17,6 +18,9 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
     {
         Features = RbdFeatures.Layering | RbdFeatures.ExclusiveLock | RbdFeatures.ObjectMap | RbdFeatures.FastDiff | RbdFeatures.DeepFlatten,
     };
+
+    // A deep copy into another pool is flattened, so that the copy depends on nothing left behind.
+    private static readonly RbdImageOptions DeepCopyOptions = new() { Features = CreateOptions.Features, Flatten = true };
 
     private IoContext? _io;
 
@@ -70,6 +74,10 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
     /// <inheritdoc />
     public async Task ResizeAsync(string volume, long sizeBytes, CancellationToken cancellationToken) =>
         GrowTo(await IoAsync(cancellationToken).ConfigureAwait(false), volume, sizeBytes);
+
+    /// <inheritdoc />
+    public async Task<IBlockDevice> OpenAsync(string volume, bool writable, CancellationToken cancellationToken) =>
+        RbdBlockDevice.Open(await IoAsync(cancellationToken).ConfigureAwait(false), volume, writable);
 
     /// <inheritdoc />
     public async Task<bool> ExistsAsync(string volume, CancellationToken cancellationToken)
@@ -151,6 +159,26 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
         if (image.GetParent() is null) return;
         var progress = percent is null ? null : new Progress<RbdProgress>(p => percent.Report(p.Percent));
         await image.FlattenAsync(progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Copies a volume into another RBD backend of the same cluster, server-side (<c>rbd_deep_copy</c>): the
+    /// data never passes through this process. A deep copy cannot resume, so a partial copy left by an
+    /// interrupted call is removed first and the copy starts over.
+    /// </summary>
+    /// <param name="volume">The volume's name, the same in both pools.</param>
+    /// <param name="destination">The backend to copy into.</param>
+    /// <param name="percent">Receives librbd's progress in percent.</param>
+    /// <param name="cancellationToken">Stops the copy; the partial destination is left for the caller to remove.</param>
+    public async Task DeepCopyToAsync(string volume, RbdVolumeBackend destination, IProgress<double>? percent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var io = await IoAsync(cancellationToken).ConfigureAwait(false);
+        var destinationIo = await destination.IoAsync(cancellationToken).ConfigureAwait(false);
+        TryRemove(destinationIo, volume);
+        using var image = RbdImage.Open(io, volume, readOnly: true);
+        var progress = percent is null ? null : new Progress<RbdProgress>(p => percent.Report(p.Percent));
+        await image.DeepCopyAsync(destinationIo, volume, DeepCopyOptions, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

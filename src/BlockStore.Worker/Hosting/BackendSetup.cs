@@ -1,5 +1,6 @@
 using BlockStore.Core.Volumes;
 using BlockStore.Storage.Backends;
+using BlockStore.Storage.Files;
 using Microsoft.Extensions.Options;
 
 namespace BlockStore.Worker.Hosting;
@@ -17,10 +18,15 @@ public static class BackendSetup
         {
             var catalog = sp.GetRequiredService<IOptions<BackendCatalog>>().Value;
             var ceph = sp.GetRequiredService<CephConnection>();
-            return new VolumeBackends(catalog.Backends
-                .Where(b => b.Value.Driver == "rbd")
-                .Select(b => (IVolumeBackend)new RbdVolumeBackend(b.Key, b.Value.Pool ?? throw new InvalidOperationException($"Backends:{b.Key}:Pool is not set."), ceph)));
+            return new VolumeBackends(catalog.Backends.Select(b => Create(b.Key, b.Value, ceph)));
         });
         return services;
     }
+
+    private static IVolumeBackend Create(string name, BackendConfig config, CephConnection ceph) => config.Driver switch
+    {
+        "rbd" => new RbdVolumeBackend(name, config.Pool ?? throw new InvalidOperationException($"Backends:{name}:Pool is not set."), ceph),
+        "file" => new FileVolumeBackend(name, new FileVolumeStore(config.Path ?? throw new InvalidOperationException($"Backends:{name}:Path is not set."))),
+        _ => throw new InvalidOperationException($"Backends:{name}:Driver is '{config.Driver}'; it must be 'rbd' or 'file'."),
+    };
 }

@@ -38,6 +38,7 @@ public static class ConsumerSetup
         bus.AddConsumer<CreateSnapshotConsumer>();
         bus.AddConsumer<DeleteSnapshotConsumer>();
         bus.AddConsumer<FlattenVolumeConsumer>();
+        bus.AddConsumer<MigrateVolumeConsumer>();
         bus.AddConfigureEndpointsCallback((_, _, cfg) => Configure(cfg));
     }
 }

@@ -1,5 +1,6 @@
 using BlockStore.Contracts;
 using BlockStore.Core.Data;
+using BlockStore.Core.Jobs;
 using BlockStore.Core.Messages;
 using BlockStore.Core.Snapshots;
 using BlockStore.Core.Volumes;
@@ -48,6 +49,7 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
         await StepAsync("redrive volumes", sp => RedriveVolumesAsync(sp.GetRequiredService<BlockStoreDbContext>(), sp.GetRequiredService<Failures>(), ct), ct);
         await StepAsync("redrive snapshots", sp => RedriveSnapshotsAsync(sp.GetRequiredService<BlockStoreDbContext>(), ct), ct);
         await StepAsync("purge hidden snapshots", sp => sp.GetRequiredService<SnapshotService>().PurgeHiddenAsync(ct), ct);
+        await StepAsync("redrive migrations", sp => RedriveMigrationsAsync(sp.GetRequiredService<BlockStoreDbContext>(), ct), ct);
         await using var scope = scopes.CreateAsyncScope();
         foreach (var backend in scope.ServiceProvider.GetRequiredService<VolumeBackends>().All)
         {
@@ -133,6 +135,23 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
         }
     }
 
+    /// <summary>A migration step whose worker died leaves its job's heartbeat old: send the step again; it resumes at the checkpoint.</summary>
+    private async Task RedriveMigrationsAsync(BlockStoreDbContext db, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var stuckBefore = now - options.Value.StuckAfter;
+        var stuck = await db.Jobs
+            .Where(j => j.Kind == MigrationPlan.Kind && (j.State == JobState.Pending || j.State == JobState.Running) && j.HeartbeatAt < stuckBefore)
+            .Take(500).ToListAsync(ct);
+        foreach (var job in stuck)
+        {
+            db.Enqueue(new MigrateVolume(job.Id, job.VolumeId), now);
+            job.Heartbeat(now);
+            LogMigrationRedriven(job.VolumeId, job.Progress);
+        }
+        await db.SaveChangesAsync(ct);
+    }
+
     private async Task CompareWithBackendAsync(BlockStoreDbContext db, IVolumeBackend backend, CancellationToken ct)
     {
         // Images first, rows second: a row is always committed before its image is made, so an image listed
@@ -141,8 +160,9 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
         var images = new HashSet<Guid>();
         foreach (var image in await backend.ListAsync(ct))
             if (Volume.IdOfImage(image) is { } id) images.Add(id);
-        var rows = await db.Volumes.AsNoTracking().Where(v => v.Backend == backend.Name)
-            .Select(v => new { v.Id, v.Status }).ToDictionaryAsync(v => v.Id, v => v.Status, ct);
+        // A migration's destination belongs to its volume until switch-over; the source is garbage after it.
+        var rows = await db.Volumes.AsNoTracking().Where(v => v.Backend == backend.Name || v.MigratingTo == backend.Name)
+            .Select(v => new { v.Id, v.Status, v.Backend }).ToDictionaryAsync(v => v.Id, ct);
         foreach (var orphan in images.Where(id => !rows.ContainsKey(id)))
         {
             LogOrphan(backend.Name, orphan);
@@ -156,7 +176,8 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
             }
         }
         // One line per pass, not one per row: a pool that lost many images must not flood the log every interval.
-        var lost = rows.Where(r => r.Value is VolumeStatus.Available or VolumeStatus.InUse && !images.Contains(r.Key)).Select(r => r.Key).ToList();
+        var lost = rows.Values.Where(r => r.Backend == backend.Name && r.Status is VolumeStatus.Available or VolumeStatus.InUse && !images.Contains(r.Id))
+            .Select(r => r.Id).ToList();
         if (lost.Count > 0) LogLost(backend.Name, lost.Count, string.Join(", ", lost.Take(10)));
     }
 
@@ -171,6 +192,9 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
 
     [LoggerMessage(LogLevel.Warning, "Volume {VolumeId} was stuck in {Status}; its command was sent again")]
     private partial void LogRedriven(Guid volumeId, string status);
+
+    [LoggerMessage(LogLevel.Warning, "Migration of volume {VolumeId} had no heartbeat at {Percent}%; its step was sent again")]
+    private partial void LogMigrationRedriven(Guid volumeId, int percent);
 
     [LoggerMessage(LogLevel.Error, "Volume {VolumeId} did not leave {Status} in time and was failed")]
     private partial void LogGaveUp(Guid volumeId, string status);

@@ -26,3 +26,8 @@ public sealed class FlattenVolumeConsumer(FlattenJob flatten) : IConsumer<Flatte
 {
     public Task Consume(ConsumeContext<FlattenVolume> context) => flatten.RunAsync(context.Message.JobId, context.CancellationToken);
 }
+
+public sealed class MigrateVolumeConsumer(MigrationJob migration) : IConsumer<MigrateVolume>
+{
+    public Task Consume(ConsumeContext<MigrateVolume> context) => migration.RunStepAsync(context.Message.JobId, context.CancellationToken);
+}

@@ -15,12 +15,14 @@ internal sealed class VolumeConfiguration : IEntityTypeConfiguration<Volume>
         b.Property(v => v.Name).HasMaxLength(255);
         b.Property(v => v.AvailabilityZone).HasMaxLength(255);
         b.Property(v => v.Backend).HasMaxLength(255);
+        b.Property(v => v.MigratingTo).HasMaxLength(255);
         b.Property(v => v.Status).HasConversion(s => s.ToWire(), s => VolumeStatusNames.Parse(s)).HasMaxLength(32);
         b.Property(v => v.PreviousStatus).HasConversion(s => s!.Value.ToWire(), s => VolumeStatusNames.Parse(s)).HasMaxLength(32);
         b.Property(v => v.MigrationStatus).HasConversion<string>().HasMaxLength(32);
         b.Property(v => v.Metadata).AsJsonb();
         b.Property(v => v.Version).IsRowVersion();
         b.Ignore(v => v.ImageName);
+        b.Ignore(v => v.IsMigrating);
         // The list pages by (created_at desc, id desc) within a project; this index serves it and the marker.
         b.HasIndex(v => new { v.ProjectId, v.CreatedAt, v.Id }).IsDescending(false, true, true);
         b.HasIndex(v => new { v.CreatedAt, v.Id }).IsDescending(true, true);

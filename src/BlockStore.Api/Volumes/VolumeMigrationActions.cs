@@ -1,0 +1,81 @@
+using BlockStore.Api.Infrastructure;
+using BlockStore.Contracts;
+using BlockStore.Core.Data;
+using BlockStore.Core.Errors;
+using BlockStore.Core.Jobs;
+using BlockStore.Core.Volumes;
+using Microsoft.EntityFrameworkCore;
+
+namespace BlockStore.Api.Volumes;
+
+/// <summary>The actions that may move a volume's data: <c>os-retype</c>, <c>os-migrate_volume</c> and <c>os-migrate_volume_cancel</c>.</summary>
+public static class VolumeMigrationActions
+{
+    public static async Task<IResult> RetypeAsync(Volume volume, RetypeAction action, ApiRequest req, BlockStoreDbContext db,
+        BackendCatalog catalog, DateTime now, CancellationToken ct)
+    {
+        req.Caller.RequireWrite("volume:retype");
+        if (action.NewType is null) throw new InvalidRequestException("Invalid input received: new_type is required.");
+        var policy = action.MigrationPolicy ?? "never";
+        if (policy is not ("never" or "on-demand"))
+            throw new InvalidRequestException($"Invalid input received: migration_policy must be 'never' or 'on-demand', not '{policy}'.");
+        var type = await VolumeLookup.FindTypeAsync(db, action.NewType, req.Caller.IsAdmin, ct);
+        if (type.Id == volume.VolumeTypeId)
+            throw new InvalidRequestException($"Invalid input received: Retype cannot change the volume's type to the same type it already has: {type.Name}.");
+        var backend = VolumeLookup.BackendFor(type, catalog);
+        if (backend == volume.Backend)
+        {
+            volume.RetypeInPlace(type.Id, now);
+            await db.SaveChangesAsync(ct);
+            return Results.StatusCode(202);
+        }
+        if (policy == "never") throw new InvalidVolumeStateException("Retype requires migration but is not allowed.");
+        await StartAsync(volume, backend, type.Id, forceHostCopy: false, db, now, ct);
+        return Results.StatusCode(202);
+    }
+
+    public static async Task<IResult> MigrateAsync(Volume volume, MigrateAction action, ApiRequest req, BlockStoreDbContext db,
+        BackendCatalog catalog, DateTime now, CancellationToken ct)
+    {
+        req.Caller.RequireAdmin("volume_extension:volume_admin_actions:migrate_volume");
+        if (string.IsNullOrWhiteSpace(action.Host)) throw new InvalidRequestException("Invalid input received: host is required.");
+        var backend = BackendOfHost(action.Host);
+        if (!catalog.Exists(backend)) throw new InvalidRequestException($"Invalid host: No available service named {action.Host}");
+        await StartAsync(volume, backend, newTypeId: null, action.ForceHostCopy ?? false, db, now, ct);
+        return Results.StatusCode(202);
+    }
+
+    /// <summary>BlockStore's own admin action: stops a running migration; the destination is removed and the volume stays where it was.</summary>
+    public static async Task<IResult> CancelAsync(Volume volume, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
+    {
+        req.Caller.RequireAdmin("volume_extension:volume_admin_actions:migrate_volume_cancel");
+        // Past switch-over (completing) there is nothing left to undo.
+        var running = volume.MigrationStatus is MigrationStatus.Starting or MigrationStatus.Migrating
+            && await db.Jobs.Where(j => j.VolumeId == volume.Id && j.Kind == MigrationPlan.Kind && (j.State == JobState.Pending || j.State == JobState.Running))
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), ct) > 0;
+        if (!running) throw new InvalidVolumeStateException($"Volume {volume.Id} has no migration that can be cancelled.");
+        return Results.StatusCode(202);
+    }
+
+    /// <summary>Cinder's <c>host@backend#pool</c>, or just the backend name.</summary>
+    public static string BackendOfHost(string host)
+    {
+        var at = host.IndexOf('@', StringComparison.Ordinal);
+        var backend = at < 0 ? host : host[(at + 1)..];
+        var hash = backend.IndexOf('#', StringComparison.Ordinal);
+        return hash < 0 ? backend : backend[..hash];
+    }
+
+    /// <summary>The volume's guarded transition, the job and its first step commit together.</summary>
+    private static async Task StartAsync(Volume volume, string backend, Guid? newTypeId, bool forceHostCopy, BlockStoreDbContext db,
+        DateTime now, CancellationToken ct)
+    {
+        var hasSnapshots = await db.Snapshots.AnyAsync(s => s.VolumeId == volume.Id && !s.Hidden, ct);
+        var source = volume.Backend;
+        volume.BeginMigration(backend, retype: newTypeId is not null, hasSnapshots, now);
+        var job = Job.Start(MigrationPlan.Kind, volume.Id, volume.ProjectId, now, new MigrationPlan(source, backend, newTypeId, forceHostCopy).ToJson());
+        db.Jobs.Add(job);
+        db.Enqueue(new MigrateVolume(job.Id, volume.Id), now);
+        await db.SaveChangesAsync(ct);
+    }
+}

@@ -1,0 +1,165 @@
+using BlockStore.Contracts;
+using BlockStore.Core.Data;
+using BlockStore.Core.Jobs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
+
+namespace BlockStore.Worker.Volumes;
+
+/// <summary>
+/// One step's hold on a migration job row. Claiming writes a fresh owner token and every later write is
+/// conditional on it, so when the reconciler re-sends a step whose worker looked dead and both end up
+/// running, only the newest one commits anything. While the step runs, a loop records progress and the
+/// heartbeat, sends <see cref="MigrationProgressed"/> at a bounded rate, and cancels <see cref="Token"/>
+/// when an admin cancels the job or the lease is lost.
+/// </summary>
+public sealed partial class JobLease : IAsyncDisposable
+{
+    private readonly IServiceScopeFactory _scopes;
+    private readonly Job _job;
+    private readonly MigrationOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop;
+    private readonly CancellationTokenSource _loopStop = new();
+    private readonly Task _loop;
+    private long _done, _total;
+    private DateTime _lastEvent;
+
+    private JobLease(IServiceScopeFactory scopes, Job job, string owner, MigrationOptions options, TimeProvider clock, ILogger logger,
+        CancellationToken ct)
+    {
+        (_scopes, _job, Owner, _options, _clock, _logger) = (scopes, job, owner, options, clock, logger);
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        _loop = Task.Run(LoopAsync, CancellationToken.None);
+    }
+
+    public string Owner { get; }
+
+    /// <summary>Cancelled when an admin cancels the job, when another step took it over, or when the worker stops.</summary>
+    public CancellationToken Token => _stop.Token;
+
+    public bool CancelRequested { get; private set; }
+
+    /// <summary>Another step claimed the job: this one must stop without writing anything.</summary>
+    public bool Lost { get; private set; }
+
+    /// <summary>Takes the job for one step; null when it is finished (or gone) meanwhile.</summary>
+    public static async Task<JobLease?> ClaimAsync(IServiceScopeFactory scopes, BlockStoreDbContext db, Job job, MigrationOptions options,
+        TimeProvider clock, ILogger logger, CancellationToken ct)
+    {
+        var owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+        var now = clock.GetUtcNow().UtcDateTime;
+        var rows = await db.Jobs.Where(j => j.Id == job.Id && (j.State == JobState.Pending || j.State == JobState.Running))
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Owner, owner).SetProperty(j => j.State, JobState.Running)
+                .SetProperty(j => j.Attempts, j => j.Attempts + 1).SetProperty(j => j.HeartbeatAt, now), ct);
+        return rows == 0 ? null : new JobLease(scopes, job, owner, options, clock, logger, ct);
+    }
+
+    /// <summary>The latest count; the loop writes it at its next tick.</summary>
+    public void Report(long done, long total)
+    {
+        Interlocked.Exchange(ref _done, done);
+        Interlocked.Exchange(ref _total, total);
+    }
+
+    /// <summary>
+    /// Writes the job row and whatever <paramref name="db"/> has pending (entity changes, outbox rows) in one
+    /// transaction, if the lease still holds; false when it was lost, and then nothing is written.
+    /// </summary>
+    public async Task<bool> CommitAsync(BlockStoreDbContext db, Action<UpdateSettersBuilder<Job>> set, CancellationToken ct)
+    {
+        await StopLoopAsync();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var rows = await db.Jobs.Where(j => j.Id == _job.Id && j.Owner == Owner).ExecuteUpdateAsync(set, ct);
+        if (rows == 0)
+        {
+            Lost = true;
+            db.ChangeTracker.Clear();
+            return false;
+        }
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    /// <summary>Whether no other step has claimed the job since; asked before undoing anything.</summary>
+    public async Task<bool> IsHeldAsync(BlockStoreDbContext db, CancellationToken ct)
+    {
+        Lost = Lost || !await db.Jobs.AnyAsync(j => j.Id == _job.Id && j.Owner == Owner, ct);
+        return !Lost;
+    }
+
+    /// <summary>Sets the progress columns from a byte count.</summary>
+    public static void SetProgress(UpdateSettersBuilder<Job> s, long done, long total, DateTime now) => s
+        .SetProperty(j => j.BytesDone, done).SetProperty(j => j.BytesTotal, total)
+        .SetProperty(j => j.Progress, Percent(done, total)).SetProperty(j => j.HeartbeatAt, now);
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopLoopAsync();
+        _stop.Dispose();
+        _loopStop.Dispose();
+    }
+
+    private static int Percent(long done, long total) => total <= 0 ? 0 : (int)Math.Clamp(done * 100 / total, 0, 100);
+
+    private async Task StopLoopAsync()
+    {
+        if (!_loopStop.IsCancellationRequested) await _loopStop.CancelAsync();
+        await _loop;
+    }
+
+    private async Task LoopAsync()
+    {
+        using var timer = new PeriodicTimer(_options.ReportInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_loopStop.Token))
+            {
+                try
+                {
+                    await TickAsync(_loopStop.Token);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogTickFailed(ex, _job.Id); // the next tick tries again; a long gap only makes the reconciler re-send the step
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_loopStop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task TickAsync(CancellationToken ct)
+    {
+        await using var scope = _scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BlockStoreDbContext>();
+        var now = _clock.GetUtcNow().UtcDateTime;
+        long done = Interlocked.Read(ref _done), total = Interlocked.Read(ref _total);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var rows = await db.Jobs.Where(j => j.Id == _job.Id && j.Owner == Owner).ExecuteUpdateAsync(s => SetProgress(s, done, total, now), ct);
+        if (rows == 0)
+        {
+            Lost = true;
+            await _stop.CancelAsync();
+            return;
+        }
+        if (total > 0 && now - _lastEvent >= _options.ProgressEventInterval)
+        {
+            db.Enqueue(new MigrationProgressed(_job.VolumeId, _job.ProjectId, _job.Id, Math.Round(100.0 * done / total, 1), done, total, now), now);
+            await db.SaveChangesAsync(ct);
+            _lastEvent = now;
+        }
+        await tx.CommitAsync(ct);
+        if (await db.Jobs.Where(j => j.Id == _job.Id).Select(j => j.CancelRequested).FirstAsync(ct))
+        {
+            CancelRequested = true;
+            await _stop.CancelAsync();
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Progress of job {JobId} could not be recorded")]
+    private partial void LogTickFailed(Exception ex, Guid jobId);
+}

@@ -1,0 +1,187 @@
+using BlockStore.Contracts;
+using BlockStore.Core.Data;
+using BlockStore.Core.Jobs;
+using BlockStore.Core.Messages;
+using BlockStore.Core.Volumes;
+using BlockStore.Storage.Backends;
+using BlockStore.Storage.Copy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace BlockStore.Worker.Volumes;
+
+/// <summary>
+/// Moves a volume's data to another backend, one bounded step per <see cref="MigrateVolume"/> delivery.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Between two RBD backends (one cluster) the copy is server-side, a flattened deep copy in one step; any
+/// other pair goes through <see cref="BlockCopier"/>: allocated extents only, zero blocks skipped, pipelined,
+/// read back and compared. Each host-assisted step stops after <see cref="MigrationOptions.StepDuration"/>,
+/// commits its flushed checkpoint together with the message for the next step, and so never holds a
+/// delivery for long; a step that dies is re-sent by the reconciler and resumes at the last checkpoint.
+/// </para>
+/// <para>
+/// Switch-over is one commit that points the row at the destination; the source is removed only after it.
+/// A failure or a cancel before it removes the destination, and the source was never written.
+/// </para>
+/// </remarks>
+public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStoreDbContext db, VolumeBackends backends, VolumeService volumes,
+    Failures failures, IOptions<MigrationOptions> options, TimeProvider clock, ILogger<MigrationJob> logger)
+{
+    private const long Gib = 1L << 30;
+
+    public async Task RunStepAsync(Guid jobId, CancellationToken ct)
+    {
+        var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == jobId && j.Kind == MigrationPlan.Kind, ct);
+        if (job is null || job.IsFinished) return;
+        await using var lease = await JobLease.ClaimAsync(scopes, db, job, options.Value, clock, logger, ct);
+        if (lease is null) return;
+        var plan = MigrationPlan.FromJson(job.Checkpoint);
+        var volume = await db.Volumes.FirstOrDefaultAsync(v => v.Id == job.VolumeId, ct);
+        var image = $"volume-{job.VolumeId}";
+        var (source, destination) = (backends.Get(plan.Source), backends.Get(plan.Destination));
+
+        if (plan.SwitchedOver)
+        {
+            await FinishAsync(lease, job, volume, plan, source, image, ct);
+            return;
+        }
+        if (volume is null || volume.MigratingTo != plan.Destination)
+        {
+            await AbortAsync(lease, job, volume, destination, image, "The volume was deleted or reset while it was migrating.", cancelled: false, ct);
+            return;
+        }
+        if (job.CancelRequested)
+        {
+            await AbortAsync(lease, job, volume, destination, image, "Cancelled by an administrator.", cancelled: true, ct);
+            return;
+        }
+
+        CopyStep step;
+        try
+        {
+            var serverSide = !plan.ForceHostCopy && source is RbdVolumeBackend && destination is RbdVolumeBackend;
+            if (volume.MigrationStatus == MigrationStatus.Starting)
+            {
+                if (!serverSide) await destination.CreateAsync(image, volume.Size * Gib, lease.Token);
+                volume.MarkMigrating(Now);
+                await db.SaveChangesAsync(ct);
+            }
+            step = serverSide
+                ? await CopyServerSideAsync((RbdVolumeBackend)source, (RbdVolumeBackend)destination, image, volume.Size * Gib, lease)
+                : await CopyHostAssistedAsync(source, destination, image, plan.Offset, lease);
+        }
+        catch (OperationCanceledException) when (lease.CancelRequested)
+        {
+            await AbortAsync(lease, job, volume, destination, image, "Cancelled by an administrator.", cancelled: true, ct);
+            return;
+        }
+        catch (OperationCanceledException) when (lease.Lost)
+        {
+            LogLost(job.VolumeId);
+            return;
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or DbUpdateException))
+        {
+            LogFailed(ex, job.VolumeId);
+            await AbortAsync(lease, job, volume, destination, image, Failures.Describe(ex), cancelled: false, ct);
+            return;
+        }
+
+        LogStep(job.VolumeId, plan.Offset, step.Offset, step.BytesRead, step.BytesCopied, step.BytesTotal);
+        var now = Now;
+        if (!step.Completed)
+        {
+            var next = plan with { Offset = step.Offset };
+            db.Enqueue(new MigrateVolume(job.Id, job.VolumeId), now);
+            await lease.CommitAsync(db, s => { JobLease.SetProgress(s, step.BytesCopied, step.BytesTotal, now); s.SetProperty(j => j.Checkpoint, next.ToJson()); }, ct);
+            return;
+        }
+
+        volume.MarkMigrationCompleting(now);
+        await db.SaveChangesAsync(ct);
+        // The switch-over: this one commit moves the volume; until it, the source is the volume.
+        var switched = plan with { Offset = step.Offset, SwitchedOver = true };
+        var before = volume.Status;
+        volume.CompleteMigration(plan.NewTypeId, now);
+        if (volume.Status != before) db.Enqueue(new VolumeStatusChanged(volume.Id, volume.ProjectId, before.ToWire(), volume.Status.ToWire(), now), now);
+        if (!await lease.CommitAsync(db, s => { JobLease.SetProgress(s, step.BytesCopied, step.BytesTotal, now); s.SetProperty(j => j.Checkpoint, switched.ToJson()); }, ct))
+            return;
+        await FinishAsync(lease, job, volume, switched, source, image, ct);
+    }
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    private async Task<CopyStep> CopyHostAssistedAsync(IVolumeBackend source, IVolumeBackend destination, string image, long offset, JobLease lease)
+    {
+        var o = options.Value;
+        var copier = new BlockCopier(new BlockCopyOptions { MaxChunksInFlight = o.ChunksInFlight, MaxDurationPerStep = o.StepDuration, MaxBytesPerStep = o.StepBytes });
+        await using var from = await source.OpenAsync(image, writable: false, lease.Token);
+        await using var to = await destination.OpenAsync(image, writable: true, lease.Token);
+        var result = await copier.CopyAsync(from, to, offset, new Reporter<BlockCopyProgress>(p => lease.Report(p.BytesCopied, p.BytesTotal)), lease.Token);
+        return new CopyStep(result.Checkpoint, result.Completed, result.Progress.BytesCopied, result.Progress.BytesTotal, result.BytesRead);
+    }
+
+    private static async Task<CopyStep> CopyServerSideAsync(RbdVolumeBackend source, RbdVolumeBackend destination, string image, long size, JobLease lease)
+    {
+        await source.DeepCopyToAsync(image, destination, new Reporter<double>(p => lease.Report((long)(p / 100 * size), size)), lease.Token);
+        return new CopyStep(size, true, size, size, 0);
+    }
+
+    /// <summary>After switch-over: the source goes, and the job succeeds. Safe to run again.</summary>
+    private async Task FinishAsync(JobLease lease, Job job, Volume? volume, MigrationPlan plan, IVolumeBackend source, string image, CancellationToken ct)
+    {
+        await source.DeleteAsync(image, ct);
+        if (volume?.SourceVolumeId is { } parentId) await volumes.ReleaseCloneSnapshotAsync(source, parentId, job.VolumeId, ct);
+        var now = Now;
+        db.Enqueue(new MigrationCompleted(job.VolumeId, job.ProjectId, job.Id, plan.Source, plan.Destination, now), now);
+        await lease.CommitAsync(db, s => s.SetProperty(j => j.State, JobState.Succeeded).SetProperty(j => j.Progress, 100)
+            .SetProperty(j => j.FinishedAt, now).SetProperty(j => j.HeartbeatAt, now), ct);
+        LogCompleted(job.VolumeId, plan.Source, plan.Destination);
+    }
+
+    /// <summary>Before switch-over: the destination goes first, then the volume returns to where it was. Safe to run again.</summary>
+    private async Task AbortAsync(JobLease lease, Job job, Volume? volume, IVolumeBackend destination, string image, string reason, bool cancelled,
+        CancellationToken ct)
+    {
+        if (!await lease.IsHeldAsync(db, ct)) return; // the step that took over decides
+        await destination.DeleteAsync(image, ct);
+        var now = Now;
+        if (volume is not null)
+        {
+            var before = volume.Status;
+            volume.FailMigration(now);
+            if (volume.Status != before) db.Enqueue(new VolumeStatusChanged(volume.Id, volume.ProjectId, before.ToWire(), volume.Status.ToWire(), now), now);
+        }
+        if (!cancelled)
+            failures.Record(job.ProjectId, "VOLUME", job.VolumeId, "migrate", UserMessageEvents.MigrationFailed,
+                $"Volume {job.VolumeId} could not be migrated to backend '{destination.Name}'; it stays where it was. {reason}");
+        await lease.CommitAsync(db, s => s.SetProperty(j => j.State, cancelled ? JobState.Cancelled : JobState.Failed).SetProperty(j => j.Error, reason)
+            .SetProperty(j => j.FinishedAt, now).SetProperty(j => j.HeartbeatAt, now), ct);
+        LogAborted(job.VolumeId, reason);
+    }
+
+    private readonly record struct CopyStep(long Offset, bool Completed, long BytesCopied, long BytesTotal, long BytesRead);
+
+    /// <summary>Reports on the caller's thread; <see cref="Progress{T}"/> would queue every report to the thread pool.</summary>
+    private sealed class Reporter<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+
+    [LoggerMessage(LogLevel.Information, "Migration of volume {VolumeId}: step from {From} to {To}, {BytesRead} bytes read; {BytesCopied} of {BytesTotal} copied")]
+    private partial void LogStep(Guid volumeId, long from, long to, long bytesRead, long bytesCopied, long bytesTotal);
+
+    [LoggerMessage(LogLevel.Information, "Migration of volume {VolumeId} from {Source} to {Destination} completed")]
+    private partial void LogCompleted(Guid volumeId, string source, string destination);
+
+    [LoggerMessage(LogLevel.Warning, "Migration of volume {VolumeId} stopped: {Reason}")]
+    private partial void LogAborted(Guid volumeId, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Migration of volume {VolumeId} failed")]
+    private partial void LogFailed(Exception ex, Guid volumeId);
+
+    [LoggerMessage(LogLevel.Information, "Migration of volume {VolumeId}: another step took the job over; this one stops")]
+    private partial void LogLost(Guid volumeId);
+}

@@ -1,0 +1,16 @@
+namespace BlockStore.Worker.Volumes;
+
+/// <summary>Configuration section <c>Migration</c>: how long one step of a migration job may run, and how often it reports.</summary>
+public sealed class MigrationOptions
+{
+    /// <summary>A host-assisted copy commits its checkpoint and hands over to the next step after this long.</summary>
+    public TimeSpan StepDuration { get; set; } = TimeSpan.FromSeconds(20);
+    /// <summary>Also hand over after this many allocated bytes (unbounded when null); small in tests, to get many steps.</summary>
+    public long? StepBytes { get; set; }
+    /// <summary>4 MiB chunks a host-assisted copy keeps in flight; memory is twice this many chunks (data and read-back).</summary>
+    public int ChunksInFlight { get; set; } = 8;
+    /// <summary>How often the running step records progress and its heartbeat on the job row.</summary>
+    public TimeSpan ReportInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>At most one <c>MigrationProgressed</c> event per volume this often.</summary>
+    public TimeSpan ProgressEventInterval { get; set; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,109 @@
+using BlockStore.Rbd;
+using BlockStore.Storage.Copy;
+using BlockStore.Storage.Rbd;
+using BlockStore.Storage.Tests.Copy;
+using BlockStore.Storage.Tests.Support;
+
+namespace BlockStore.Storage.Tests.Rbd;
+
+public sealed class RbdBlockDeviceTests(CephPool ceph) : IClassFixture<CephPool>
+{
+    private const int MiB = 1 << 20;
+    private const int ObjectSize = 4 * MiB;
+
+    [Fact]
+    public async Task What_is_written_reads_back_also_across_object_boundaries_and_the_size_is_the_images()
+    {
+        string name = await ceph.CreateAsync(64 * MiB);
+        await using var device = RbdBlockDevice.Open(ceph.Io, name, writable: true);
+        byte[] data = FileFacts.RandomBytes(3 * MiB + 333, seed: 1);
+
+        await device.WriteAsync(ObjectSize - 1000, data);
+        await device.FlushAsync();
+
+        device.Size.ShouldBe(64L * MiB);
+        var back = new byte[data.Length];
+        await device.ReadAsync(ObjectSize - 1000, back);
+        back.ShouldBe(data);
+    }
+
+    [Fact]
+    public async Task Allocated_extents_cover_the_data_and_skip_objects_never_written()
+    {
+        string name = await ceph.CreateAsync(256 * MiB);
+        await using var device = RbdBlockDevice.Open(ceph.Io, name, writable: true);
+        await device.WriteAsync(8L * MiB + 4096, FileFacts.RandomBytes(8192, seed: 2));
+        await device.WriteAsync(100L * MiB, FileFacts.RandomBytes(ObjectSize + 10, seed: 3));
+
+        List<Extent> extents = await device.GetAllocatedExtentsAsync(0).ToListAsync();
+
+        extents.Sum(e => e.Length).ShouldBeLessThanOrEqualTo(3L * ObjectSize, "only written objects are reported");
+        extents.ShouldContain(e => e.Offset <= 8L * MiB + 4096 && e.End >= 8L * MiB + 4096 + 8192);
+        extents.ShouldContain(e => e.Offset <= 100L * MiB && e.End >= 100L * MiB + ObjectSize + 10);
+        extents.ShouldAllBe(e => e.End <= 256L * MiB);
+        (await device.GetAllocatedExtentsAsync(101L * MiB).ToListAsync()).First().Offset.ShouldBe(101L * MiB, "a start inside an extent clips it");
+    }
+
+    [Fact]
+    public async Task A_clone_reports_and_reads_what_it_sees_through_its_parent()
+    {
+        string parent = await ceph.CreateAsync(32 * MiB);
+        byte[] data = FileFacts.RandomBytes(MiB, seed: 4);
+        await using (var device = RbdBlockDevice.Open(ceph.Io, parent, writable: true))
+        {
+            await device.WriteAsync(12L * MiB, data);
+            await device.FlushAsync();
+        }
+        await ceph.Backend.CreateSnapshotAsync(parent, "base", CancellationToken.None);
+        string child = $"volume-{Guid.NewGuid()}";
+        await ceph.Backend.CloneAsync(parent, "base", child, 32 * MiB, CancellationToken.None);
+        ceph.Track(child);
+
+        await using var clone = RbdBlockDevice.Open(ceph.Io, child, writable: false);
+        List<Extent> extents = await clone.GetAllocatedExtentsAsync(0).ToListAsync();
+        var back = new byte[MiB];
+        await clone.ReadAsync(12L * MiB, back);
+
+        extents.ShouldContain(e => e.Offset <= 12L * MiB && e.End >= 13L * MiB);
+        back.ShouldBe(data);
+        await Should.ThrowAsync<InvalidOperationException>(async () => await clone.WriteAsync(0, new byte[512]));
+    }
+
+    [Fact]
+    public async Task Written_zeroes_read_as_zero_and_ranges_outside_the_image_are_refused()
+    {
+        string name = await ceph.CreateAsync(16 * MiB);
+        await using var device = RbdBlockDevice.Open(ceph.Io, name, writable: true);
+        await device.WriteAsync(0, FileFacts.RandomBytes(2 * MiB, seed: 5));
+
+        await device.WriteZeroesAsync(MiB, MiB);
+        var back = new byte[MiB];
+        await device.ReadAsync(MiB, back);
+
+        back.ShouldAllBe(b => b == 0);
+        await Should.ThrowAsync<ArgumentOutOfRangeException>(async () => await device.ReadAsync(16L * MiB - 10, new byte[20]));
+    }
+
+    [Fact]
+    public async Task A_sparse_file_copied_to_rbd_and_back_is_equal_and_rbd_holds_only_its_data()
+    {
+        const long size = 512L * MiB;
+        await using var files = new CopyFixture(size, (0, 5000), (100L * MiB + 7, 3 * MiB), (400L * MiB, MiB));
+        string name = await ceph.CreateAsync(size);
+
+        await using (var rbd = RbdBlockDevice.Open(ceph.Io, name, writable: true))
+        {
+            BlockCopyResult there = await new BlockCopier().CopyAsync(files.OpenSource(), rbd);
+            there.Completed.ShouldBeTrue();
+        }
+        await using (var rbd = RbdBlockDevice.Open(ceph.Io, name, writable: false))
+        {
+            BlockCopyResult back = await new BlockCopier().CopyAsync(rbd, files.OpenDestination());
+            back.Completed.ShouldBeTrue();
+            back.BytesRead.ShouldBeLessThanOrEqualTo(4L * ObjectSize, "only the objects holding data are read");
+        }
+
+        await files.ShouldBeEqualAsync();
+        CephPool.UsedBytes(name).ShouldBeLessThanOrEqualTo(4L * ObjectSize);
+    }
+}

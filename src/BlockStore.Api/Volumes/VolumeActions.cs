@@ -10,9 +10,10 @@ public sealed class VolumeActionBody
     [JsonPropertyName("os-reset_status")] public ResetStatusAction? ResetStatus { get; set; }
     [JsonPropertyName("os-force_delete")] public Dictionary<string, object>? ForceDelete { get; set; }
     [JsonPropertyName("os-set_bootable")] public SetBootableAction? SetBootable { get; set; }
+    [JsonPropertyName("os-volume_upload_image")] public UploadImageAction? UploadImage { get; set; }
     [JsonExtensionData] public Dictionary<string, System.Text.Json.JsonElement>? Unknown { get; set; }
 
-    public int Count => new object?[] { Extend, Retype, ResetStatus, ForceDelete, SetBootable }.Count(a => a is not null) + (Unknown?.Count ?? 0);
+    public int Count => new object?[] { Extend, Retype, ResetStatus, ForceDelete, SetBootable, UploadImage }.Count(a => a is not null) + (Unknown?.Count ?? 0);
 }
 
 public sealed class ExtendAction { public int? NewSize { get; set; } }

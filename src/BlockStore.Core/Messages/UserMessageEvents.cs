@@ -10,4 +10,5 @@ public static class UserMessageEvents
     public const string SnapshotDeleteFailed = "VOLUME_000005";
     public const string OperationTimedOut = "VOLUME_000006";
     public const string FlattenFailed = "VOLUME_000007";
+    public const string UploadToImageFailed = "VOLUME_000008";
 }

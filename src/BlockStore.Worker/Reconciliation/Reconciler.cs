@@ -4,6 +4,7 @@ using BlockStore.Core.Messages;
 using BlockStore.Core.Snapshots;
 using BlockStore.Core.Volumes;
 using BlockStore.Storage.Backends;
+using BlockStore.Worker.Images;
 using BlockStore.Worker.Snapshots;
 using BlockStore.Worker.Volumes;
 using Microsoft.EntityFrameworkCore;
@@ -48,6 +49,7 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
         await RedriveSnapshotsAsync(db, ct);
         await sp.GetRequiredService<SnapshotService>().PurgeHiddenAsync(ct);
         await CompareWithBackendsAsync(db, sp.GetRequiredService<VolumeBackends>(), ct);
+        await sp.GetRequiredService<ImageReconciler>().RunOnceAsync(ct);
     }
 
     private async Task RedriveVolumesAsync(BlockStoreDbContext db, Failures failures, CancellationToken ct)

@@ -31,8 +31,6 @@ public sealed partial class ImageUploads(BlockStoreDbContext db, ImagePool pool,
         if (!string.Equals(http.ContentType, "application/octet-stream", StringComparison.OrdinalIgnoreCase))
             throw new BadHttpRequestException("Unsupported Content-Type", 415);
         var limit = options.Value.MaxUploadBytes;
-        if (http.ContentLength > limit)
-            throw new UploadTooLargeException($"The image data ({http.ContentLength} bytes) is larger than the limit of {limit} bytes.");
         if (http.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
             bodyLimit.MaxRequestBodySize = null; // the limit is enforced while streaming, with our own answer
 
@@ -52,6 +50,8 @@ public sealed partial class ImageUploads(BlockStoreDbContext db, ImagePool pool,
         var heartbeat = Heartbeat(image.Id);
         try
         {
+            if (http.ContentLength > limit)
+                throw new ImageDataException($"The image data ({http.ContentLength} bytes) is larger than the limit of {limit} bytes.", tooLarge: true);
             if (image.DiskFormat == "qcow2")
             {
                 (size, virtualSize) = await pool.ImportQcow2Async(image.BackendName, http.Body, Observe, ct);

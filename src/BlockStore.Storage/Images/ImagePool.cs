@@ -47,7 +47,7 @@ public sealed class ImagePool
     /// </summary>
     /// <returns>The number of bytes the stream had: the image's size.</returns>
     /// <exception cref="ImageDataException">The stream is longer than the limit.</exception>
-    public async Task<long> ImportRawAsync(string name, Stream input, long? expectedLength, Action<ReadOnlySpan<byte>> observe, CancellationToken cancellationToken)
+    public async Task<long> ImportRawAsync(string name, Stream input, long? expectedLength, Action<ReadOnlyMemory<byte>> observe, CancellationToken cancellationToken)
     {
         await _pool.CreateAsync(name, Math.Max(expectedLength ?? 0, _options.ChunkSize), cancellationToken).ConfigureAwait(false);
         using var image = RbdImage.Open(await IoAsync(cancellationToken).ConfigureAwait(false), name);
@@ -65,7 +65,7 @@ public sealed class ImagePool
     /// The upload is too large or the spool area full, the file is not a qcow2 image we accept, it
     /// declares too large a disk, or converting it took too long.
     /// </exception>
-    public async Task<(long Size, long VirtualSize)> ImportQcow2Async(string name, Stream input, Action<ReadOnlySpan<byte>> observe, CancellationToken cancellationToken)
+    public async Task<(long Size, long VirtualSize)> ImportQcow2Async(string name, Stream input, Action<ReadOnlyMemory<byte>> observe, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_options.SpoolDirectory);
         var path = Path.Combine(_options.SpoolDirectory, $"{name}.{Guid.NewGuid():N}.qcow2");
@@ -87,7 +87,7 @@ public sealed class ImagePool
     private long _spooled;
 
     /// <summary>Copies the upload into the spool file, reserving spool capacity as it grows; on failure what was reserved is given back.</summary>
-    private async Task<long> SpoolAsync(Stream input, SafeFileHandle spool, Action<ReadOnlySpan<byte>> observe, CancellationToken cancellationToken)
+    private async Task<long> SpoolAsync(Stream input, SafeFileHandle spool, Action<ReadOnlyMemory<byte>> observe, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         long size = 0;
@@ -105,7 +105,7 @@ public sealed class ImagePool
                 }
 
                 size += read;
-                observe(buffer.AsSpan(0, read));
+                observe(buffer.AsMemory(0, read));
                 await RandomAccess.WriteAsync(spool, buffer.AsMemory(0, read), size - read, cancellationToken).ConfigureAwait(false);
             }
 

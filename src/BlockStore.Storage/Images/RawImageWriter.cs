@@ -6,15 +6,17 @@ namespace BlockStore.Storage.Images;
 /// <summary>
 /// Streams raw bytes into an RBD image: whole chunks are read from the stream, every byte is shown to an
 /// observer (the checksums), all-zero blocks are skipped so the image stays sparse, and the rest is
-/// written with librbd's async writes, a bounded number of chunks in flight. The image grows as the
+/// written with librbd's async writes, a bounded number of chunks in flight. The observer sees the chunks
+/// in order, on the thread pool, while the next chunk is read: hashing is the costliest part of an upload. The image grows as the
 /// data arrives and is cut to the exact length at the end.
 /// </summary>
 internal sealed class RawImageWriter(RbdImage image, int chunkSize, int chunksInFlight, int zeroBlockSize)
 {
     private readonly Queue<(Task Write, byte[] Buffer)> _inFlight = new();
+    private Task _observed = Task.CompletedTask;
 
     /// <summary>Copies <paramref name="input"/> to the image; returns the number of bytes it had.</summary>
-    public async Task<long> WriteAsync(Stream input, long maxBytes, Action<ReadOnlySpan<byte>> observe, CancellationToken cancellationToken)
+    public async Task<long> WriteAsync(Stream input, long maxBytes, Action<ReadOnlyMemory<byte>> observe, CancellationToken cancellationToken)
     {
         long offset = 0;
         try
@@ -35,9 +37,11 @@ internal sealed class RawImageWriter(RbdImage image, int chunkSize, int chunksIn
                     throw new ImageDataException($"The image data is larger than the limit of {maxBytes} bytes.", tooLarge: true);
                 }
 
-                observe(buffer.AsSpan(0, read));
+                var chunk = buffer.AsMemory(0, read);
+                _observed = ObserveAfterAsync(_observed, observe, chunk);
                 await GrowToAsync(offset + read, maxBytes).ConfigureAwait(false);
-                _inFlight.Enqueue((WriteNonZeroAsync(offset, buffer.AsMemory(0, read), cancellationToken), buffer));
+                // The buffer is reused only once both its write and its observation are done.
+                _inFlight.Enqueue((Task.WhenAll(WriteNonZeroAsync(offset, chunk, cancellationToken), _observed), buffer));
                 offset += read;
             }
 
@@ -56,6 +60,12 @@ internal sealed class RawImageWriter(RbdImage image, int chunkSize, int chunksIn
                 ArrayPool<byte>.Shared.Return(pending.Buffer);
             }
         }
+    }
+
+    private static async Task ObserveAfterAsync(Task previous, Action<ReadOnlyMemory<byte>> observe, ReadOnlyMemory<byte> chunk)
+    {
+        await previous.ConfigureAwait(false);
+        await Task.Run(() => observe(chunk)).ConfigureAwait(false);
     }
 
     private async Task<byte[]> OldestDoneAsync()

@@ -13,7 +13,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 small=${SMALL_GIB:-1} large=${LARGE_GIB:-8} qcow2_gib=${QCOW2_GIB:-4} runs=${RUNS:-5}
 
-"$root/scripts/run" >/dev/null
+"$root/scripts/run" --restart >/dev/null   # rebuilds, so the code measured is the checkout
 eval "$("$root/scripts/stack" env)"
 api=$BLOCKSTORE_API_URL
 project="bench$(date +%s)"

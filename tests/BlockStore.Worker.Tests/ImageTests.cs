@@ -197,7 +197,7 @@ public sealed class ImageTests(LifecycleFixture stack) : IDisposable
         using var client = stack.Client(Guid.NewGuid().ToString("N"));
         var image = await CreateImageAsync(client, "raw");
         // What a crash mid-upload leaves: the row saving, no heartbeat, and part of the data in the pool.
-        await using (var db = new Core.Data.BlockStoreDbContext(Core.Data.DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore"))))
+        await using (var db = NewDb())
         {
             var row = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.Images, i => i.Id == image);
             row.BeginUpload(DateTime.UtcNow.AddMinutes(-1));
@@ -209,6 +209,38 @@ public sealed class ImageTests(LifecycleFixture stack) : IDisposable
         killed.GetProperty("os_blockstore_killed_reason").GetString()!.ShouldContain("interrupted");
         await WaitUntilAsync(async () => !(await LifecycleFixture.RbdImagesAsync("images")).Contains(image.ToString()), "the partial data is removed");
     }
+
+    [Fact]
+    public async Task A_volume_whose_clone_fails_goes_to_error_with_a_user_message()
+    {
+        var project = Guid.NewGuid().ToString("N");
+        using var client = stack.Client(project);
+        // An active record whose data is gone: what a clone meets when the base vanished under it.
+        var image = Core.Images.Image.Create(project, "vanished", "raw", "bare", Core.Images.ImageVisibility.Private, false, 0, 0, null, DateTime.UtcNow);
+        image.BeginUpload(DateTime.UtcNow);
+        image.Activate(1 << 20, 1 << 20, null, null, DateTime.UtcNow);
+        await using (var db = NewDb())
+        {
+            db.Images.Add(image);
+            await db.SaveChangesAsync();
+        }
+
+        var volume = await CreateVolumeFromImageAsync(client, image.Id);
+        await WaitVolumeAsync(client, volume, "error");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "messages");
+        request.Headers.Add("OpenStack-API-Version", "volume 3.3");
+        var messages = JsonDocument.Parse(await (await client.SendAsync(request)).Content.ReadAsStringAsync()).RootElement.GetProperty("messages");
+        messages.EnumerateArray().ShouldContain(m => m.GetProperty("resource_uuid").GetString() == volume.ToString()
+                                                    && m.GetProperty("user_message").GetString()!.Contains(image.Id.ToString()));
+        await using (var db = NewDb())
+        {
+            db.Images.Remove(await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.Images, i => i.Id == image.Id));
+            await db.SaveChangesAsync();
+        }
+    }
+
+    private static Core.Data.BlockStoreDbContext NewDb() =>
+        new(Core.Data.DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore")));
 
     private static async Task ShouldBeCloneOfAsync(Guid volume, Guid image)
     {

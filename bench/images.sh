@@ -2,7 +2,7 @@
 # Image benchmarks (issue 5), each next to its baseline in the same run. Not part of CI: it writes
 # several GiB. It starts the stack and the app (scripts/run) and talks to the API like a client.
 #
-#   bench/images.sh                    sizes: SMALL_GIB=1 LARGE_GIB=8 QCOW2_GIB=4 RUNS=5
+#   bench/images.sh                    sizes: SMALL_GIB=1 LARGE_GIB=8 QCOW2_GIB=4 RUNS=9
 #
 # 1. P1: from the 202 to `available` for a volume from a fully written SMALL_GIB and LARGE_GIB raw
 #    image (RUNS each, median), against a flat copy of the LARGE_GIB image (clone + `rbd flatten`).
@@ -11,7 +11,7 @@
 #    on a QCOW2_GIB disk with a quarter of it written in scattered 64 MiB runs.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-small=${SMALL_GIB:-1} large=${LARGE_GIB:-8} qcow2_gib=${QCOW2_GIB:-4} runs=${RUNS:-5}
+small=${SMALL_GIB:-1} large=${LARGE_GIB:-8} qcow2_gib=${QCOW2_GIB:-4} runs=${RUNS:-9}
 
 "$root/scripts/run" --restart >/dev/null   # rebuilds, so the code measured is the checkout
 eval "$("$root/scripts/stack" env)"
@@ -42,14 +42,16 @@ upload() { # id file -> seconds
   [[ ${code%% *} == 204 ]] || { echo "upload of $2 answered $code" >&2; exit 1; }
   echo "${code#* }"
 }
-volume_seconds() { # image size_gib -> seconds from the 202 to available
-  local id t0 status
+# From the 202 to available, by the volume's own clock: created_at is written just before the 202, and
+# updated_at when it becomes available. Polling from here would add curl's latency (tens of ms under load).
+volume_seconds() { # image size_gib -> seconds
+  local id v
   id=$(call -H 'Content-Type: application/json' -d "{\"volume\":{\"size\":$2,\"imageRef\":\"$1\"}}" \
     "$api/v3/$project/volumes" | jq -er .volume.id)
-  t0=$(now)
-  while status=$(call "$api/v3/$project/volumes/$id" | jq -r .volume.status); [[ $status == creating ]]; do sleep 0.005; done
-  [[ $status == available ]] || { echo "volume $id ended $status" >&2; exit 1; }
-  since "$t0"
+  while v=$(call "$api/v3/$project/volumes/$id"); [[ $(jq -r .volume.status <<<"$v") == creating ]]; do sleep 0.05; done
+  [[ $(jq -r .volume.status <<<"$v") == available ]] || { echo "volume $id: $v" >&2; exit 1; }
+  jq -r '.volume | "\(.updated_at) \(.created_at)"' <<<"$v" |
+    { read -r finished started; echo "$(date -d "${finished}Z" +%s.%N) - $(date -d "${started}Z" +%s.%N)" | bc -l; }
   call -X DELETE "$api/v3/$project/volumes/$id" >/dev/null
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
@@ -62,9 +64,10 @@ for gib in "$small" "$large"; do
   image[$gib]=$(create_image raw)
   up=$(upload "${image[$gib]}" "$work/raw-$gib")
   t0=$(now); rbd import --no-progress "$work/raw-$gib" "images/bench-import-$project-$gib"; imp=$(since "$t0")
+  t0=$(now); md5sum "$work/raw-$gib" >/dev/null & sha512sum "$work/raw-$gib" >/dev/null; wait; hashes=$(since "$t0")
   rbd rm --no-progress "images/bench-import-$project-$gib" >/dev/null   # the OSD is small
   rm "$work/raw-$gib"
-  echo "upload ${gib} GiB: API $(fmt "$up") s ($(mibps $bytes "$up") MiB/s); rbd import $(fmt "$imp") s ($(mibps $bytes "$imp") MiB/s); API/import $(echo "$imp / $up" | bc -l | xargs printf '%.2f')x"
+  echo "upload ${gib} GiB: API $(fmt "$up") s ($(mibps $bytes "$up") MiB/s); rbd import $(fmt "$imp") s ($(mibps $bytes "$imp") MiB/s); API/import $(echo "$imp / $up" | bc -l | xargs printf '%.2f')x; md5sum + sha512sum alone (in parallel, file cached) $(fmt "$hashes") s"
 done
 
 echo "== P1: 202 -> available, volume from image, $runs runs each (median)"

@@ -1,4 +1,3 @@
-using System.Buffers;
 using BlockStore.Rbd;
 using BlockStore.Storage.Backends;
 using BlockStore.Storage.Copy;
@@ -89,36 +88,28 @@ public sealed class ImagePool
     /// <summary>Copies the upload into the spool file, reserving spool capacity as it grows; on failure what was reserved is given back.</summary>
     private async Task<long> SpoolAsync(Stream input, SafeFileHandle spool, Action<ReadOnlyMemory<byte>> observe, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
-        long size = 0;
+        long reserved = 0;
         try
         {
-            int read;
-            while ((read = await input.ReadAsync(buffer.AsMemory(0, 1 << 20), cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                if (size + read > _options.MaxUploadBytes)
-                    throw new ImageDataException($"The image data is larger than the limit of {_options.MaxUploadBytes} bytes.", tooLarge: true);
-                if (Interlocked.Add(ref _spooled, read) > _options.SpoolCapacityBytes)
+            return await new ChunkPipeline(_options.ChunkSize, _options.ChunksInFlight).RunAsync(input, _options.MaxUploadBytes, observe,
+                end =>
                 {
-                    Interlocked.Add(ref _spooled, -read);
-                    throw new ImageDataException("The spool area for qcow2 uploads is full; try again later.", tooLarge: true);
-                }
-
-                size += read;
-                observe(buffer.AsMemory(0, read));
-                await RandomAccess.WriteAsync(spool, buffer.AsMemory(0, read), size - read, cancellationToken).ConfigureAwait(false);
-            }
-
-            return size;
+                    long more = end - reserved;
+                    if (Interlocked.Add(ref _spooled, more) > _options.SpoolCapacityBytes)
+                    {
+                        Interlocked.Add(ref _spooled, -more);
+                        throw new ImageDataException("The spool area for qcow2 uploads is full; try again later.", tooLarge: true);
+                    }
+                    reserved = end;
+                    return Task.CompletedTask;
+                },
+                (offset, chunk) => RandomAccess.WriteAsync(spool, chunk, offset, cancellationToken).AsTask(),
+                cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            Interlocked.Add(ref _spooled, -size);
+            Interlocked.Add(ref _spooled, -reserved);
             throw;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

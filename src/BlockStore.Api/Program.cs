@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using BlockStore.Api.Auth;
 using BlockStore.Api.Health;
+using BlockStore.Api.Images;
 using BlockStore.Api.Infrastructure;
 using BlockStore.Api.Messages;
 using BlockStore.Api.Quotas;
@@ -15,6 +16,7 @@ using BlockStore.Core.Messaging;
 using BlockStore.Core.Quotas;
 using BlockStore.Core.Volumes;
 using BlockStore.Storage.Backends;
+using BlockStore.Storage.Images;
 using FluentValidation;
 using Scalar.AspNetCore;
 
@@ -31,6 +33,10 @@ services.Configure<QuotaOptions>(builder.Configuration.GetSection("Quotas"));
 services.Configure<BackendCatalog>(builder.Configuration.GetSection("Volumes"));
 services.Configure<BackendCatalog>(c => builder.Configuration.GetSection("Backends").Bind(c.Backends));
 services.AddScoped<QuotaService>();
+services.Configure<ImageOptions>(builder.Configuration.GetSection("Images"));
+services.AddSingleton<CephConnection>();
+services.AddSingleton<ImagePool>();
+services.AddScoped<ImageUploads>();
 services.AddSingleton(TimeProvider.System);
 services.AddValidatorsFromAssemblyContaining<Program>(includeInternalTypes: true);
 services.AddExceptionHandler<CinderExceptionHandler>();
@@ -69,6 +75,7 @@ app.MapV3(v3 =>
     v3.MapQuotasApi();
     v3.MapMessagesApi();
 });
+app.MapV2(v2 => v2.MapImagesApi());
 
 app.Run();
 

@@ -24,6 +24,9 @@ public sealed class LifecycleFixture : IAsyncLifetime
         ["Migration__ProgressEventInterval"] = "00:00:01",
     };
 
+    /// <summary>The API's upload limit here: small, so that a test can pass it cheaply.</summary>
+    public const long ImageUploadLimit = 32L << 20;
+
     public async Task InitializeAsync()
     {
         StackEnvironment.Require("ConnectionStrings__BlockStore");
@@ -39,6 +42,8 @@ public sealed class LifecycleFixture : IAsyncLifetime
             ["ASPNETCORE_URLS"] = ApiUrl.ToString(),
             ["Quotas__Volumes"] = "100000",
             ["Quotas__Gigabytes"] = "1000000",
+            ["Images__MaxUploadBytes"] = ImageUploadLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Images__HeartbeatInterval"] = "00:00:01",
         });
         Worker = StartWorker();
         await Worker.WaitForLogAsync("Worker ready", TimeSpan.FromSeconds(60));

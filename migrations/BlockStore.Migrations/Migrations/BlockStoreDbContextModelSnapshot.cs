@@ -23,6 +23,121 @@ namespace BlockStore.Migrations.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("BlockStore.Core.Images.Image", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Checksum")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("checksum");
+
+                    b.Property<string>("ContainerFormat")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("container_format");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DiskFormat")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("disk_format");
+
+                    b.Property<string>("HashValue")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("hash_value");
+
+                    b.Property<string>("KilledReason")
+                        .HasColumnType("text")
+                        .HasColumnName("killed_reason");
+
+                    b.Property<int>("MinDisk")
+                        .HasColumnType("integer")
+                        .HasColumnName("min_disk");
+
+                    b.Property<int>("MinRam")
+                        .HasColumnType("integer")
+                        .HasColumnName("min_ram");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("ProjectId")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("Properties")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("properties");
+
+                    b.Property<bool>("Protected")
+                        .HasColumnType("boolean")
+                        .HasColumnName("protected");
+
+                    b.Property<long?>("Size")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size");
+
+                    b.Property<Guid?>("SourceVolumeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("source_volume_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<DateTime>("StatusChangedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("status_changed_at");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<uint>("Version")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
+
+                    b.Property<long?>("VirtualSize")
+                        .HasColumnType("bigint")
+                        .HasColumnName("virtual_size");
+
+                    b.Property<string>("Visibility")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("visibility");
+
+                    b.HasKey("Id")
+                        .HasName("pk_images");
+
+                    b.HasIndex("CreatedAt", "Id")
+                        .IsDescending()
+                        .HasDatabaseName("ix_images_created_at_id");
+
+                    b.HasIndex("Status", "StatusChangedAt")
+                        .HasDatabaseName("ix_images_status_status_changed_at");
+
+                    b.ToTable("images", "blockstore");
+                });
+
             modelBuilder.Entity("BlockStore.Core.Jobs.Job", b =>
                 {
                     b.Property<Guid>("Id")
@@ -397,6 +512,14 @@ namespace BlockStore.Migrations.Migrations
                     b.Property<int?>("ExtendingTo")
                         .HasColumnType("integer")
                         .HasColumnName("extending_to");
+
+                    b.Property<Guid?>("ImageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("image_id");
+
+                    b.Property<string>("ImageMetadata")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("image_metadata");
 
                     b.Property<string>("Metadata")
                         .IsRequired()

@@ -18,6 +18,8 @@ public sealed partial class CinderExceptionHandler(ILogger<CinderExceptionHandle
             ResourceNotFoundException e => (404, e.Message),
             InvalidRequestException e => (400, e.Message),
             PolicyNotAuthorizedException e => (403, e.Message),
+            ForbiddenException e => (403, e.Message),
+            UploadTooLargeException e => (413, e.Message),
             ConflictException e => (409, e.Message),
             QuotaExceededException e => (413, e.Message),
             // Another request changed the row between our read and our write: it won the transition, and

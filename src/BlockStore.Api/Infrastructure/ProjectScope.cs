@@ -15,6 +15,10 @@ public static class ProjectScope
         }
     }
 
+    /// <summary>Maps the image registry's <c>/v2</c> routes (Glance's shape): a token is required, and there is no project in the URL.</summary>
+    public static void MapV2(this IEndpointRouteBuilder app, Action<RouteGroupBuilder> map) =>
+        map(app.MapGroup("/v2").AddEndpointFilter(RequireCaller).AddEndpointFilter<ValidationFilter>());
+
     private static async ValueTask<object?> RequireCaller(EndpointFilterInvocationContext ctx, EndpointFilterDelegate next)
     {
         var http = ctx.HttpContext;

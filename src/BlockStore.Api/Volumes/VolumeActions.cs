@@ -12,9 +12,10 @@ public sealed class VolumeActionBody
     [JsonPropertyName("os-set_bootable")] public SetBootableAction? SetBootable { get; set; }
     [JsonPropertyName("os-migrate_volume")] public MigrateAction? Migrate { get; set; }
     [JsonPropertyName("os-migrate_volume_cancel")] public Dictionary<string, object>? CancelMigration { get; set; }
+    [JsonPropertyName("os-volume_upload_image")] public UploadImageAction? UploadImage { get; set; }
     [JsonExtensionData] public Dictionary<string, System.Text.Json.JsonElement>? Unknown { get; set; }
 
-    public int Count => new object?[] { Extend, Retype, ResetStatus, ForceDelete, SetBootable, Migrate, CancelMigration }.Count(a => a is not null) + (Unknown?.Count ?? 0);
+    public int Count => new object?[] { Extend, Retype, ResetStatus, ForceDelete, SetBootable, Migrate, CancelMigration, UploadImage }.Count(a => a is not null) + (Unknown?.Count ?? 0);
 }
 
 public sealed class ExtendAction { public int? NewSize { get; set; } }

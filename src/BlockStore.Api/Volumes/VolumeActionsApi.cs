@@ -30,6 +30,7 @@ public static class VolumeActionsApi
             { ResetStatus: { } s } => await ResetStatusAsync(volume, s, req, db, now, ct),
             { ForceDelete: not null } => await ForceDeleteAsync(volume, req, db, now, ct),
             { SetBootable: { } b } => await SetBootableAsync(volume, b, req, db, now, ct),
+            { UploadImage: { } u } => await UploadToImageAction.RunAsync(volume, u, req, db, quotas, now, ct),
             _ => throw new InvalidRequestException("Invalid request body: exactly one action is required."),
         };
     }

@@ -1,6 +1,8 @@
+using BlockStore.Api.Images;
 using BlockStore.Api.Infrastructure;
 using BlockStore.Core.Data;
 using BlockStore.Core.Errors;
+using BlockStore.Core.Images;
 using BlockStore.Core.Snapshots;
 using BlockStore.Core.Types;
 using BlockStore.Core.Volumes;
@@ -8,8 +10,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace BlockStore.Api.Volumes;
 
-/// <summary>Where a new volume comes from: nothing, a snapshot or another volume; and so its type, backend and least size.</summary>
-public sealed record VolumeSource(VolumeType Type, string Backend, int Size, Guid? SnapshotId, Guid? SourceVolumeId)
+/// <summary>Where a new volume comes from: nothing, a snapshot, another volume or an image; and so its type, backend and least size.</summary>
+public sealed record VolumeSource(VolumeType Type, string Backend, int Size, Guid? SnapshotId, Guid? SourceVolumeId, Image? Image = null)
 {
 }
 
@@ -44,6 +46,12 @@ public static class VolumeSources
             ? await VolumeLookup.FindTypeAsync(db, parent.VolumeTypeId.ToString(), includePrivate: true, ct)
             : await VolumeLookup.FindTypeAsync(db, r.VolumeType, req.Caller.IsAdmin, ct);
         var backend = VolumeLookup.BackendFor(type, catalog);
+        if (r.EffectiveImage is { } imageRef)
+        {
+            var image = await ImageSources.FindActiveAsync(db, req, imageRef, ct);
+            if (r.Size is { } asked) ImageSources.RequireFits(image, asked);
+            return new VolumeSource(type, backend, ImageSources.LeastSizeGb(image), null, null, image);
+        }
         if (parent is not null && parent.Backend != backend)
             throw new InvalidRequestException(
                 $"Invalid input received: a clone must stay on its source's backend '{parent.Backend}'; type {type.Name} selects '{backend}'. Create it there and retype it.");

@@ -32,8 +32,8 @@ public sealed class CreateVolumeRequestValidator : AbstractValidator<CreateVolum
         RuleFor(v => v.SourceVolid).IsUuid("source_volid");
         RuleFor(v => v).Must(v => v.SnapshotId is null || v.SourceVolid is null)
             .WithMessage("Invalid input received: only one of snapshot_id and source_volid may be given.");
-        RuleFor(v => v.EffectiveImage).Null()
-            .WithMessage("Invalid input received: creating a volume from an image (imageRef) is not available yet in this BlockStore release.");
+        RuleFor(v => v).Must(v => v.EffectiveImage is null || (v.SnapshotId is null && v.SourceVolid is null))
+            .WithMessage("Invalid input received: a volume has one source: an image, a snapshot or a volume, not several.");
         RuleFor(v => v.BackupId).Null().WithMessage("Invalid input received: restoring from a backup (backup_id) is not supported.");
         RuleFor(v => v.ConsistencygroupId).Null().WithMessage("Invalid input received: consistency groups are not supported.");
         RuleFor(v => v.GroupId).Null().WithMessage("Invalid input received: groups are not supported.");

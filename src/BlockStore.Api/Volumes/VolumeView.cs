@@ -32,6 +32,7 @@ public static class VolumeView
         w.WriteStringOrNull("snapshot_id", v.SnapshotId);
         w.WriteStringOrNull("source_volid", v.SourceVolumeId);
         w.WriteDictionary("metadata", v.Metadata);
+        if (v.ImageMetadata is { } imageMetadata) w.WriteDictionary("volume_image_metadata", imageMetadata);
         w.WriteLinks(req, "volumes", v.Id);
         w.WriteString("user_id", v.UserId);
         w.WriteString("bootable", v.Bootable ? "true" : "false");

@@ -1,3 +1,4 @@
+using BlockStore.Api.Images;
 using BlockStore.Api.Infrastructure;
 using BlockStore.Contracts;
 using BlockStore.Core.Data;
@@ -38,6 +39,7 @@ public static class VolumesApi
             source.Type.Id, source.Backend, r.AvailabilityZone ?? "nova", r.Metadata, source.SnapshotId, source.SourceVolumeId, now);
         if (volume.Size < source.Size)
             throw new InvalidRequestException($"Invalid input received: Volume size '{volume.Size}'GB cannot be smaller than the source size '{source.Size}'GB.");
+        if (source.Image is { } image) volume.SetImageSource(image.Id, ImageSources.MetadataOf(image));
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await quotas.ChargeAsync(req.ProjectId, volumes: 1, gigabytes: volume.Size, snapshots: 0, ct);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BlockStore.Core.Images;
 using BlockStore.Core.Jobs;
 using BlockStore.Core.Messages;
 using BlockStore.Core.Outbox;
@@ -26,6 +27,7 @@ public sealed class BlockStoreDbContext(DbContextOptions<BlockStoreDbContext> op
     public DbSet<UserMessage> UserMessages => Set<UserMessage>();
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
     public DbSet<Job> Jobs => Set<Job>();
+    public DbSet<Image> Images => Set<Image>();
     public DbSet<QuotaLimit> QuotaLimits => Set<QuotaLimit>();
     public DbSet<QuotaUsage> QuotaUsages => Set<QuotaUsage>();
 

@@ -34,3 +34,9 @@ public sealed class ConflictException(string message) : BlockStoreException(mess
 
 /// <summary>413 <c>overLimit</c>: a quota would be exceeded.</summary>
 public sealed class QuotaExceededException(string message) : BlockStoreException(message);
+
+/// <summary>403 <c>forbidden</c> with its own reason: Glance's answer to deleting a protected image or setting a read-only attribute.</summary>
+public sealed class ForbiddenException(string message) : BlockStoreException(message);
+
+/// <summary>413: an upload is larger than the configured limit.</summary>
+public sealed class UploadTooLargeException(string message) : BlockStoreException(message);

@@ -11,4 +11,5 @@ public static class UserMessageEvents
     public const string OperationTimedOut = "VOLUME_000006";
     public const string FlattenFailed = "VOLUME_000007";
     public const string MigrationFailed = "VOLUME_000008";
+    public const string UploadToImageFailed = "VOLUME_000009";
 }

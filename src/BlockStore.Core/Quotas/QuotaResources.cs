@@ -10,6 +10,8 @@ public static class QuotaResources
     public const string Backups = "backups";
     public const string BackupGigabytes = "backup_gigabytes";
     public const string Groups = "groups";
+    /// <summary>Images a project owns (Glance's <c>image_count_total</c>); not part of Cinder's quota sets.</summary>
+    public const string Images = "images";
 
     /// <summary>
     /// Every resource a quota set shows and an admin may set. Backups and groups do not exist in
@@ -29,6 +31,7 @@ public sealed class QuotaOptions
     public int Backups { get; set; } = 10;
     public int BackupGigabytes { get; set; } = 1000;
     public int Groups { get; set; } = 10;
+    public int Images { get; set; } = 100;
 
     public int DefaultFor(string resource) => resource switch
     {
@@ -39,6 +42,7 @@ public sealed class QuotaOptions
         QuotaResources.Backups => Backups,
         QuotaResources.BackupGigabytes => BackupGigabytes,
         QuotaResources.Groups => Groups,
+        QuotaResources.Images => Images,
         _ => -1,
     };
 }

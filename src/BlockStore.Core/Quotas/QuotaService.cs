@@ -59,6 +59,18 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
         }
     }
 
+    /// <summary>Charge one image to its owner, inside the creating transaction; over the limit rolls it back with 413.</summary>
+    public async Task ChargeImageAsync(string projectId, CancellationToken ct)
+    {
+        if (db.Database.CurrentTransaction is null) throw new InvalidOperationException("Quota is charged inside the creating transaction.");
+        var (_, inUse, hardLimit) = (await RunChargeAsync(projectId, [(QuotaResources.Images, 1)], ct)).Single();
+        var limit = hardLimit ?? _defaults.Images;
+        if (limit >= 0 && inUse > limit)
+            throw new QuotaExceededException($"ImageLimitExceeded: Maximum number of images allowed ({limit}) exceeded for quota '{QuotaResources.Images}'.");
+    }
+
+    public Task ReleaseImageAsync(string projectId, CancellationToken ct) => RunChargeAsync(projectId, [(QuotaResources.Images, -1)], ct);
+
     /// <summary>Give quota back when the counted row goes away (negative charge, never refused).</summary>
     public Task ReleaseAsync(string projectId, int volumes, int gigabytes, int snapshots, CancellationToken ct)
     {

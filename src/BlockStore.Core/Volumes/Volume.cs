@@ -35,6 +35,10 @@ public sealed class Volume : IHasMetadata
     public Dictionary<string, string> Metadata { get; private set; } = [];
     public Guid? SnapshotId { get; private set; }
     public Guid? SourceVolumeId { get; private set; }
+    /// <summary>The image the volume was made from; its data is a clone of that image's snapshot.</summary>
+    public Guid? ImageId { get; private set; }
+    /// <summary>Cinder's <c>volume_image_metadata</c>: the image's record as it was when the volume was made.</summary>
+    public Dictionary<string, string>? ImageMetadata { get; private set; }
     public MigrationStatus? MigrationStatus { get; private set; }
     /// <summary>The backend a running migration copies to; the volume's image there belongs to this row until switch-over.</summary>
     public string? MigratingTo { get; private set; }
@@ -225,6 +229,30 @@ public sealed class Volume : IHasMetadata
     {
         if (Status is not (VolumeStatus.Available or VolumeStatus.InUse))
             throw new InvalidVolumeStateException($"Volume {Id} status must be available or in-use to be cloned, but current status is: {Status.ToWire()}.");
+    }
+
+    /// <summary>The volume is made from an image; it keeps a copy of the image's record, as Cinder does.</summary>
+    public void SetImageSource(Guid imageId, IDictionary<string, string> imageMetadata)
+    {
+        if (Status != VolumeStatus.Creating) throw new InvalidOperationException("Only a new volume can be given an image source.");
+        ImageId = imageId;
+        ImageMetadata = new Dictionary<string, string>(imageMetadata);
+    }
+
+    /// <summary><c>os-volume_upload_image</c>: available, or in-use with <paramref name="force"/>; the status comes back afterwards.</summary>
+    public void BeginUploadToImage(bool force, DateTime now)
+    {
+        var ok = Status == VolumeStatus.Available || (force && Status == VolumeStatus.InUse);
+        if (!ok)
+            throw new InvalidVolumeStateException($"Volume {Id} status must be {(force ? "available or in-use" : "available")}, but current status is: {Status.ToWire()}.");
+        MoveTo(VolumeStatus.Uploading, now);
+    }
+
+    /// <summary>The upload ended, well or not: back to the status before it.</summary>
+    public void EndUploadToImage(DateTime now)
+    {
+        RequireStatus(VolumeStatus.Uploading, "end an upload");
+        MoveTo(PreviousStatus is { } previous and not VolumeStatus.Uploading ? previous : VolumeStatus.Available, now);
     }
 
     public void MarkAvailable(DateTime now) => MoveTo(VolumeStatus.Available, now);

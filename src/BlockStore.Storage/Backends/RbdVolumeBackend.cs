@@ -14,7 +14,7 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
     /// <summary>Prefix of images whose removal waits for their clones.</summary>
     public const string HiddenPrefix = "deleted-";
 
-    private static readonly RbdImageOptions CreateOptions = new()
+    internal static readonly RbdImageOptions CreateOptions = new()
     {
         Features = RbdFeatures.Layering | RbdFeatures.ExclusiveLock | RbdFeatures.ObjectMap | RbdFeatures.FastDiff | RbdFeatures.DeepFlatten,
     };
@@ -123,12 +123,16 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
     }
 
     /// <inheritdoc />
-    public async Task CloneAsync(string parent, string snapshot, string child, long sizeBytes, CancellationToken cancellationToken)
+    public async Task CloneAsync(string parent, string snapshot, string child, long sizeBytes, CancellationToken cancellationToken) =>
+        await CloneAsync(await IoAsync(cancellationToken).ConfigureAwait(false), parent, snapshot, child, sizeBytes, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Like <see cref="CloneAsync(string, string, string, long, CancellationToken)"/>, from a parent in another pool of the same cluster (an image).</summary>
+    public async Task CloneAsync(IoContext parentIo, string parent, string snapshot, string child, long sizeBytes, CancellationToken cancellationToken)
     {
         var io = await IoAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            RbdPool.Clone(io, parent, snapshot, io, child, CreateOptions);
+            RbdPool.Clone(parentIo, parent, snapshot, io, child, CreateOptions);
         }
         catch (RbdExistsException)
         {

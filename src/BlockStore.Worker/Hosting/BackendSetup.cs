@@ -1,6 +1,7 @@
 using BlockStore.Core.Volumes;
 using BlockStore.Storage.Backends;
 using BlockStore.Storage.Files;
+using BlockStore.Storage.Images;
 using Microsoft.Extensions.Options;
 
 namespace BlockStore.Worker.Hosting;
@@ -14,6 +15,8 @@ public static class BackendSetup
         services.Configure<BackendCatalog>(configuration.GetSection("Volumes"));
         services.Configure<BackendCatalog>(c => configuration.GetSection("Backends").Bind(c.Backends));
         services.AddSingleton<CephConnection>();
+        services.Configure<ImageOptions>(configuration.GetSection("Images"));
+        services.AddSingleton<ImagePool>();
         services.AddSingleton(sp =>
         {
             var catalog = sp.GetRequiredService<IOptions<BackendCatalog>>().Value;

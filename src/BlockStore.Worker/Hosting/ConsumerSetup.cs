@@ -1,3 +1,4 @@
+using BlockStore.Worker.Images;
 using BlockStore.Worker.Snapshots;
 using BlockStore.Worker.Volumes;
 using MassTransit;
@@ -39,6 +40,8 @@ public static class ConsumerSetup
         bus.AddConsumer<DeleteSnapshotConsumer>();
         bus.AddConsumer<FlattenVolumeConsumer>();
         bus.AddConsumer<MigrateVolumeConsumer>();
+        bus.AddConsumer<DeleteImageConsumer>();
+        bus.AddConsumer<UploadVolumeToImageConsumer>();
         bus.AddConfigureEndpointsCallback((_, _, cfg) => Configure(cfg));
     }
 }

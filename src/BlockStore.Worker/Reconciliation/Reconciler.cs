@@ -5,6 +5,7 @@ using BlockStore.Core.Messages;
 using BlockStore.Core.Snapshots;
 using BlockStore.Core.Volumes;
 using BlockStore.Storage.Backends;
+using BlockStore.Worker.Images;
 using BlockStore.Worker.Snapshots;
 using BlockStore.Worker.Volumes;
 using Microsoft.EntityFrameworkCore;
@@ -56,6 +57,7 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
             await StepAsync($"purge deferred removals on {backend.Name}", _ => backend.PurgeDeferredAsync(ct), ct);
             await StepAsync($"compare {backend.Name} with the rows", sp => CompareWithBackendAsync(sp.GetRequiredService<BlockStoreDbContext>(), backend, ct), ct);
         }
+        await StepAsync("images", sp => sp.GetRequiredService<ImageReconciler>().RunOnceAsync(ct), ct);
     }
 
     private async Task StepAsync(string step, Func<IServiceProvider, Task> run, CancellationToken ct)

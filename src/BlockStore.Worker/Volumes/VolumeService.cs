@@ -5,6 +5,7 @@ using BlockStore.Core.Messages;
 using BlockStore.Core.Quotas;
 using BlockStore.Core.Volumes;
 using BlockStore.Storage.Backends;
+using BlockStore.Worker.Images;
 using Microsoft.EntityFrameworkCore;
 
 namespace BlockStore.Worker.Volumes;
@@ -15,7 +16,7 @@ namespace BlockStore.Worker.Volumes;
 /// The backend call is idempotent, and the result commits with its events through the outbox.
 /// </summary>
 public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends backends, QuotaService quotas, Failures failures,
-    TimeProvider clock, IConfiguration configuration, ILogger<VolumeService> logger)
+    ImageService images, TimeProvider clock, IConfiguration configuration, ILogger<VolumeService> logger)
 {
     private const long Gib = 1L << 30;
     private int MaxCloneDepth => configuration.GetValue("Volumes:MaxCloneDepth", 5);
@@ -42,6 +43,11 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
                 await backend.CloneAsync(source.ImageName, CloneSnapshotName(volume.Id), volume.ImageName, volume.Size * Gib, ct);
                 isClone = true;
             }
+            else if (volume.ImageId is { } imageId)
+            {
+                await images.CreateVolumeAsync(imageId, backend, volume.ImageName, volume.Size * Gib, ct);
+                isClone = true;
+            }
             else
             {
                 await backend.CreateAsync(volume.ImageName, volume.Size * Gib, ct);
@@ -55,6 +61,7 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
 
         var now = clock.GetUtcNow().UtcDateTime;
         volume.MarkAvailable(now);
+        if (volume.ImageId is not null) volume.MarkBootable(true, now);
         db.Enqueue(new VolumeStatusChanged(volume.Id, volume.ProjectId, VolumeStatus.Creating.ToWire(), VolumeStatus.Available.ToWire(), now), now);
         db.Enqueue(new VolumeCreated(volume.Id, volume.ProjectId, volume.Size, volume.Backend, now), now);
         if (isClone && await backend.CloneDepthAsync(volume.ImageName, ct) > MaxCloneDepth)

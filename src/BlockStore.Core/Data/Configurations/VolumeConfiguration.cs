@@ -20,6 +20,7 @@ internal sealed class VolumeConfiguration : IEntityTypeConfiguration<Volume>
         b.Property(v => v.PreviousStatus).HasConversion(s => s!.Value.ToWire(), s => VolumeStatusNames.Parse(s)).HasMaxLength(32);
         b.Property(v => v.MigrationStatus).HasConversion<string>().HasMaxLength(32);
         b.Property(v => v.Metadata).AsJsonb();
+        b.Property(v => v.ImageMetadata!).AsJsonb();
         b.Property(v => v.Version).IsRowVersion();
         b.Ignore(v => v.ImageName);
         b.Ignore(v => v.IsMigrating);

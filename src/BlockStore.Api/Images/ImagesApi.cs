@@ -1,0 +1,101 @@
+using System.Text.Json;
+using BlockStore.Api.Infrastructure;
+using BlockStore.Contracts;
+using BlockStore.Core.Data;
+using BlockStore.Core.Errors;
+using BlockStore.Core.Images;
+using BlockStore.Core.Quotas;
+using Microsoft.EntityFrameworkCore;
+
+namespace BlockStore.Api.Images;
+
+/// <summary>
+/// A small image registry in Glance v2's shape: <c>/v2/images</c>. Failures use the same fault body as
+/// the rest of the API. An image's data is uploaded with <c>PUT /v2/images/{id}/file</c> (see <see cref="ImageUploads"/>).
+/// </summary>
+public static class ImagesApi
+{
+    public static void MapImagesApi(this RouteGroupBuilder v2)
+    {
+        var images = v2.MapGroup("/images").WithTags("Images");
+        images.MapPost("", Create);
+        images.MapGet("", List);
+        images.MapGet("/{id}", Show);
+        images.MapDelete("/{id}", Delete);
+        images.MapPut("/{id}/file", (string id, HttpRequest http, ApiRequest req, ImageUploads uploads, CancellationToken ct) =>
+            uploads.UploadAsync(id, http, req, ct));
+    }
+
+    public static async Task<IResult> Create(JsonElement body, ApiRequest req, BlockStoreDbContext db, QuotaService quotas, TimeProvider clock,
+        CancellationToken ct)
+    {
+        req.Caller.RequireWrite("add_image");
+        var r = CreateImageRequest.Parse(body);
+        if (r.Visibility == ImageVisibility.Public) req.Caller.RequireAdmin("publicize_image");
+        var image = Image.Create(req.ProjectId, r.Name, r.DiskFormat, r.ContainerFormat, r.Visibility, r.Protected, r.MinDisk, r.MinRam,
+            r.Properties, clock.GetUtcNow().UtcDateTime);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await quotas.ChargeImageAsync(req.ProjectId, ct);
+        db.Images.Add(image);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return ImageView.One(image, 201);
+    }
+
+    public static async Task<IResult> Show(string id, ApiRequest req, BlockStoreDbContext db, CancellationToken ct) =>
+        ImageView.One(await FindAsync(db, req, id, ct));
+
+    public static async Task<IResult> List(HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
+    {
+        var list = new ListQuery(http.Query, "blockstore.images", Sortable);
+        if (!req.Caller.IsAdmin) list.Scope("(v.project_id = @project OR v.visibility = 'public')", ("project", req.ProjectId));
+        ListFilters.Equal(list, http.Query, "name", "v.name");
+        ListFilters.Equal(list, http.Query, "status", "v.status");
+        ListFilters.Equal(list, http.Query, "visibility", "v.visibility");
+        ListFilters.Equal(list, http.Query, "owner", "v.project_id");
+        return ImageView.List(await list.RunAsync<Image>(db, withCount: false, ct), http);
+    }
+
+    /// <summary>
+    /// Removes the record at once and queues the removal of the data. A protected image is refused (403);
+    /// one being saved too (409), since its upload still writes the data. Data that volumes still clone
+    /// from is hidden and removed once they are gone or flattened.
+    /// </summary>
+    public static async Task<IResult> Delete(string id, ApiRequest req, BlockStoreDbContext db, QuotaService quotas, TimeProvider clock,
+        CancellationToken ct)
+    {
+        req.Caller.RequireWrite("delete_image");
+        var image = await FindAsync(db, req, id, ct);
+        if (image.ProjectId != req.ProjectId && !req.Caller.IsAdmin) throw new ForbiddenException("You are not permitted to delete this image.");
+        image.RequireDeletable();
+        if (image.Status == ImageStatus.Saving)
+            throw new ConflictException($"Image {image.Id} is being saved; delete it once its upload has ended.");
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await quotas.ReleaseImageAsync(image.ProjectId, ct);
+        db.Images.Remove(image);
+        db.Enqueue(new DeleteImage(image.Id), now);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return Results.NoContent();
+    }
+
+    /// <summary>An image the caller may see: its own, a public one, or any for an admin. Others do not exist (404).</summary>
+    public static async Task<Image> FindAsync(BlockStoreDbContext db, ApiRequest req, string id, CancellationToken ct)
+    {
+        var image = Guid.TryParse(id, out var guid) ? await db.Images.FirstOrDefaultAsync(i => i.Id == guid, ct) : null;
+        return image is not null && image.IsVisibleTo(req.ProjectId, req.Caller.IsAdmin)
+            ? image
+            : throw new ResourceNotFoundException($"Image {id} could not be found.");
+    }
+
+    private static readonly Dictionary<string, string> Sortable = new()
+    {
+        ["created_at"] = "v.created_at",
+        ["updated_at"] = "v.updated_at",
+        ["id"] = "v.id",
+        ["name"] = "COALESCE(v.name, '')",
+        ["size"] = "COALESCE(v.size, 0)",
+        ["status"] = "v.status",
+    };
+}

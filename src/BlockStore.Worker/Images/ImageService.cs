@@ -1,0 +1,109 @@
+using BlockStore.Core.Data;
+using BlockStore.Core.Images;
+using BlockStore.Core.Messages;
+using BlockStore.Core.Volumes;
+using BlockStore.Rbd;
+using BlockStore.Storage.Backends;
+using BlockStore.Storage.Images;
+using BlockStore.Worker.Volumes;
+using Microsoft.EntityFrameworkCore;
+
+namespace BlockStore.Worker.Images;
+
+/// <summary>
+/// The worker's half of images: volumes made from them, volumes uploaded into them, and removing their
+/// data. Uploads of files are served by the API; see <c>ImageUploads</c> there.
+/// </summary>
+public sealed partial class ImageService(BlockStoreDbContext db, ImagePool pool, VolumeBackends backends, Failures failures,
+    TimeProvider clock, ILogger<ImageService> logger)
+{
+    /// <summary>
+    /// Makes a volume's data from an image. On an RBD backend (every RBD backend shares the cluster of the
+    /// images pool) it is a clone of the image's protected snapshot, grown to the size: O(1) in the image's size.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The image's data is gone, or the backend cannot hold a volume from an image.</exception>
+    public async Task CreateVolumeAsync(Guid imageId, IVolumeBackend backend, string volume, long sizeBytes, CancellationToken ct)
+    {
+        if (backend is not RbdVolumeBackend rbd)
+            throw new InvalidOperationException($"Backend '{backend.Name}' cannot hold volumes made from images yet; use an RBD volume type.");
+        try
+        {
+            await pool.CloneToAsync(imageId.ToString(), rbd, volume, sizeBytes, ct);
+        }
+        catch (RbdNotFoundException ex)
+        {
+            throw new InvalidOperationException($"Image {imageId} has no data any more; it was probably deleted.", ex);
+        }
+    }
+
+    /// <summary>
+    /// <c>os-volume_upload_image</c>: copies the volume into the image inside the cluster, makes the image
+    /// clonable, and returns the volume to the status it had. Safe to run twice: it starts from the rows.
+    /// </summary>
+    public async Task UploadVolumeAsync(Guid volumeId, Guid imageId, CancellationToken ct)
+    {
+        var image = await db.Images.FirstOrDefaultAsync(i => i.Id == imageId, ct);
+        var volume = await db.Volumes.FirstOrDefaultAsync(v => v.Id == volumeId, ct);
+        if (image is not { Status: ImageStatus.Saving } || volume is not { Status: VolumeStatus.Uploading })
+        {
+            LogSkipped(imageId, image?.Status.ToWire(), volume?.Status.ToWire());
+            return;
+        }
+
+        long size;
+        try
+        {
+            if (backends.Get(volume.Backend) is not RbdVolumeBackend rbd)
+                throw new InvalidOperationException($"Backend '{volume.Backend}' cannot upload volumes to images yet.");
+            size = await pool.ImportVolumeAsync(rbd, volume.ImageName, image.BackendName, ct);
+            await pool.SealAsync(image.BackendName, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogFailed(ex, volumeId, imageId);
+            await FailUploadAsync(image, volume, $"Volume {volume.Id} could not be uploaded to image {image.Id}. {Failures.Describe(ex)}", ct);
+            return;
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        image.Activate(size, size, null, null, now);
+        volume.EndUploadToImage(now);
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>Kills the image (its data goes), returns the volume to its status, and tells the tenant why.</summary>
+    public async Task FailUploadAsync(Image image, Volume? volume, string message, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        try
+        {
+            await pool.DeleteAsync(image.BackendName, ct);
+        }
+        catch (RbdException ex)
+        {
+            LogCleanupFailed(ex, image.Id); // the reconciler removes data of killed images
+        }
+        image.Kill(message, now);
+        if (volume is { Status: VolumeStatus.Uploading }) volume.EndUploadToImage(now);
+        if (volume is not null) failures.Record(volume.ProjectId, "VOLUME", volume.Id, "upload_to_image", UserMessageEvents.UploadToImageFailed, message);
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>Removes an image's data, or hides it until the volumes cloned from it are gone.</summary>
+    public async Task DeleteDataAsync(Guid imageId, CancellationToken ct)
+    {
+        if (!await pool.DeleteAsync(imageId.ToString(), ct)) LogDeferred(imageId);
+    }
+
+    [LoggerMessage(LogLevel.Information, "Image {ImageId}: upload from a volume skipped (image {ImageStatus}, volume {VolumeStatus})")]
+    private partial void LogSkipped(Guid imageId, string? imageStatus, string? volumeStatus);
+
+    [LoggerMessage(LogLevel.Warning, "Volume {VolumeId}: upload to image {ImageId} failed")]
+    private partial void LogFailed(Exception ex, Guid volumeId, Guid imageId);
+
+    [LoggerMessage(LogLevel.Warning, "Image {ImageId}: its data could not be removed; the reconciler will")]
+    private partial void LogCleanupFailed(Exception ex, Guid imageId);
+
+    [LoggerMessage(LogLevel.Information, "Image {ImageId}: volumes still clone from it; its data is hidden and removed later")]
+    private partial void LogDeferred(Guid imageId);
+}

@@ -87,6 +87,10 @@ mgr data = $CEPH_DIR/mgr/\$cluster-\$id
 [mon]
 admin socket = $STATE/run/\$cluster-\$name.asok
 keyring = \$mon_data/keyring
+# The mon refuses to start below 5% free on the filesystem under its store. Its store is small, but
+# the state folder shares a disk with everything else, so a busy disk would stop the stack.
+mon data avail crit = 1
+mon data avail warn = 2
 # otherwise every pool create/init waits seconds for paxos
 paxos propose interval = 0.1
 paxos min wait = 0.01

@@ -20,15 +20,25 @@ public sealed partial class ImageService(BlockStoreDbContext db, ImagePool pool,
     /// <summary>
     /// Makes a volume's data from an image. On an RBD backend (every RBD backend shares the cluster of the
     /// images pool) it is a clone of the image's protected snapshot, grown to the size: O(1) in the image's size.
+    /// On any other backend it is a sparse, verified copy of that snapshot.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The image's data is gone, or the backend cannot hold a volume from an image.</exception>
+    /// <exception cref="InvalidOperationException">The image's data is gone.</exception>
     public async Task CreateVolumeAsync(Guid imageId, IVolumeBackend backend, string volume, long sizeBytes, CancellationToken ct)
     {
-        if (backend is not RbdVolumeBackend rbd)
-            throw new InvalidOperationException($"Backend '{backend.Name}' cannot hold volumes made from images yet; use an RBD volume type.");
         try
         {
-            await pool.CloneToAsync(imageId.ToString(), rbd, volume, sizeBytes, ct);
+            if (backend is RbdVolumeBackend rbd)
+            {
+                await pool.CloneToAsync(imageId.ToString(), rbd, volume, sizeBytes, ct);
+                return;
+            }
+
+            // Not a clone target (the file backend): a sparse copy of the image's snapshot, made durable
+            // before the volume counts as available. A redelivery copies again over the same volume.
+            await backend.CreateAsync(volume, sizeBytes, ct);
+            await using var device = await backend.OpenAsync(volume, writable: true, ct);
+            await pool.CopyToAsync(imageId.ToString(), device, ct);
+            await device.FlushAsync(ct);
         }
         catch (RbdNotFoundException ex)
         {

@@ -74,6 +74,15 @@ public static class ImageFlows
     }
 
     /// <summary>SHA-256 of a whole RBD image, read through the cluster with <c>rbd export</c>.</summary>
+    /// <summary>The volume's RBD image is a clone of the image's protected snapshot.</summary>
+    public static async Task ShouldBeCloneOfAsync(Guid volume, Guid image)
+    {
+        var parent = (await RbdInfoAsync($"volumes/volume-{volume}")).GetProperty("parent");
+        parent.GetProperty("pool").GetString().ShouldBe("images");
+        parent.GetProperty("image").GetString().ShouldBe(image.ToString());
+        parent.GetProperty("snapshot").GetString().ShouldBe("snap");
+    }
+
     public static async Task<string> RbdSha256Async(string spec)
     {
         var (code, output) = await StackEnvironment.RunAsync("bash", $"-o pipefail -c \"rbd export --no-progress {spec} - | sha256sum\"");

@@ -242,14 +242,6 @@ public sealed class ImageTests(LifecycleFixture stack) : IDisposable
     private static Core.Data.BlockStoreDbContext NewDb() =>
         new(Core.Data.DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore")));
 
-    private static async Task ShouldBeCloneOfAsync(Guid volume, Guid image)
-    {
-        var parent = (await RbdInfoAsync($"volumes/volume-{volume}")).GetProperty("parent");
-        parent.GetProperty("pool").GetString().ShouldBe("images");
-        parent.GetProperty("image").GetString().ShouldBe(image.ToString());
-        parent.GetProperty("snapshot").GetString().ShouldBe("snap");
-    }
-
     private static async Task DeleteVolumesAsync(HttpClient client, params Guid[] volumes)
     {
         foreach (var v in volumes) (await client.DeleteAsync($"volumes/{v}")).StatusCode.ShouldBe(HttpStatusCode.Accepted);

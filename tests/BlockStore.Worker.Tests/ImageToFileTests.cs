@@ -5,7 +5,7 @@ using static BlockStore.Worker.Tests.ImageFlows;
 
 namespace BlockStore.Worker.Tests;
 
-/// <summary>A volume from an image on a backend that cannot clone (the file backend): a sparse, verified copy.</summary>
+/// <summary>Images and the file backend, which cannot clone: both directions are sparse, verified copies.</summary>
 [Collection(StackCollection.Name)]
 public sealed class ImageToFileTests(LifecycleFixture stack) : IAsyncDisposable
 {
@@ -14,7 +14,7 @@ public sealed class ImageToFileTests(LifecycleFixture stack) : IAsyncDisposable
     public ValueTask DisposeAsync() => _backends.DisposeAsync();
 
     [Fact]
-    public async Task A_volume_from_an_image_on_the_file_backend_is_a_sparse_copy_with_the_images_content()
+    public async Task A_file_volume_from_an_image_is_a_sparse_copy_and_uploads_back_into_an_image_with_the_same_content()
     {
         var project = Guid.NewGuid().ToString("N");
         using var client = stack.Client(project);
@@ -38,10 +38,26 @@ public sealed class ImageToFileTests(LifecycleFixture stack) : IAsyncDisposable
         var allocated = long.Parse((await ShAsync($"stat -c %b {_backends.FilePath(volume)}")).Trim()) * 512;
         allocated.ShouldBeInRange(2L << 20, (2L << 20) + (64 << 10), "only the image's data is written; its zeroes stay holes");
 
+        // And back: the file volume uploaded to an image, then a Ceph volume cloned from that image.
+        var upload = await client.PostAsJsonAsync($"volumes/{volume}/action",
+            new Dictionary<string, object> { ["os-volume_upload_image"] = new { image_name = "from-file", disk_format = "raw", container_format = "bare" } });
+        var uploadBody = await upload.Content.ReadAsStringAsync();
+        ((int)upload.StatusCode).ShouldBe(202, uploadBody);
+        var uploaded = JsonDocument.Parse(uploadBody).RootElement.GetProperty("os-volume_upload_image").GetProperty("image_id").GetGuid();
+        (await WaitImageAsync(client, uploaded, "active")).GetProperty("virtual_size").GetInt64().ShouldBe(Gib);
+        await WaitVolumeAsync(client, volume, "available");
+        var copy = await CreateVolumeFromImageAsync(client, uploaded);
+        await WaitVolumeAsync(client, copy, "available");
+        await ShouldBeCloneOfAsync(copy, uploaded);
+        (await RbdSha256Async($"volumes/volume-{copy}")).ShouldBe(Sha256Padded(data, Gib));
+
+        (await client.DeleteAsync($"volumes/{copy}")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
         (await client.DeleteAsync($"volumes/{volume}")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await WaitGoneAsync(client, copy);
         await WaitGoneAsync(client, volume);
         File.Exists(_backends.FilePath(volume)).ShouldBeFalse();
         (await client.DeleteAsync($"/v2/images/{image}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await client.DeleteAsync($"/v2/images/{uploaded}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
     }
 
     private static async Task WaitGoneAsync(HttpClient client, Guid volume)

@@ -186,6 +186,23 @@ public sealed class ImagePool
         return (long)done.GetSize();
     }
 
+    /// <summary>
+    /// Copies a volume of a backend outside the cluster (a file) into image <paramref name="name"/>: only its
+    /// allocated extents are read, zero blocks are not written, every range is read back and compared, and the
+    /// image is flushed. A second run copies again over the same image.
+    /// </summary>
+    /// <returns>The image's size: the volume's.</returns>
+    public async Task<long> ImportDeviceAsync(IBlockSource source, string name, CancellationToken cancellationToken)
+    {
+        await _pool.CreateAsync(name, source.Size, cancellationToken).ConfigureAwait(false);
+        var destination = await _pool.OpenAsync(name, writable: true, cancellationToken).ConfigureAwait(false);
+        await using var destinationScope = destination.ConfigureAwait(false);
+        var copier = new BlockCopier(new BlockCopyOptions { ChunkSize = _options.ChunkSize, MaxChunksInFlight = _options.ChunksInFlight });
+        await copier.CopyAsync(source, destination, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return source.Size;
+    }
+
     /// <summary>Takes and protects the snapshot volumes are cloned from; the image is ready after this.</summary>
     public Task SealAsync(string name, CancellationToken cancellationToken) => _pool.CreateSnapshotAsync(name, Snapshot, cancellationToken);
 

@@ -47,8 +47,8 @@ public sealed partial class ImageService(BlockStoreDbContext db, ImagePool pool,
     }
 
     /// <summary>
-    /// <c>os-volume_upload_image</c>: copies the volume into the image inside the cluster, makes the image
-    /// clonable, and returns the volume to the status it had. Safe to run twice: it starts from the rows.
+    /// <c>os-volume_upload_image</c>: copies the volume into the image (inside the cluster for an RBD volume,
+    /// a sparse verified copy for a file volume), makes the image clonable, and returns the volume to the status it had. Safe to run twice: it starts from the rows.
     /// </summary>
     public async Task UploadVolumeAsync(Guid volumeId, Guid imageId, CancellationToken ct)
     {
@@ -63,9 +63,16 @@ public sealed partial class ImageService(BlockStoreDbContext db, ImagePool pool,
         long size;
         try
         {
-            if (backends.Get(volume.Backend) is not RbdVolumeBackend rbd)
-                throw new InvalidOperationException($"Backend '{volume.Backend}' cannot upload volumes to images yet.");
-            size = await pool.ImportVolumeAsync(rbd, volume.ImageName, image.BackendName, ct);
+            var backend = backends.Get(volume.Backend);
+            if (backend is RbdVolumeBackend rbd)
+            {
+                size = await pool.ImportVolumeAsync(rbd, volume.ImageName, image.BackendName, ct);
+            }
+            else
+            {
+                await using var source = await backend.OpenAsync(volume.ImageName, writable: false, ct);
+                size = await pool.ImportDeviceAsync(source, image.BackendName, ct);
+            }
             await pool.SealAsync(image.BackendName, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -66,7 +66,7 @@ wait_for show "$vol" available
 rbd_check "$vol" 1
 
 step "list and show"
-member list | grep -q "$vol" || fail "list does not show $vol"
+member list | grep "$vol" >/dev/null || fail "list does not show $vol"
 [[ $(member show "$vol" | prop size) == 1 ]] || fail "show: size is not 1"
 [[ $(member show "$vol" | prop name) == cli-base ]] || fail "show: name is not cli-base"
 
@@ -96,7 +96,7 @@ type_name=cli-type-$project
 type_id=$(admin type-create "$type_name" | awk -F'|' -v n="$type_name" '{ gsub(/ /, "", $3) } $3 == n { gsub(/ /, "", $2); print $2 }')
 [[ -n $type_id ]] || fail "type-create returned no id"
 admin type-key "$type_id" set volume_backend_name=ceph
-admin extra-specs-list | grep -q "volume_backend_name.*ceph" || fail "extra-specs-list does not show volume_backend_name"
+admin extra-specs-list | grep "volume_backend_name.*ceph" >/dev/null || fail "extra-specs-list does not show volume_backend_name"
 typed=$(member create --volume-type "$type_name" --name cli-typed 1 | prop id)
 wait_for show "$typed" available
 [[ $(member show "$typed" | prop volume_type) == "$type_name" ]] || fail "show: volume_type is not $type_name"

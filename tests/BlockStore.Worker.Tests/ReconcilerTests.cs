@@ -1,0 +1,42 @@
+using BlockStore.Core.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace BlockStore.Worker.Tests;
+
+[Collection(StackCollection.Name)]
+public sealed class ReconcilerTests(LifecycleFixture stack)
+{
+    [Fact]
+    public async Task A_step_that_fails_on_every_pass_does_not_stop_the_orphan_sweep()
+    {
+        // A hidden snapshot of a volume on a backend that is not configured: purging it throws on every pass.
+        var (volumeId, snapshotId) = (Guid.NewGuid(), Guid.NewGuid());
+        await using var db = new BlockStoreDbContext(DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore")));
+        await db.Database.ExecuteSqlAsync($$"""
+            INSERT INTO blockstore.volumes (id, project_id, user_id, size, status, availability_zone, volume_type_id, backend, bootable,
+                metadata, created_at, status_changed_at)
+            VALUES ({{volumeId}}, 'reconciler-tests', 'u', 1, 'available', 'nova', {{Guid.NewGuid()}}, 'not-configured', false, '{}', now(), now())
+            """);
+        await db.Database.ExecuteSqlAsync($$"""
+            INSERT INTO blockstore.snapshots (id, volume_id, project_id, user_id, size, status, metadata, hidden, created_at, status_changed_at)
+            VALUES ({{snapshotId}}, {{volumeId}}, 'reconciler-tests', 'u', 1, 'deleting', '{}', true, now(), now())
+            """);
+        var orphan = $"volume-{Guid.NewGuid()}";
+        try
+        {
+            // The log is JSON, where ' is written \u0027: match the step's name alone.
+            await stack.Worker.WaitForLogAsync("purge hidden snapshots", TimeSpan.FromSeconds(30));
+            var (made, output) = await StackEnvironment.RunAsync("rbd", $"create --size 1M volumes/{orphan}");
+            made.ShouldBe(0, output);
+            var until = DateTime.UtcNow.AddSeconds(30);
+            while ((await LifecycleFixture.RbdImagesAsync()).Contains(orphan) && DateTime.UtcNow < until) await Task.Delay(500);
+            (await LifecycleFixture.RbdImagesAsync()).ShouldNotContain(orphan, $"the orphan sweep should have removed it; worker log:\n{stack.Worker.Tail()}");
+        }
+        finally
+        {
+            await db.Database.ExecuteSqlAsync($"DELETE FROM blockstore.snapshots WHERE id = {snapshotId}");
+            await db.Database.ExecuteSqlAsync($"DELETE FROM blockstore.volumes WHERE id = {volumeId}");
+            await StackEnvironment.RunAsync("rbd", $"rm volumes/{orphan}");
+        }
+    }
+}

@@ -118,10 +118,19 @@ public sealed class MigrationSupport : IAsyncDisposable
     public static async Task<HttpResponseMessage> ActAsync(HttpClient client, Guid id, string action) =>
         await client.PostAsync($"volumes/{id}/action", new StringContent(action, System.Text.Encoding.UTF8, "application/json"));
 
-    /// <summary>Bytes the worker read from the source for this volume, summed over the step lines in its log.</summary>
-    public static long BytesReadInLog(string log, Guid id) =>
-        System.Text.RegularExpressions.Regex.Matches(log, $@"Migration of volume {id}: step from \d+ to \d+, (\d+) bytes read")
-            .Sum(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+    /// <summary>
+    /// Bytes the worker read from the source for this volume, summed over the step lines in its log. Two
+    /// steps from the same checkpoint (the broker's redelivery and the reconciler's re-send, racing after a
+    /// restart; only one of them commits) count once.
+    /// </summary>
+    public static long BytesReadInLog(string log, Guid id) => StepsInLog(log, id).GroupBy(s => s.From).Sum(g => g.Max(s => s.Read));
+
+    /// <summary>Each step line of this volume in the worker's log: where it started and how much it read.</summary>
+    public static List<(long From, long Read)> StepsInLog(string log, Guid id) =>
+        System.Text.RegularExpressions.Regex.Matches(log, $@"Migration of volume {id}: step from (\d+) to \d+, (\d+) bytes read")
+            .Select(m => (long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
+                long.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
 
     public ValueTask DisposeAsync() => _ceph.DisposeAsync();
 }

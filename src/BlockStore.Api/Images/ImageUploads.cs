@@ -51,7 +51,8 @@ public sealed partial class ImageUploads(BlockStoreDbContext db, ImagePool pool,
                 throw new ImageDataException($"The image data ({http.ContentLength} bytes) is larger than the limit of {limit} bytes.", tooLarge: true);
             if (image.DiskFormat == "qcow2")
             {
-                (size, virtualSize) = await pool.ImportQcow2Async(image.BackendName, http.Body, Observe, ct);
+                (size, virtualSize, var conversion) = await pool.ImportQcow2Async(image.BackendName, http.Body, Observe, ct);
+                LogConverted(image.Id, virtualSize, conversion.TotalSeconds);
             }
             else
             {
@@ -158,6 +159,9 @@ public sealed partial class ImageUploads(BlockStoreDbContext db, ImagePool pool,
 
     [LoggerMessage(LogLevel.Information, "Image {ImageId}: active, {Size} bytes uploaded, {VirtualSize} bytes virtual")]
     private partial void LogActive(Guid imageId, long size, long virtualSize);
+
+    [LoggerMessage(LogLevel.Information, "Image {ImageId}: qcow2 converted into a raw base of {VirtualSize} bytes in {Seconds:0.000} s")]
+    private partial void LogConverted(Guid imageId, long virtualSize, double seconds);
 
     [LoggerMessage(LogLevel.Warning, "Image {ImageId}: killed: {Reason}")]
     private partial void LogKilled(Exception ex, Guid imageId, string reason);

@@ -59,12 +59,12 @@ public sealed class ImagePool
     /// once, into a raw sparse image <paramref name="name"/> with the qcow2 reader and the block copier:
     /// holes stay holes and memory stays bounded. Every byte is shown to <paramref name="observe"/>.
     /// </summary>
-    /// <returns>The number of bytes uploaded, and the virtual size: the size of the raw image.</returns>
+    /// <returns>The number of bytes uploaded, the virtual size (the size of the raw image), and how long the conversion alone took.</returns>
     /// <exception cref="ImageDataException">
     /// The upload is too large or the spool area full, the file is not a qcow2 image we accept, it
     /// declares too large a disk, or converting it took too long.
     /// </exception>
-    public async Task<(long Size, long VirtualSize)> ImportQcow2Async(string name, Stream input, Action<ReadOnlyMemory<byte>> observe, CancellationToken cancellationToken)
+    public async Task<(long Size, long VirtualSize, TimeSpan Conversion)> ImportQcow2Async(string name, Stream input, Action<ReadOnlyMemory<byte>> observe, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_options.SpoolDirectory);
         var path = Path.Combine(_options.SpoolDirectory, $"{name}.{Guid.NewGuid():N}.qcow2");
@@ -75,7 +75,9 @@ public sealed class ImagePool
         try
         {
             size = await SpoolAsync(input, spool, observe, cancellationToken).ConfigureAwait(false);
-            return (size, await ConvertQcow2Async(name, spool, cancellationToken).ConfigureAwait(false));
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var virtualSize = await ConvertQcow2Async(name, spool, cancellationToken).ConfigureAwait(false);
+            return (size, virtualSize, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
         finally
         {

@@ -92,7 +92,7 @@ public sealed class ImagePoolTests : IAsyncLifetime
         var pool = Pool();
         await using (var upload = File.OpenRead(qcow2))
         {
-            var (size, virtualSize) = await pool.ImportQcow2Async(Name(), upload, _ => { }, CancellationToken.None);
+            var (size, virtualSize, _) = await pool.ImportQcow2Async(Name(), upload, _ => { }, CancellationToken.None);
             size.ShouldBe(new FileInfo(qcow2).Length);
             virtualSize.ShouldBe(24L << 20);
         }

@@ -101,15 +101,15 @@ public sealed class MigrationSupport : IAsyncDisposable
         }
     }
 
-    /// <summary>Polls <c>migration_progress</c> until it reaches <paramref name="percent"/>; returns bytes_copied then.</summary>
-    public static async Task<long> WaitProgressAsync(HttpClient client, Guid id, int percent, TimeSpan timeout)
+    /// <summary>Polls <c>migration_progress</c> until it reaches <paramref name="percent"/>; returns it as it was then.</summary>
+    public static async Task<JsonElement> WaitProgressAsync(HttpClient client, Guid id, int percent, TimeSpan timeout)
     {
         var until = DateTime.UtcNow + timeout;
         while (true)
         {
             var volume = await ShowAsync(client, id);
             if (volume.TryGetProperty("migration_progress", out var progress) && progress.GetProperty("percent").GetInt32() >= percent)
-                return progress.GetProperty("bytes_copied").GetInt64();
+                return progress.Clone();
             if (DateTime.UtcNow > until) throw new TimeoutException($"Migration of {id} did not reach {percent}% in {timeout}: {volume}");
             await Task.Delay(50);
         }

@@ -139,7 +139,12 @@ public sealed partial class JobLease : IAsyncDisposable
         var now = _clock.GetUtcNow().UtcDateTime;
         long done = Interlocked.Read(ref _done), total = Interlocked.Read(ref _total);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var rows = await db.Jobs.Where(j => j.Id == _job.Id && j.Owner == Owner).ExecuteUpdateAsync(s => SetProgress(s, done, total, now), ct);
+        // Until the copier has measured the source (total 0), only the heartbeat: the last step's figures stand.
+        var rows = await db.Jobs.Where(j => j.Id == _job.Id && j.Owner == Owner).ExecuteUpdateAsync(s =>
+        {
+            if (total > 0) SetProgress(s, done, total, now);
+            else s.SetProperty(j => j.HeartbeatAt, now);
+        }, ct);
         if (rows == 0)
         {
             Lost = true;

@@ -42,10 +42,13 @@ public static class VolumesApi
         if (source.Image is { } image) volume.SetImageSource(image.Id, ImageSources.MetadataOf(image));
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await quotas.ChargeAsync(req.ProjectId, volumes: 1, gigabytes: volume.Size, snapshots: 0, ct);
         db.Volumes.Add(volume);
         db.Enqueue(new CreateVolume(volume.Id), now);
         await db.SaveChangesAsync(ct);
+        // Charged last: the charge locks the project's usage rows until the commit, so every create of the
+        // project waits behind it; inserting first keeps that window to the charge and the commit. Over
+        // quota, the transaction rolls back and the rows above were never seen.
+        await quotas.ChargeAsync(req.ProjectId, volumes: 1, gigabytes: volume.Size, snapshots: 0, ct);
         await tx.CommitAsync(ct);
         return VolumeView.Single(volume, req, source.Type.Name, catalog.Value, 202);
     }

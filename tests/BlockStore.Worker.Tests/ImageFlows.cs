@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -74,6 +75,25 @@ public static class ImageFlows
     }
 
     /// <summary>SHA-256 of a whole RBD image, read through the cluster with <c>rbd export</c>.</summary>
+    /// <summary>Deletes the volumes through the API and waits until none of them is listed.</summary>
+    public static async Task DeleteVolumesAsync(HttpClient client, params Guid[] volumes)
+    {
+        foreach (var v in volumes) (await client.DeleteAsync($"volumes/{v}")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await WaitUntilAsync(async () => JsonDocument.Parse(await client.GetStringAsync("volumes")).RootElement.GetProperty("volumes")
+            .EnumerateArray().All(v => !volumes.Contains(v.GetProperty("id").GetGuid())), "the volumes are deleted");
+    }
+
+    /// <summary>Polls <paramref name="condition"/> every 0.5 s until it holds; fails after <paramref name="seconds"/>.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, int seconds = 60)
+    {
+        var until = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > until) throw new TimeoutException($"Timed out waiting until {what}.");
+            await Task.Delay(500);
+        }
+    }
+
     /// <summary>The volume's RBD image is a clone of the image's protected snapshot.</summary>
     public static async Task ShouldBeCloneOfAsync(Guid volume, Guid image)
     {

@@ -242,22 +242,6 @@ public sealed class ImageTests(LifecycleFixture stack) : IDisposable
     private static Core.Data.BlockStoreDbContext NewDb() =>
         new(Core.Data.DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore")));
 
-    private static async Task DeleteVolumesAsync(HttpClient client, params Guid[] volumes)
-    {
-        foreach (var v in volumes) (await client.DeleteAsync($"volumes/{v}")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
-        await WaitUntilAsync(async () => JsonDocument.Parse(await client.GetStringAsync("volumes")).RootElement.GetProperty("volumes")
-            .EnumerateArray().All(v => !volumes.Contains(v.GetProperty("id").GetGuid())), "the volumes are deleted");
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, int seconds = 60)
-    {
-        var until = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > until) throw new TimeoutException($"Timed out waiting until {what}.");
-            await Task.Delay(500);
-        }
-    }
 
     /// <summary>A stream that cannot tell its length, so HttpClient sends it chunked.</summary>
     private sealed class NoLengthStream(byte[] data) : MemoryStream(data)

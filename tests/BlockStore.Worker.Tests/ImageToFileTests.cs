@@ -51,19 +51,9 @@ public sealed class ImageToFileTests(LifecycleFixture stack) : IAsyncDisposable
         await ShouldBeCloneOfAsync(copy, uploaded);
         (await RbdSha256Async($"volumes/volume-{copy}")).ShouldBe(Sha256Padded(data, Gib));
 
-        (await client.DeleteAsync($"volumes/{copy}")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
-        (await client.DeleteAsync($"volumes/{volume}")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
-        await WaitGoneAsync(client, copy);
-        await WaitGoneAsync(client, volume);
+        await DeleteVolumesAsync(client, copy, volume);
         File.Exists(_backends.FilePath(volume)).ShouldBeFalse();
         (await client.DeleteAsync($"/v2/images/{image}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         (await client.DeleteAsync($"/v2/images/{uploaded}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
-    }
-
-    private static async Task WaitGoneAsync(HttpClient client, Guid volume)
-    {
-        for (var until = DateTime.UtcNow.AddMinutes(1); DateTime.UtcNow < until; await Task.Delay(200))
-            if ((await client.GetAsync($"volumes/{volume}")).StatusCode == HttpStatusCode.NotFound) return;
-        throw new TimeoutException($"Volume {volume} was not deleted within a minute.");
     }
 }

@@ -125,15 +125,7 @@ public sealed class ImagePool
             await using var readerScope = reader.ConfigureAwait(false);
             if (reader.Size > _options.MaxVirtualSizeBytes)
                 throw new ImageDataException($"The qcow2 image declares a disk of {reader.Size} bytes, more than the limit of {_options.MaxVirtualSizeBytes}.", tooLarge: true);
-            await _pool.CreateAsync(name, reader.Size, deadline.Token).ConfigureAwait(false);
-            var device = RbdBlockDevice.Open(await IoAsync(deadline.Token).ConfigureAwait(false), name, writable: true);
-            await using var deviceScope = device.ConfigureAwait(false);
-            var copier = new BlockCopier(new BlockCopyOptions
-            {
-                ChunkSize = _options.ChunkSize, MaxChunksInFlight = _options.ChunksInFlight, Verify = _options.VerifyConversion,
-            });
-            await copier.CopyAsync(reader, device, cancellationToken: deadline.Token).ConfigureAwait(false);
-            return reader.Size;
+            return await ImportDeviceAsync(reader, name, _options.VerifyConversion, deadline.Token).ConfigureAwait(false);
         }
         catch (Qcow2FormatException ex)
         {
@@ -193,14 +185,17 @@ public sealed class ImagePool
     /// allocated extents are read, zero blocks are not written, every range is read back and compared, and the
     /// image is flushed. A second run copies again over the same image.
     /// </summary>
-    /// <returns>The image's size: the volume's.</returns>
-    public async Task<long> ImportDeviceAsync(IBlockSource source, string name, CancellationToken cancellationToken)
+    /// <returns>The image's size: the source's.</returns>
+    public Task<long> ImportDeviceAsync(IBlockSource source, string name, CancellationToken cancellationToken) =>
+        ImportDeviceAsync(source, name, verify: true, cancellationToken);
+
+    /// <summary>Copies any block source (a file volume, a qcow2 reader) into a new image of its size, and flushes it.</summary>
+    private async Task<long> ImportDeviceAsync(IBlockSource source, string name, bool verify, CancellationToken cancellationToken)
     {
         await _pool.CreateAsync(name, source.Size, cancellationToken).ConfigureAwait(false);
         var destination = await _pool.OpenAsync(name, writable: true, cancellationToken).ConfigureAwait(false);
         await using var destinationScope = destination.ConfigureAwait(false);
-        var copier = new BlockCopier(new BlockCopyOptions { ChunkSize = _options.ChunkSize, MaxChunksInFlight = _options.ChunksInFlight });
-        await copier.CopyAsync(source, destination, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await Copier(verify).CopyAsync(source, destination, cancellationToken: cancellationToken).ConfigureAwait(false);
         await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
         return source.Size;
     }
@@ -223,9 +218,11 @@ public sealed class ImagePool
     {
         var source = RbdBlockDevice.Open(await IoAsync(cancellationToken).ConfigureAwait(false), name, writable: false, Snapshot);
         await using var sourceScope = source.ConfigureAwait(false);
-        var copier = new BlockCopier(new BlockCopyOptions { ChunkSize = _options.ChunkSize, MaxChunksInFlight = _options.ChunksInFlight });
-        return await copier.CopyAsync(source, destination, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return await Copier(verify: true).CopyAsync(source, destination, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
+
+    private BlockCopier Copier(bool verify) =>
+        new(new BlockCopyOptions { ChunkSize = _options.ChunkSize, MaxChunksInFlight = _options.ChunksInFlight, Verify = verify });
 
     /// <summary>Removes the image's data, or hides it until the volumes cloned from it are gone; false when hidden.</summary>
     public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken) => _pool.DeleteAsync(name, cancellationToken);

@@ -21,6 +21,13 @@ public sealed class BusRoundTripTests : IAsyncLifetime
             bus.AddConsumer<ProbeConsumer>().Endpoint(e => e.Temporary = true);
             bus.AddConsumer<StatusConsumer>().Endpoint(e => e.Temporary = true);
         });
+        // Start returns only once the temporary queues are declared and bound: a message published before
+        // its queue is bound to the message type's exchange goes nowhere.
+        services.Configure<MassTransitHostOptions>(o =>
+        {
+            o.WaitUntilStarted = true;
+            o.StartTimeout = TimeSpan.FromSeconds(60);
+        });
         _services = services.BuildServiceProvider();
         (await StackSettings.DbAsync()).Dispose(); // the outbox table exists
         foreach (var hosted in _services.GetServices<IHostedService>()) await hosted.StartAsync(CancellationToken.None);

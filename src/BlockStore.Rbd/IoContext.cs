@@ -1,4 +1,5 @@
 using BlockStore.Rbd.Handles;
+using BlockStore.Rbd.Interop;
 
 namespace BlockStore.Rbd;
 
@@ -40,6 +41,28 @@ public sealed class IoContext : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             return _handle;
         }
+    }
+
+    /// <summary>
+    /// Has the OSD storing <paramref name="objectName"/> hash [offset, offset + length) of it with XXH64
+    /// (<c>rados_read_op_checksum</c>) and send back only the hash, so a range can be checked without reading
+    /// it over the network. Holes inside the object's size hash as zeroes.
+    /// </summary>
+    /// <param name="objectName">The RADOS object, for an image's data see <see cref="RbdDataLayout.ObjectName"/>.</param>
+    /// <param name="offset">The first byte in the object.</param>
+    /// <param name="length">The number of bytes; the range must lie inside the object's size.</param>
+    /// <param name="seed">The XXH64 seed.</param>
+    /// <returns>The XXH64 of the range, as <c>System.IO.Hashing.XxHash64</c> computes it with the same seed.</returns>
+    /// <exception cref="RbdNotFoundException">The object does not exist.</exception>
+    /// <exception cref="RbdException">
+    /// The range runs past the object's end (ERANGE; the object's size is fetched in the same op, because the
+    /// OSD alone would trim the range and hash less), or the OSD refused.
+    /// </exception>
+    public Task<ulong> ChecksumXxHash64Async(string objectName, ulong offset, ulong length, ulong seed = 0)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(objectName);
+        ArgumentOutOfRangeException.ThrowIfZero(length);
+        return ChecksumOperation.StartXxHash64(Handle, objectName, offset, length, seed);
     }
 
     /// <summary>Releases this object's reference; the native context lives on while images opened through it are open.</summary>

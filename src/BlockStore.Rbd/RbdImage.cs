@@ -107,6 +107,24 @@ public sealed partial class RbdImage : IDisposable
         return NativeString.Read(id);
     }
 
+    /// <summary>
+    /// Where the image keeps its data in RADOS: the object name prefix, object size, striping and data pool
+    /// (<c>rbd_get_block_name_prefix</c>, <c>rbd_get_stripe_unit</c>, <c>rbd_get_stripe_count</c>,
+    /// <c>rbd_get_data_pool_id</c>). With it, a caller can address the backing objects directly, for example
+    /// to have the OSDs hash them with <see cref="IoContext.ChecksumXxHash64Async"/>.
+    /// </summary>
+    public unsafe RbdDataLayout GetDataLayout()
+    {
+        RbdImageHandle handle = Handle;
+        byte* prefix = stackalloc byte[128];
+        ulong stripeUnit, stripeCount;
+        RbdError.ThrowIfFailed(LibRbd.rbd_get_block_name_prefix(handle, prefix, 128), "rbd_get_block_name_prefix", Subject);
+        RbdError.ThrowIfFailed(LibRbd.rbd_get_stripe_unit(handle, &stripeUnit), "rbd_get_stripe_unit", Subject);
+        RbdError.ThrowIfFailed(LibRbd.rbd_get_stripe_count(handle, &stripeCount), "rbd_get_stripe_count", Subject);
+        long dataPool = RbdError.ThrowIfFailed(LibRbd.rbd_get_data_pool_id(handle), "rbd_get_data_pool_id", Subject);
+        return new RbdDataLayout(NativeString.Read(prefix), Stat().ObjectSize, stripeUnit, stripeCount, dataPool);
+    }
+
     /// <summary>The enabled features.</summary>
     public unsafe RbdFeatures GetFeatures()
     {

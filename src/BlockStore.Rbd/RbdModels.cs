@@ -94,6 +94,24 @@ public enum RbdTrashSource
 /// <param name="DefermentEndsAt">Before this time it can only be removed with force.</param>
 public sealed record RbdTrashEntry(string Id, string Name, RbdTrashSource Source, DateTimeOffset DeletedAt, DateTimeOffset DefermentEndsAt);
 
+/// <summary>How an image's data maps onto RADOS objects (see <see cref="RbdImage.GetDataLayout"/>).</summary>
+/// <param name="BlockNamePrefix">The prefix of the data objects' names, such as <c>rbd_data.1234abcd</c>.</param>
+/// <param name="ObjectSize">Bytes per data object.</param>
+/// <param name="StripeUnit">Bytes written to one object before moving to the next in a stripe.</param>
+/// <param name="StripeCount">Objects a stripe spans.</param>
+/// <param name="DataPoolId">The pool holding the data objects: the image's own pool unless it has a separate data pool.</param>
+public sealed record RbdDataLayout(string BlockNamePrefix, ulong ObjectSize, ulong StripeUnit, ulong StripeCount, long DataPoolId)
+{
+    /// <summary>
+    /// Whether byte <c>x</c> of the image is byte <c>x % ObjectSize</c> of object <c>x / ObjectSize</c>: no
+    /// fancy striping, so an image range maps onto one object per object-sized piece.
+    /// </summary>
+    public bool IsLinear => StripeCount == 1 && StripeUnit == ObjectSize;
+
+    /// <summary>The name of data object <paramref name="objectNumber"/> (format 2 images: the prefix, a dot and 16 hex digits).</summary>
+    public string ObjectName(ulong objectNumber) => $"{BlockNamePrefix}.{objectNumber:x16}";
+}
+
 /// <summary>State of a live migration (<c>rbd_image_migration_state_t</c>).</summary>
 public enum RbdMigrationState
 {

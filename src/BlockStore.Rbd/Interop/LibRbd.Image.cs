@@ -96,6 +96,18 @@ internal static unsafe partial class LibRbd
     internal static partial int rbd_get_id(RbdImageHandle image, byte* id, nuint id_len);
 
     [LibraryImport(Libraries.Rbd)]
+    internal static partial int rbd_get_block_name_prefix(RbdImageHandle image, byte* prefix, nuint prefix_len);
+
+    [LibraryImport(Libraries.Rbd)]
+    internal static partial int rbd_get_stripe_unit(RbdImageHandle image, ulong* stripe_unit);
+
+    [LibraryImport(Libraries.Rbd)]
+    internal static partial int rbd_get_stripe_count(RbdImageHandle image, ulong* stripe_count);
+
+    [LibraryImport(Libraries.Rbd)]
+    internal static partial long rbd_get_data_pool_id(RbdImageHandle image);
+
+    [LibraryImport(Libraries.Rbd)]
     internal static partial int rbd_watchers_list(RbdImageHandle image, rbd_image_watcher_t* watchers, nuint* max_watchers);
 
     [LibraryImport(Libraries.Rbd)]

@@ -45,20 +45,21 @@ public sealed class IoContext : IDisposable
 
     /// <summary>
     /// Has the OSD storing <paramref name="objectName"/> hash [offset, offset + length) of it with XXH64
-    /// (<c>rados_read_op_checksum</c>) and send back only the hash, so a range can be checked without reading
-    /// it over the network. Holes inside the object's size hash as zeroes.
+    /// (<c>rados_read_op_checksum</c>, with a stat in the same op) and send back only the hash and the object's
+    /// size, so a range can be checked without reading it over the network. Holes inside the object hash as
+    /// zeroes; a range that runs past the object's end is trimmed to it (see <see cref="RadosChecksum.HashedLength"/>).
     /// </summary>
-    /// <param name="objectName">The RADOS object, for an image's data see <see cref="RbdDataLayout.ObjectName"/>.</param>
+    /// <param name="objectName">The RADOS object; for an image's data see <see cref="RbdDataLayout.ObjectName"/>.</param>
     /// <param name="offset">The first byte in the object.</param>
-    /// <param name="length">The number of bytes; the range must lie inside the object's size.</param>
+    /// <param name="length">The number of bytes.</param>
     /// <param name="seed">The XXH64 seed.</param>
-    /// <returns>The XXH64 of the range, as <c>System.IO.Hashing.XxHash64</c> computes it with the same seed.</returns>
+    /// <returns>
+    /// The XXH64 of the bytes hashed, as <c>System.IO.Hashing.XxHash64</c> computes it with the same seed,
+    /// and how many there were.
+    /// </returns>
     /// <exception cref="RbdNotFoundException">The object does not exist.</exception>
-    /// <exception cref="RbdException">
-    /// The range runs past the object's end (ERANGE; the object's size is fetched in the same op, because the
-    /// OSD alone would trim the range and hash less), or the OSD refused.
-    /// </exception>
-    public Task<ulong> ChecksumXxHash64Async(string objectName, ulong offset, ulong length, ulong seed = 0)
+    /// <exception cref="RbdException">The OSD refused.</exception>
+    public Task<RadosChecksum> ChecksumXxHash64Async(string objectName, ulong offset, ulong length, ulong seed = 0)
     {
         ArgumentException.ThrowIfNullOrEmpty(objectName);
         ArgumentOutOfRangeException.ThrowIfZero(length);

@@ -94,6 +94,12 @@ public enum RbdTrashSource
 /// <param name="DefermentEndsAt">Before this time it can only be removed with force.</param>
 public sealed record RbdTrashEntry(string Id, string Name, RbdTrashSource Source, DateTimeOffset DeletedAt, DateTimeOffset DefermentEndsAt);
 
+/// <summary>An OSD-side hash of part of a RADOS object (see <see cref="IoContext.ChecksumXxHash64Async"/>).</summary>
+/// <param name="Hash">The XXH64 of the bytes hashed; 0 when there were none.</param>
+/// <param name="HashedLength">How many bytes were hashed: the range asked for, trimmed at the object's end.</param>
+/// <param name="ObjectSize">The object's size in bytes.</param>
+public readonly record struct RadosChecksum(ulong Hash, ulong HashedLength, ulong ObjectSize);
+
 /// <summary>How an image's data maps onto RADOS objects (see <see cref="RbdImage.GetDataLayout"/>).</summary>
 /// <param name="BlockNamePrefix">The prefix of the data objects' names, such as <c>rbd_data.1234abcd</c>.</param>
 /// <param name="ObjectSize">Bytes per data object.</param>

@@ -53,21 +53,22 @@ public sealed class ChecksumTests(CephFixture ceph)
         RbdDataLayout layout = image.GetDataLayout();
         string objectName = layout.ObjectName(1);
 
-        ulong whole = await ceph.Volumes.ChecksumXxHash64Async(objectName, 65536, (ulong)data.Length);
-        ulong seeded = await ceph.Volumes.ChecksumXxHash64Async(objectName, 65536, (ulong)data.Length, seed: 42);
-        ulong part = await ceph.Volumes.ChecksumXxHash64Async(objectName, 65536 + 4096, 8192);
-        ulong withHole = await ceph.Volumes.ChecksumXxHash64Async(objectName, 0, 65536 + (ulong)data.Length);
+        RadosChecksum whole = await ceph.Volumes.ChecksumXxHash64Async(objectName, 65536, (ulong)data.Length);
+        RadosChecksum seeded = await ceph.Volumes.ChecksumXxHash64Async(objectName, 65536, (ulong)data.Length, seed: 42);
+        RadosChecksum part = await ceph.Volumes.ChecksumXxHash64Async(objectName, 65536 + 4096, 8192);
+        RadosChecksum withHole = await ceph.Volumes.ChecksumXxHash64Async(objectName, 0, 65536 + (ulong)data.Length);
 
-        whole.ShouldBe(XxHash64.HashToUInt64(data));
-        seeded.ShouldBe(XxHash64.HashToUInt64(data, seed: 42));
-        part.ShouldBe(XxHash64.HashToUInt64(data.AsSpan(4096, 8192)));
+        whole.ShouldBe(new RadosChecksum(XxHash64.HashToUInt64(data), (ulong)data.Length, 65536 + (ulong)data.Length));
+        seeded.Hash.ShouldBe(XxHash64.HashToUInt64(data, seed: 42));
+        part.Hash.ShouldBe(XxHash64.HashToUInt64(data.AsSpan(4096, 8192)));
+        part.HashedLength.ShouldBe(8192UL);
         byte[] expected = new byte[65536 + data.Length];
         data.CopyTo(expected, 65536);
-        withHole.ShouldBe(XxHash64.HashToUInt64(expected));
+        withHole.Hash.ShouldBe(XxHash64.HashToUInt64(expected));
     }
 
     [Fact]
-    public async Task A_missing_object_or_a_range_past_the_end_is_an_error_not_a_hash()
+    public async Task A_range_past_the_objects_end_is_trimmed_and_a_missing_object_is_not_found()
     {
         using TestImage test = ceph.CreateImage(ceph.Volumes, 8 * MiB);
         using RbdImage image = test.Open();
@@ -75,13 +76,12 @@ public sealed class ChecksumTests(CephFixture ceph)
         image.Flush();
         RbdDataLayout layout = image.GetDataLayout();
 
-        await Should.ThrowAsync<RbdNotFoundException>(() => ceph.Volumes.ChecksumXxHash64Async(layout.ObjectName(1), 0, 4));
-        ulong four = await ceph.Volumes.ChecksumXxHash64Async(layout.ObjectName(0), 0, 4);
-        // The OSD alone would trim this range to the 4 bytes that exist and hash those.
-        RbdException past = await Should.ThrowAsync<RbdException>(() => ceph.Volumes.ChecksumXxHash64Async(layout.ObjectName(0), 0, 4096));
+        RadosChecksum past = await ceph.Volumes.ChecksumXxHash64Async(layout.ObjectName(0), 0, 4096);
+        RadosChecksum beyond = await ceph.Volumes.ChecksumXxHash64Async(layout.ObjectName(0), 8192, 4096);
 
-        four.ShouldBe(XxHash64.HashToUInt64(new byte[] { 1, 2, 3, 4 }));
-        past.ErrorCode.ShouldBe(34); // ERANGE
-        past.ShouldNotBeOfType<RbdNotFoundException>();
+        past.ShouldBe(new RadosChecksum(XxHash64.HashToUInt64(new byte[] { 1, 2, 3, 4 }), 4, 4));
+        beyond.HashedLength.ShouldBe(0UL);
+        beyond.ObjectSize.ShouldBe(4UL);
+        await Should.ThrowAsync<RbdNotFoundException>(() => ceph.Volumes.ChecksumXxHash64Async(layout.ObjectName(1), 0, 4));
     }
 }

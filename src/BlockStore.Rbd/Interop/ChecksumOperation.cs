@@ -7,9 +7,8 @@ namespace BlockStore.Rbd.Interop;
 
 /// <summary>
 /// One asynchronous read op of two steps, a stat and a <c>CEPH_OSD_OP_CHECKSUM</c>: the OSD hashes a range
-/// of an object where it is stored and sends back only the hash and the object's size. The OSD quietly trims
-/// a range that runs past the object's end, so the size is what tells a short object from a matching one.
-/// The native op, its completion and a small native block for the seed, the return codes and the results
+/// of an object where it is stored and sends back only the hash and the object's size. The OSD trims a range
+/// that runs past the object's end, and the size tells how much of the range was hashed. The native op, its completion and a small native block for the seed, the return codes and the results
 /// stay alive until librados calls back.
 /// </summary>
 internal sealed unsafe class ChecksumOperation
@@ -19,25 +18,26 @@ internal sealed unsafe class ChecksumOperation
     private const int SeedOffset = 0, SizeOffset = 8, MtimeOffset = 16, StatValueOffset = 24, ResultValueOffset = 28;
     private const int OutputOffset = 32, OutputLength = 4 + 8, BlockLength = OutputOffset + OutputLength;
 
-    private readonly TaskCompletionSource<ulong> _task = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<RadosChecksum> _task = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly RadosIoCtxHandle _io;
     private readonly string _subject;
-    private readonly ulong _end;
+    private readonly ulong _offset, _length;
     private byte* _block;
     private IntPtr _op, _completion;
     private GCHandle _self;
 
-    private ChecksumOperation(RadosIoCtxHandle io, string subject, ulong end)
+    private ChecksumOperation(RadosIoCtxHandle io, string subject, ulong offset, ulong length)
     {
         _io = io;
         _subject = subject;
-        _end = end;
+        _offset = offset;
+        _length = length;
     }
 
     /// <summary>Starts hashing [offset, offset + length) of <paramref name="oid"/> with XXH64 and the given seed.</summary>
-    internal static Task<ulong> StartXxHash64(RadosIoCtxHandle io, string oid, ulong offset, ulong length, ulong seed)
+    internal static Task<RadosChecksum> StartXxHash64(RadosIoCtxHandle io, string oid, ulong offset, ulong length, ulong seed)
     {
-        var op = new ChecksumOperation(io, $"object '{oid}' [{offset}, {offset + length})", offset + length);
+        var op = new ChecksumOperation(io, $"object '{oid}' [{offset}, {offset + length})", offset, length);
         bool added = false;
         try
         {
@@ -62,7 +62,7 @@ internal sealed unsafe class ChecksumOperation
             throw;
         }
 
-        Task<ulong> task = op._task.Task;
+        Task<RadosChecksum> task = op._task.Task;
         int rc = LibRados.rados_aio_read_op_operate(op._op, io, op._completion, oid, 0);
         if (rc < 0)
         {
@@ -90,25 +90,20 @@ internal sealed unsafe class ChecksumOperation
             ulong hash = BinaryPrimitives.ReadUInt64LittleEndian(output[4..]);
             op.Release(ioReferenced: true);
 
+            ulong hashed = size <= op._offset ? 0 : Math.Min(op._length, size - op._offset);
             int failed = rc < 0 ? rc : statRc < 0 ? statRc : sumRc;
             if (failed < 0)
             {
                 op._task.TrySetException(RbdError.Create(-failed, "rados_read_op_checksum", op._subject));
             }
-            else if (size < op._end)
+            else if (count != (hashed == 0 ? 0u : 1u))
             {
                 op._task.TrySetException(new RbdException(
-                    $"rados_read_op_checksum: the range runs past the end of {op._subject}, which holds {size} bytes.",
-                    Errno.ERANGE, "rados_read_op_checksum"));
-            }
-            else if (count != 1)
-            {
-                op._task.TrySetException(new RbdException(
-                    $"rados_read_op_checksum returned {count} checksums for {op._subject}, not 1.", Errno.EIO, "rados_read_op_checksum"));
+                    $"rados_read_op_checksum returned {count} checksums for {hashed} bytes of {op._subject}.", Errno.EIO, "rados_read_op_checksum"));
             }
             else
             {
-                op._task.TrySetResult(hash);
+                op._task.TrySetResult(new RadosChecksum(hashed == 0 ? 0 : hash, hashed, size));
             }
         }
         catch (Exception ex)

@@ -166,8 +166,9 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
     }
 
     /// <summary>
-    /// Copies a volume into another RBD backend of the same cluster, server-side (<c>rbd_deep_copy</c>): the
-    /// data never passes through this process. A deep copy cannot resume, so a partial copy left by an
+    /// Copies a volume into another RBD backend of the same cluster with <c>rbd_deep_copy</c>: librbd copies it
+    /// object by object (only the objects that exist, snapshots' data flattened), inside this process but
+    /// never through BlockStore's own copier or buffers. A deep copy cannot resume, so a partial copy left by an
     /// interrupted call is removed first and the copy starts over.
     /// </summary>
     /// <param name="volume">The volume's name, the same in both pools.</param>

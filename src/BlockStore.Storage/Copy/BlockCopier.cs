@@ -4,7 +4,7 @@ namespace BlockStore.Storage.Copy;
 
 /// <summary>
 /// Copies a block source onto a block device: only allocated extents are read, zero blocks are left as
-/// holes, reads and writes overlap with bounded memory, every write is read back and compared, and the
+/// holes, reads and writes overlap with bounded memory, every write is verified on the destination, and the
 /// copy can be done in bounded, resumable steps.
 /// </summary>
 /// <remarks>
@@ -16,10 +16,13 @@ namespace BlockStore.Storage.Copy;
 /// anything below it. The source must not change between steps.
 /// </para>
 /// <para>
-/// Verification compares bytes rather than hashes: both copies are in this process anyway, a vectorised
-/// compare is several times faster than SHA-256 and needs no package, and it has no collisions. The
-/// price is a second buffer per chunk in flight. It proves the write path (offsets, the device binding,
-/// the transport) rather than the media, since a read-back may be served from a cache.
+/// Every chunk written is verified whole, skipped zero blocks included. A destination that can check itself
+/// where the data lies (<see cref="IInPlaceVerifiable"/>: an RBD image, whose OSDs hash each object's share
+/// with XXH64 and send back only the hash) is asked to; nothing is read back, and no second buffer is held.
+/// Any other destination is read back and compared byte for byte: both copies are in this process then, a
+/// vectorised compare is faster than hashing both, and it has no collisions; the price is a second buffer
+/// per chunk in flight. Either way it proves the write path (offsets, the device binding, the transport)
+/// rather than the media, since a read-back may be served from a cache.
 /// </para>
 /// </remarks>
 public sealed class BlockCopier
@@ -48,7 +51,7 @@ public sealed class BlockCopier
     /// committed checkpoint.
     /// </param>
     /// <returns>The new checkpoint and what the call did.</returns>
-    /// <exception cref="BlockVerificationException">A range read back from the destination differs from the source.</exception>
+    /// <exception cref="BlockVerificationException">A range checked on the destination differs from the source.</exception>
     public async Task<BlockCopyResult> CopyAsync(
         IBlockSource source,
         IBlockDevice destination,

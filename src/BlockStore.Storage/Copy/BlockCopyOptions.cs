@@ -11,7 +11,8 @@ public sealed record BlockCopyOptions
 
     /// <summary>
     /// Chunks being read, written or verified at once, 8 by default. Memory held is at most
-    /// <c>ChunkSize × MaxChunksInFlight</c>, twice that when <see cref="Verify"/> is on.
+    /// <c>ChunkSize × MaxChunksInFlight</c>, twice that when <see cref="Verify"/> reads chunks back (a
+    /// destination that cannot check itself in place).
     /// </summary>
     public int MaxChunksInFlight { get; init; } = 8;
 
@@ -21,7 +22,10 @@ public sealed record BlockCopyOptions
     /// </summary>
     public int ZeroBlockSize { get; init; } = 4096;
 
-    /// <summary>Reads every written chunk back from the destination and compares it with the source. On by default.</summary>
+    /// <summary>
+    /// Verifies every written chunk on the destination: hashed in place where the destination can
+    /// (<see cref="IInPlaceVerifiable"/>), read back and compared otherwise. On by default.
+    /// </summary>
     public bool Verify { get; init; } = true;
 
     /// <summary>

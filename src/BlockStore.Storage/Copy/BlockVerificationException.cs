@@ -1,23 +1,30 @@
 namespace BlockStore.Storage.Copy;
 
-/// <summary>A range read back from the destination did not match what was written to it.</summary>
+/// <summary>A range checked on the destination did not match what was written to it.</summary>
 public sealed class BlockVerificationException : Exception
 {
-    /// <summary>Creates the exception for the first differing byte of a written range.</summary>
-    /// <param name="offset">The device offset of the first byte that differs.</param>
-    /// <param name="range">The range that was written and read back.</param>
-    public BlockVerificationException(long offset, Extent range)
-        : base($"Verification failed: the destination differs from the source at byte {offset}, in the range " +
-               $"[{range.Offset}, {range.End}) just written. The destination lost or corrupted a write; the copy " +
-               "stopped and its checkpoint was not advanced past this range.")
+    /// <summary>Creates the exception for a written range that did not check out.</summary>
+    /// <param name="differs">
+    /// The smallest part known to differ: one byte when the range was read back and compared, the share of
+    /// one storage object when the destination hashed it in place.
+    /// </param>
+    /// <param name="range">The range that was written and checked.</param>
+    public BlockVerificationException(Extent differs, Extent range)
+        : base($"Verification failed: the destination differs from the source " +
+               (differs.Length == 1 ? $"at byte {differs.Offset}" : $"in [{differs.Offset}, {differs.End})") +
+               $", in the range [{range.Offset}, {range.End}) just written. The destination lost or corrupted a write; " +
+               "the copy stopped and its checkpoint was not advanced past this range.")
     {
-        Offset = offset;
+        Differs = differs;
         Range = range;
     }
 
-    /// <summary>The device offset of the first byte that differs.</summary>
-    public long Offset { get; }
+    /// <summary>The device offset of the first byte known to differ, or of the part that does.</summary>
+    public long Offset => Differs.Offset;
 
-    /// <summary>The range that was written and read back.</summary>
+    /// <summary>The smallest part known to differ.</summary>
+    public Extent Differs { get; }
+
+    /// <summary>The range that was written and checked.</summary>
     public Extent Range { get; }
 }

@@ -2,7 +2,7 @@ using System.Buffers;
 
 namespace BlockStore.Storage.Copy;
 
-/// <summary>The work on one chunk: read, skip zero blocks, write the rest, read back and compare.</summary>
+/// <summary>The work on one chunk: read, skip zero blocks, write the rest, verify.</summary>
 internal sealed partial class CopyRun
 {
     private async Task CopyChunkAsync(Extent range, Slot slot, CancellationToken token)
@@ -37,17 +37,34 @@ internal sealed partial class CopyRun
 
         if (wrote && _options.Verify)
         {
-            // The whole chunk, skipped zero runs included: they must read back as zero too.
-            slot.Check ??= ArrayPool<byte>.Shared.Rent(_options.ChunkSize);
-            Memory<byte> check = slot.Check.AsMemory(0, length);
-            await _destination.ReadAsync(range.Offset, check, token).ConfigureAwait(false);
-            int same = data.Span.CommonPrefixLength(check.Span);
-            if (same != length)
+            await VerifyChunkAsync(range, slot, data, token).ConfigureAwait(false);
+            Interlocked.Add(ref _bytesVerified, length);
+        }
+    }
+
+    /// <summary>
+    /// Checks the whole chunk on the destination, skipped zero runs included (they must read as zero too):
+    /// hashed where it is stored when the destination can, or else read back into a second buffer and compared.
+    /// </summary>
+    private async Task VerifyChunkAsync(Extent range, Slot slot, ReadOnlyMemory<byte> data, CancellationToken token)
+    {
+        if (_destination is IInPlaceVerifiable { CanVerifyInPlace: true } inPlace)
+        {
+            if (await inPlace.FindMismatchAsync(range.Offset, data, token).ConfigureAwait(false) is { } differs)
             {
-                throw new BlockVerificationException(range.Offset + same, range);
+                throw new BlockVerificationException(differs, range);
             }
 
-            Interlocked.Add(ref _bytesVerified, length);
+            return;
+        }
+
+        slot.Check ??= ArrayPool<byte>.Shared.Rent(_options.ChunkSize);
+        Memory<byte> check = slot.Check.AsMemory(0, data.Length);
+        await _destination.ReadAsync(range.Offset, check, token).ConfigureAwait(false);
+        int same = data.Span.CommonPrefixLength(check.Span);
+        if (same != data.Length)
+        {
+            throw new BlockVerificationException(new Extent(range.Offset + same, 1), range);
         }
     }
 

@@ -30,6 +30,11 @@ internal static partial class Libc
     [LibraryImport(Libraries.Libc, SetLastError = true)]
     internal static partial int fsync(SafeFileHandle fd);
 
+    internal const uint SYNC_FILE_RANGE_WRITE = 2;
+
+    [LibraryImport(Libraries.Libc, SetLastError = true)]
+    internal static partial int sync_file_range(SafeFileHandle fd, long offset, long nbytes, uint flags);
+
     [LibraryImport(Libraries.Libc, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial SafeFileHandle open(string pathname, int flags);
 

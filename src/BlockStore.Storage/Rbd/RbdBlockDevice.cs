@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using BlockStore.Rbd;
 
@@ -6,17 +7,22 @@ namespace BlockStore.Storage.Rbd;
 /// <summary>
 /// An RBD image (or one of its snapshots) seen as a block device. I/O goes through librbd's AIO calls,
 /// so many requests can be in flight without a thread each; data is found with <c>rbd_diff_iterate2</c>,
-/// parent included, so a clone reports what it reads through from its parent.
+/// parent included, so a clone reports what it reads through from its parent. Written ranges can be
+/// checked where they are stored: each OSD hashes its object's share and sends back only the hash.
 /// </summary>
-public sealed class RbdBlockDevice : IBlockDevice
+public sealed class RbdBlockDevice : IBlockDevice, IInPlaceVerifiable
 {
+    private readonly IoContext _io;
     private readonly RbdImage _image;
     private readonly bool _writable;
+    private readonly Lazy<RbdDataLayout?> _hashableLayout;
 
-    private RbdBlockDevice(RbdImage image, bool writable)
+    private RbdBlockDevice(IoContext io, RbdImage image, bool writable)
     {
+        _io = io;
         _image = image;
         _writable = writable;
+        _hashableLayout = new Lazy<RbdDataLayout?>(FindHashableLayout);
     }
 
     /// <summary>Opens an image; a snapshot is always read-only.</summary>
@@ -32,7 +38,7 @@ public sealed class RbdBlockDevice : IBlockDevice
             throw new ArgumentException("A snapshot cannot be opened for writing.", nameof(writable));
         }
 
-        return new RbdBlockDevice(RbdImage.Open(io, image, snapshot, readOnly: !writable), writable);
+        return new RbdBlockDevice(io, RbdImage.Open(io, image, snapshot, readOnly: !writable), writable);
     }
 
     /// <summary>The image this device reads and writes, as <c>pool/name[@snap]</c>.</summary>
@@ -119,10 +125,75 @@ public sealed class RbdBlockDevice : IBlockDevice
         _writable ? new ValueTask(_image.FlushAsync(cancellationToken)) : ValueTask.CompletedTask;
 
     /// <inheritdoc />
+    public bool CanVerifyInPlace => _hashableLayout.Value is not null;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One <c>rados_read_op_checksum</c> per object the range touches, all in flight at once. An object
+    /// stores bytes up to its size; past it, and when it does not exist, the image reads as zeroes, so there
+    /// <paramref name="expected"/> must be zero too.
+    /// </remarks>
+    public async ValueTask<Extent?> FindMismatchAsync(long offset, ReadOnlyMemory<byte> expected, CancellationToken cancellationToken = default)
+    {
+        RbdDataLayout layout = _hashableLayout.Value
+            ?? throw new NotSupportedException($"{_image} cannot be checked in place; read it back instead.");
+        CheckRange(offset, expected.Length);
+        // librbd's cache may still hold completed writes that the OSDs have not seen.
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+
+        long objectSize = (long)layout.ObjectSize;
+        var pieces = new List<(Extent Range, Task<RadosChecksum> Sum)>();
+        for (long at = offset; at < offset + expected.Length;)
+        {
+            long end = Math.Min(offset + expected.Length, at - (at % objectSize) + objectSize);
+            string name = layout.ObjectName((ulong)(at / objectSize));
+            pieces.Add((new Extent(at, end - at), _io.ChecksumXxHash64Async(name, (ulong)(at % objectSize), (ulong)(end - at))));
+            at = end;
+        }
+
+        Extent? mismatch = null;
+        foreach ((Extent range, Task<RadosChecksum> sum) in pieces)
+        {
+            int stored;
+            ulong hash = 0;
+            try
+            {
+                RadosChecksum result = await sum.WaitAsync(cancellationToken).ConfigureAwait(false);
+                (stored, hash) = ((int)result.HashedLength, result.Hash);
+            }
+            catch (RbdNotFoundException)
+            {
+                stored = 0;
+            }
+
+            bool same = Matches(expected.Span.Slice((int)(range.Offset - offset), (int)range.Length), stored, hash);
+            mismatch ??= same ? null : range;
+        }
+
+        return mismatch;
+    }
+
+    /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
         _image.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Whether <paramref name="expected"/> is what an object holding <paramref name="stored"/> of its bytes, with that hash, reads as.</summary>
+    private static bool Matches(ReadOnlySpan<byte> expected, int stored, ulong hash) =>
+        (stored == 0 || XxHash64.HashToUInt64(expected[..stored]) == hash) && !expected[stored..].ContainsAnyExcept((byte)0);
+
+    /// <summary>
+    /// The layout when the image's bytes map straight onto its own objects in this pool, so hashing an object
+    /// hashes the image's bytes: the head (a snapshot's data is not what the object holds now), one object
+    /// per stripe, no separate data pool, and no parent to read through.
+    /// </summary>
+    private RbdDataLayout? FindHashableLayout()
+    {
+        RbdDataLayout layout = _image.GetDataLayout();
+        bool hashable = _image.Snapshot is null && layout.IsLinear && layout.DataPoolId == _io.PoolId && _image.GetParent() is null;
+        return hashable ? layout : null;
     }
 
     private void CheckWritable()

@@ -106,4 +106,104 @@ public sealed class RbdBlockDeviceTests(CephPool ceph) : IClassFixture<CephPool>
         await files.ShouldBeEqualAsync();
         CephPool.UsedBytes(name).ShouldBeLessThanOrEqualTo(4L * ObjectSize);
     }
+
+    [Fact]
+    public async Task Written_ranges_check_out_in_place_and_a_changed_byte_names_its_objects_share()
+    {
+        string name = await ceph.CreateAsync(32 * MiB);
+        await using var device = RbdBlockDevice.Open(ceph.Io, name, writable: true);
+        // Data from 8 KiB before the end of object 0 through most of object 2; zeroes from there to the end
+        // of object 3, which is never written.
+        long offset = ObjectSize - 8192;
+        byte[] expected = new byte[3 * ObjectSize + 8192];
+        FileFacts.RandomBytes(2 * ObjectSize + 100, seed: 6).CopyTo(expected, 0);
+        await device.WriteAsync(offset, expected.AsMemory(0, 2 * ObjectSize + 100));
+
+        device.CanVerifyInPlace.ShouldBeTrue();
+        (await device.FindMismatchAsync(offset, expected)).ShouldBeNull();
+
+        byte[] changed = (byte[])expected.Clone();
+        changed[8192 + 5] ^= 0x10; // in object 1
+        (await device.FindMismatchAsync(offset, changed)).ShouldBe(new Extent(ObjectSize, ObjectSize));
+
+        byte[] pastTheObjectsEnd = (byte[])expected.Clone();
+        pastTheObjectsEnd[2 * ObjectSize + 200] = 1; // object 2 stores its first 4 MiB - 8092 bytes; the rest reads as zero
+        (await device.FindMismatchAsync(offset, pastTheObjectsEnd)).ShouldBe(new Extent(2L * ObjectSize, ObjectSize));
+
+        byte[] inAMissingObject = (byte[])expected.Clone();
+        inAMissingObject[^1] = 1; // object 3 does not exist
+        (await device.FindMismatchAsync(offset, inAMissingObject)).ShouldBe(new Extent(3L * ObjectSize, ObjectSize));
+    }
+
+    [Fact]
+    public async Task A_snapshot_or_a_clone_is_not_checked_in_place()
+    {
+        string parent = await ceph.CreateAsync(8 * MiB);
+        await ceph.Backend.CreateSnapshotAsync(parent, "base", CancellationToken.None);
+        string child = $"volume-{Guid.NewGuid()}";
+        await ceph.Backend.CloneAsync(parent, "base", child, 8 * MiB, CancellationToken.None);
+        ceph.Track(child);
+
+        await using var head = RbdBlockDevice.Open(ceph.Io, parent, writable: false);
+        await using var snapshot = RbdBlockDevice.Open(ceph.Io, parent, writable: false, snapshot: "base");
+        await using var clone = RbdBlockDevice.Open(ceph.Io, child, writable: true);
+
+        head.CanVerifyInPlace.ShouldBeTrue();
+        snapshot.CanVerifyInPlace.ShouldBeFalse();
+        clone.CanVerifyInPlace.ShouldBeFalse();
+        await Should.ThrowAsync<NotSupportedException>(async () => await clone.FindMismatchAsync(0, new byte[4096]));
+    }
+
+    [Fact]
+    public async Task A_copy_onto_rbd_is_verified_in_place_without_reading_the_destination_back()
+    {
+        const long size = 64L * MiB;
+        await using var files = new CopyFixture(size, (0, 5000), (10L * MiB + 7, 9 * MiB), (60L * MiB, MiB));
+        string name = await ceph.CreateAsync(size);
+        await using var rbd = RbdBlockDevice.Open(ceph.Io, name, writable: true);
+        var unreadable = new UnreadableDevice(rbd);
+
+        BlockCopyResult result = await new BlockCopier().CopyAsync(files.OpenSource(), unreadable);
+
+        result.Completed.ShouldBeTrue();
+        result.BytesVerified.ShouldBe(result.BytesRead);
+        unreadable.Reads.ShouldBe(0);
+    }
+
+    /// <summary>An RBD device that counts reads, so a test can tell a read-back from an in-place check.</summary>
+    private sealed class UnreadableDevice(RbdBlockDevice inner) : IBlockDevice, IInPlaceVerifiable
+    {
+        private int _reads;
+
+        public int Reads => _reads;
+
+        public long Size => inner.Size;
+
+        public bool CanVerifyInPlace => inner.CanVerifyInPlace;
+
+        public ValueTask ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _reads);
+            return inner.ReadAsync(offset, buffer, cancellationToken);
+        }
+
+        public ValueTask<Extent?> FindMismatchAsync(long offset, ReadOnlyMemory<byte> expected, CancellationToken cancellationToken = default) =>
+            inner.FindMismatchAsync(offset, expected, cancellationToken);
+
+        public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
+            inner.WriteAsync(offset, data, cancellationToken);
+
+        public ValueTask WriteZeroesAsync(long offset, long length, CancellationToken cancellationToken = default) =>
+            inner.WriteZeroesAsync(offset, length, cancellationToken);
+
+        public ValueTask DiscardAsync(long offset, long length, CancellationToken cancellationToken = default) =>
+            inner.DiscardAsync(offset, length, cancellationToken);
+
+        public ValueTask FlushAsync(CancellationToken cancellationToken = default) => inner.FlushAsync(cancellationToken);
+
+        public IAsyncEnumerable<Extent> GetAllocatedExtentsAsync(long from, CancellationToken cancellationToken = default) =>
+            inner.GetAllocatedExtentsAsync(from, cancellationToken);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
 }

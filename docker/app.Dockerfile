@@ -16,12 +16,18 @@ RUN apt-get update \
 RUN mkdir -p /var/lib/blockstore/file-volumes && chown "$APP_UID" /var/lib/blockstore/file-volumes
 WORKDIR /app
 USER $APP_UID
+# Process tuning for RSS, measured in docs/benchmarks.md; scripts/lib/app.sh sets the same for scripts/run.
+# A fixed gen0 budget (by default it follows the L3 size, which large hosts report in hundreds of MiB); no
+# double mapping of JIT'd code (W^X costs each process about 50 MiB of shared pages); two malloc arenas; and
+# a fixed mmap threshold, so librados' freed multi-MiB buffers go back to the kernel instead of the heap.
+ENV DOTNET_GCgen0size=0x1000000 \
+    DOTNET_EnableWriteXorExecute=0 \
+    MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=131072
 
 FROM runtime AS api
 COPY --from=build /out/api /app
 ENV ASPNETCORE_URLS=http://+:8776
-# A fixed gen0 budget: by default it follows the L3 size, which large hosts report in hundreds of MiB (RSS; docs/benchmarks.md).
-ENV DOTNET_GCgen0size=0x1000000
 EXPOSE 8776
 ENTRYPOINT ["dotnet", "BlockStore.Api.dll"]
 

@@ -29,9 +29,16 @@ app_start() {
   [[ -f $dll ]] || die "$dll does not exist: build first (dotnet build -c Release)"
   mkdir -p "$APP_RUN" "$STATE/log"
   # The content root is the output folder, where appsettings*.json are copied.
-  # A fixed gen0 budget: by default it follows the L3 size, which large hosts report in hundreds of MiB, and the
-  # process's RSS follows it (docs/benchmarks.md, "Volume lifecycle").
-  (cd "$(dirname "$dll")" && DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x1000000} exec setsid dotnet "$dll") >>"$STATE/log/$name.log" 2>&1 </dev/null &
+  # Process tuning for RSS, the same as docker/app.Dockerfile's (docs/benchmarks.md); each can be overridden
+  # from the environment. A fixed gen0 budget (by default it follows the L3 size, which large hosts report in
+  # hundreds of MiB); no double mapping of JIT'd code (W^X costs about 50 MiB of shared pages); two malloc
+  # arenas; a fixed mmap threshold, so librados' freed multi-MiB buffers go back to the kernel.
+  (cd "$(dirname "$dll")" &&
+    DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x1000000} \
+    DOTNET_EnableWriteXorExecute=${DOTNET_EnableWriteXorExecute:-0} \
+    MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} \
+    MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-131072} \
+    exec setsid dotnet "$dll") >>"$STATE/log/$name.log" 2>&1 </dev/null &
   echo $! >"$(app_pidfile "$name")"
 }
 

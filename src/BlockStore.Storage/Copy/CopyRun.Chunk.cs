@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace BlockStore.Storage.Copy;
 
 /// <summary>The work on one chunk: read, skip zero blocks, write the rest, verify.</summary>
@@ -8,8 +6,7 @@ internal sealed partial class CopyRun
     private async Task CopyChunkAsync(Extent range, Slot slot, CancellationToken token)
     {
         int length = (int)range.Length;
-        slot.Data ??= ArrayPool<byte>.Shared.Rent(_options.ChunkSize);
-        Memory<byte> data = slot.Data.AsMemory(0, length);
+        Memory<byte> data = slot.Data(_options.ChunkSize)[..length];
         await _source.ReadAsync(range.Offset, data, token).ConfigureAwait(false);
         Interlocked.Add(ref _bytesRead, length);
 
@@ -58,8 +55,7 @@ internal sealed partial class CopyRun
             return;
         }
 
-        slot.Check ??= ArrayPool<byte>.Shared.Rent(_options.ChunkSize);
-        Memory<byte> check = slot.Check.AsMemory(0, data.Length);
+        Memory<byte> check = slot.Check(_options.ChunkSize)[..data.Length];
         await _destination.ReadAsync(range.Offset, check, token).ConfigureAwait(false);
         int same = data.Span.CommonPrefixLength(check.Span);
         if (same != data.Length)

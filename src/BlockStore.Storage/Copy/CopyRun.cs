@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
+using BlockStore.Storage.Interop;
 
 namespace BlockStore.Storage.Copy;
 
@@ -253,26 +253,23 @@ internal sealed partial class CopyRun : IDisposable
         public bool Done { get; set; }
     }
 
-    /// <summary>The buffers one chunk in flight uses, rented on first use and returned when the run ends.</summary>
+    /// <summary>
+    /// The buffers one chunk in flight uses, mapped on first use and unmapped when the run ends, so a copy's
+    /// memory goes back to the kernel as soon as it is over.
+    /// </summary>
     private sealed class Slot
     {
-        public byte[]? Data { get; set; }
+        private MappedBuffer? _data, _check;
 
-        public byte[]? Check { get; set; }
+        public Memory<byte> Data(int size) => (_data ??= new MappedBuffer(size)).Memory;
+
+        public Memory<byte> Check(int size) => (_check ??= new MappedBuffer(size)).Memory;
 
         public void Return()
         {
-            if (Data is not null)
-            {
-                ArrayPool<byte>.Shared.Return(Data);
-            }
-
-            if (Check is not null)
-            {
-                ArrayPool<byte>.Shared.Return(Check);
-            }
-
-            Data = Check = null;
+            ((IDisposable?)_data)?.Dispose();
+            ((IDisposable?)_check)?.Dispose();
+            _data = _check = null;
         }
     }
 }

@@ -35,6 +35,16 @@ internal static partial class Libc
     [LibraryImport(Libraries.Libc, SetLastError = true)]
     internal static partial int sync_file_range(SafeFileHandle fd, long offset, long nbytes, uint flags);
 
+    internal const int PROT_READ = 1, PROT_WRITE = 2;
+    internal const int MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20;
+    internal static readonly IntPtr MAP_FAILED = -1;
+
+    [LibraryImport(Libraries.Libc, SetLastError = true)]
+    internal static partial IntPtr mmap(IntPtr addr, nuint length, int prot, int flags, int fd, long offset);
+
+    [LibraryImport(Libraries.Libc, SetLastError = true)]
+    internal static partial int munmap(IntPtr addr, nuint length);
+
     [LibraryImport(Libraries.Libc, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial SafeFileHandle open(string pathname, int flags);
 

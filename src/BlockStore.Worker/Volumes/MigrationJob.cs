@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using BlockStore.Contracts;
 using BlockStore.Core.Data;
 using BlockStore.Core.Jobs;
@@ -59,6 +60,7 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
         }
 
         CopyStep step;
+        var started = Stopwatch.GetTimestamp();
         try
         {
             var serverSide = !plan.ForceHostCopy && source is RbdVolumeBackend && destination is RbdVolumeBackend;
@@ -89,7 +91,7 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
             return;
         }
 
-        LogStep(job.VolumeId, plan.Offset, step.Offset, step.BytesRead, step.BytesCopied, step.BytesTotal);
+        LogStep(job.VolumeId, plan.Offset, step.Offset, step.BytesRead, step.BytesCopied, step.BytesTotal, Stopwatch.GetElapsedTime(started).TotalSeconds);
         var now = Now;
         if (!step.Completed)
         {
@@ -170,8 +172,8 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
         public void Report(T value) => report(value);
     }
 
-    [LoggerMessage(LogLevel.Information, "Migration of volume {VolumeId}: step from {From} to {To}, {BytesRead} bytes read; {BytesCopied} of {BytesTotal} copied")]
-    private partial void LogStep(Guid volumeId, long from, long to, long bytesRead, long bytesCopied, long bytesTotal);
+    [LoggerMessage(LogLevel.Information, "Migration of volume {VolumeId}: step from {From} to {To}, {BytesRead} bytes read in {Seconds:F2} s; {BytesCopied} of {BytesTotal} copied")]
+    private partial void LogStep(Guid volumeId, long from, long to, long bytesRead, long bytesCopied, long bytesTotal, double seconds);
 
     [LoggerMessage(LogLevel.Information, "Migration of volume {VolumeId} from {Source} to {Destination} completed")]
     private partial void LogCompleted(Guid volumeId, string source, string destination);

@@ -32,8 +32,10 @@ while (($#)); do
   esac
 done
 
-say() { printf '%s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
+# shellcheck source=scripts/lib/common.sh
+source scripts/lib/common.sh
+# shellcheck source=scripts/lib/app.sh
+source scripts/lib/app.sh
 command -v hey >/dev/null || die "hey is missing (apt-get install hey; scripts/stack up installs it)"
 command -v pgbench >/dev/null || die "pgbench is missing (it comes with postgresql)"
 [[ -n ${ConnectionStrings__BlockStore:-} ]] || eval "$(scripts/stack env)"
@@ -63,8 +65,8 @@ bin() { echo "$REPO/src/$1/bin/Release/net10.0/$1.dll"; }
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 url=http://127.0.0.1:$port
 # Unlimited quotas: the benchmark measures the path, not the refusal. Logs at the shipped levels.
-# The same gen0 budget as scripts/run and the image give it (scripts/lib/app.sh).
-export DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x1000000}
+# The same process tuning as scripts/run and the image give it.
+app_tuning
 (cd "$(dirname "$(bin BlockStore.Api)")" && ASPNETCORE_URLS=$url Quotas__Volumes=-1 Quotas__Gigabytes=-1 \
   exec dotnet "$(bin BlockStore.Api)") >"$work/api.log" 2>&1 &
 api=$!

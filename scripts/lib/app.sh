@@ -21,23 +21,26 @@ app_build() {
   dotnet run --project migrations/BlockStore.Migrations -c Release --no-build --no-launch-profile
 }
 
+# Process tuning for RSS, the same as docker/app.Dockerfile's (docs/benchmarks.md); each can be overridden
+# from the environment. A fixed gen0 budget (by default it follows the L3 size, which large hosts report in
+# hundreds of MiB); no double mapping of JIT'd code (W^X costs about 50 MiB of shared pages); two malloc
+# arenas; a fixed mmap threshold, so librados' freed multi-MiB buffers go back to the kernel.
+app_tuning() {
+  export DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x1000000}
+  export DOTNET_EnableWriteXorExecute=${DOTNET_EnableWriteXorExecute:-0}
+  export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
+  export MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-131072}
+}
+
 # app_start <api|worker> <project dir>: runs the built assembly in the
-# background, with the current environment.
+# background, with the current environment and app_tuning.
 app_start() {
   local name=$1 project=$2 dll
   dll=$(dotnet msbuild "$project" -nologo -getProperty:TargetPath -p:Configuration=Release)
   [[ -f $dll ]] || die "$dll does not exist: build first (dotnet build -c Release)"
   mkdir -p "$APP_RUN" "$STATE/log"
   # The content root is the output folder, where appsettings*.json are copied.
-  # Process tuning for RSS, the same as docker/app.Dockerfile's (docs/benchmarks.md); each can be overridden
-  # from the environment. A fixed gen0 budget (by default it follows the L3 size, which large hosts report in
-  # hundreds of MiB); no double mapping of JIT'd code (W^X costs about 50 MiB of shared pages); two malloc
-  # arenas; a fixed mmap threshold, so librados' freed multi-MiB buffers go back to the kernel.
-  (cd "$(dirname "$dll")" &&
-    DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x1000000} \
-    DOTNET_EnableWriteXorExecute=${DOTNET_EnableWriteXorExecute:-0} \
-    MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} \
-    MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-131072} \
+  (cd "$(dirname "$dll")" && app_tuning &&
     exec setsid dotnet "$dll") >>"$STATE/log/$name.log" 2>&1 </dev/null &
   echo $! >"$(app_pidfile "$name")"
 }

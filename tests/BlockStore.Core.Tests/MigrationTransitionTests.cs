@@ -43,6 +43,23 @@ public sealed class MigrationTransitionTests
     }
 
     [Fact]
+    public void A_reset_of_the_migration_status_abandons_the_migration_and_a_reset_of_the_status_alone_does_not()
+    {
+        var kept = Available();
+        kept.BeginMigration("local", retype: false, hasSnapshots: false, Now);
+        kept.MarkMigrating(Now);
+        kept.ResetStatus(VolumeStatus.Available, null, setMigrationStatus: false, Now);
+
+        var reset = Available();
+        reset.BeginMigration("local", retype: true, hasSnapshots: false, Now);
+        reset.MarkMigrating(Now);
+        reset.ResetStatus(VolumeStatus.Available, null, setMigrationStatus: true, Now);
+
+        (kept.MigrationStatus, kept.MigratingTo).ShouldBe((MigrationStatus.Migrating, "local"));
+        (reset.Status, reset.Backend, reset.MigrationStatus, reset.MigratingTo, reset.IsMigrating).ShouldBe((VolumeStatus.Available, "ceph", (MigrationStatus?)null, (string?)null, false));
+    }
+
+    [Fact]
     public void While_migrating_delete_extend_retype_snapshots_and_a_second_migration_are_refused()
     {
         var v = Available();

@@ -145,6 +145,40 @@ public sealed class MigrationTests(LifecycleFixture stack) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_admin_reset_half_way_abandons_the_migration_and_its_destination_and_keeps_the_source()
+    {
+        var id = await CreateAsync(_ceph);
+        await _backends.WriteAsync("ceph", id, (0, 128), (500, 128));
+        var hash = await _backends.Sha256Async("ceph", id);
+
+        (await Retype(id, _local)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await MigrationSupport.WaitProgressAsync(_admin, id, 10, Timeout);
+        (await MigrationSupport.ActAsync(_admin, id, """{"os-reset_status":{"status":"available","migration_status":"none"}}"""))
+            .StatusCode.ShouldBe(HttpStatusCode.Accepted);
+
+        var until = DateTime.UtcNow + Timeout;
+        while (File.Exists(_backends.FilePath(id)))
+        {
+            if (DateTime.UtcNow > until) throw new TimeoutException("the abandoned destination was not removed");
+            await Task.Delay(200);
+        }
+        var after = await MigrationSupport.ShowAsync(_admin, id);
+        after.GetProperty("status").GetString().ShouldBe("available");
+        after.GetProperty("migration_status").ValueKind.ShouldBe(JsonValueKind.Null, "the administrator's choice stands");
+        after.GetProperty("volume_type").GetString().ShouldBe(_ceph);
+        (await _backends.Sha256Async("ceph", id)).ShouldBe(hash);
+        // No longer migrating: it can be changed again.
+        (await MigrationSupport.ActAsync(_member, id, """{"os-extend":{"new_size":2}}""")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        until = DateTime.UtcNow + Timeout;
+        while ((await MigrationSupport.ShowAsync(_member, id)) is var v && (v.GetProperty("status").GetString() != "available" || v.GetProperty("size").GetInt32() != 2))
+        {
+            if (DateTime.UtcNow > until) throw new TimeoutException("the extend did not finish");
+            await Task.Delay(200);
+        }
+        await DeleteAsync(id, "ceph");
+    }
+
+    [Fact]
     public async Task Refusals_never_across_backends_snapshots_a_second_migration_non_admins_and_changes_while_migrating()
     {
         var id = await CreateAsync(_ceph);

@@ -271,7 +271,11 @@ public sealed class Volume : IHasMetadata
     public void ResetStatus(VolumeStatus status, MigrationStatus? migrationStatus, bool setMigrationStatus, DateTime now)
     {
         MoveTo(status, now);
-        if (setMigrationStatus) MigrationStatus = migrationStatus;
+        if (!setMigrationStatus) return;
+        MigrationStatus = migrationStatus;
+        // A migration reset to a state that is not running is abandoned: the volume stays on its backend, and
+        // the job, at its next step, finds the volume no longer headed for its destination and removes it.
+        if (!IsMigrating) MigratingTo = null;
     }
 
     /// <summary>Touch the row so that the reconciler sees the operation as alive.</summary>

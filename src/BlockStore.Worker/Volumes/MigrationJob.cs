@@ -50,7 +50,8 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
         }
         if (volume is null || volume.MigratingTo != plan.Destination)
         {
-            await AbortAsync(lease, job, volume, destination, image, "The volume was deleted or reset while it was migrating.", cancelled: false, ct);
+            // The volume is left as it is: gone, or reset by an administrator who chose its states.
+            await AbortAsync(lease, job, volume: null, destination, image, "The volume was deleted or reset while it was migrating.", cancelled: false, ct);
             return;
         }
         if (job.CancelRequested)
@@ -92,6 +93,11 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
         }
 
         LogStep(job.VolumeId, plan.Offset, step.Offset, step.BytesRead, step.BytesCopied, step.BytesTotal, Stopwatch.GetElapsedTime(started).TotalSeconds);
+        if (!await StillHeadedForAsync(volume, plan.Destination, ct))
+        {
+            await AbortAsync(lease, job, volume: null, destination, image, "The volume was deleted or reset while it was migrating.", cancelled: false, ct);
+            return;
+        }
         var now = Now;
         if (!step.Completed)
         {
@@ -114,6 +120,16 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
     }
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    /// <summary>
+    /// Whether the volume, read again, is still migrating to <paramref name="destination"/>: a step takes
+    /// seconds, and meanwhile an administrator may have reset it (and then deleted it).
+    /// </summary>
+    private async Task<bool> StillHeadedForAsync(Volume volume, string destination, CancellationToken ct)
+    {
+        await db.Entry(volume).ReloadAsync(ct);
+        return db.Entry(volume).State != EntityState.Detached && volume.MigratingTo == destination;
+    }
 
     private async Task<CopyStep> CopyHostAssistedAsync(IVolumeBackend source, IVolumeBackend destination, string image, long offset, JobLease lease)
     {

@@ -161,49 +161,30 @@ public sealed class RbdBlockDeviceTests(CephPool ceph) : IClassFixture<CephPool>
         await using var files = new CopyFixture(size, (0, 5000), (10L * MiB + 7, 9 * MiB), (60L * MiB, MiB));
         string name = await ceph.CreateAsync(size);
         await using var rbd = RbdBlockDevice.Open(ceph.Io, name, writable: true);
-        var unreadable = new UnreadableDevice(rbd);
+        var watched = new RecordingDevice(rbd);
 
-        BlockCopyResult result = await new BlockCopier().CopyAsync(files.OpenSource(), unreadable);
+        BlockCopyResult result = await new BlockCopier().CopyAsync(files.OpenSource(), watched);
 
         result.Completed.ShouldBeTrue();
         result.BytesVerified.ShouldBe(result.BytesRead);
-        unreadable.Reads.ShouldBe(0);
+        watched.Reads.ShouldBe(0);
     }
 
-    /// <summary>An RBD device that counts reads, so a test can tell a read-back from an in-place check.</summary>
-    private sealed class UnreadableDevice(RbdBlockDevice inner) : IBlockDevice, IInPlaceVerifiable
+    [Fact]
+    public async Task A_write_corrupted_on_its_way_to_rbd_fails_the_in_place_check_naming_its_object()
     {
-        private int _reads;
+        const long size = 32L * MiB;
+        await using var files = new CopyFixture(size, (0, 32 * MiB));
+        string name = await ceph.CreateAsync(size);
+        await using var rbd = RbdBlockDevice.Open(ceph.Io, name, writable: true);
+        long corrupted = 13L * MiB + 777;
+        var watched = new RecordingDevice(rbd) { CorruptAt = corrupted };
 
-        public int Reads => _reads;
+        var error = await Should.ThrowAsync<BlockVerificationException>(() => new BlockCopier().CopyAsync(files.OpenSource(), watched));
 
-        public long Size => inner.Size;
-
-        public bool CanVerifyInPlace => inner.CanVerifyInPlace;
-
-        public ValueTask ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            Interlocked.Increment(ref _reads);
-            return inner.ReadAsync(offset, buffer, cancellationToken);
-        }
-
-        public ValueTask<Extent?> FindMismatchAsync(long offset, ReadOnlyMemory<byte> expected, CancellationToken cancellationToken = default) =>
-            inner.FindMismatchAsync(offset, expected, cancellationToken);
-
-        public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
-            inner.WriteAsync(offset, data, cancellationToken);
-
-        public ValueTask WriteZeroesAsync(long offset, long length, CancellationToken cancellationToken = default) =>
-            inner.WriteZeroesAsync(offset, length, cancellationToken);
-
-        public ValueTask DiscardAsync(long offset, long length, CancellationToken cancellationToken = default) =>
-            inner.DiscardAsync(offset, length, cancellationToken);
-
-        public ValueTask FlushAsync(CancellationToken cancellationToken = default) => inner.FlushAsync(cancellationToken);
-
-        public IAsyncEnumerable<Extent> GetAllocatedExtentsAsync(long from, CancellationToken cancellationToken = default) =>
-            inner.GetAllocatedExtentsAsync(from, cancellationToken);
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        error.Differs.ShouldBe(new Extent(3L * ObjectSize, ObjectSize));
+        error.Range.ShouldBe(new Extent(12L * MiB, 4 * MiB));
+        error.Message.ShouldContain($"in [{3L * ObjectSize}, {4L * ObjectSize})");
+        watched.Reads.ShouldBe(0);
     }
 }

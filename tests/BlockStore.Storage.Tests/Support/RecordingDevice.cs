@@ -3,12 +3,16 @@ using System.Collections.Concurrent;
 namespace BlockStore.Storage.Tests.Support;
 
 /// <summary>
-/// Wraps a real device to watch what a copier does to it: records writes, and can slow them down,
-/// corrupt them or fail them.
+/// Wraps a real device to watch what a copier does to it: records writes and counts reads, can slow
+/// writes down, corrupt them or fail them, and checks in place when the device it wraps can.
 /// </summary>
-public sealed class RecordingDevice(IBlockDevice inner) : IBlockDevice
+public sealed class RecordingDevice(IBlockDevice inner) : IBlockDevice, IInPlaceVerifiable
 {
+    private int _reads;
+
     public ConcurrentQueue<Extent> Writes { get; } = new();
+
+    public int Reads => _reads;
 
     public TimeSpan WriteDelay { get; init; }
 
@@ -19,8 +23,16 @@ public sealed class RecordingDevice(IBlockDevice inner) : IBlockDevice
 
     public long Size => inner.Size;
 
-    public ValueTask ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        inner.ReadAsync(offset, buffer, cancellationToken);
+    public bool CanVerifyInPlace => inner is IInPlaceVerifiable { CanVerifyInPlace: true };
+
+    public ValueTask ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _reads);
+        return inner.ReadAsync(offset, buffer, cancellationToken);
+    }
+
+    public ValueTask<Extent?> FindMismatchAsync(long offset, ReadOnlyMemory<byte> expected, CancellationToken cancellationToken = default) =>
+        ((IInPlaceVerifiable)inner).FindMismatchAsync(offset, expected, cancellationToken);
 
     public async ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {

@@ -126,12 +126,7 @@ public sealed class MigrationTests(LifecycleFixture stack) : IAsyncLifetime
     [Fact]
     public async Task Cancelling_half_way_removes_the_destination_and_leaves_the_source_intact()
     {
-        var id = await CreateAsync(_ceph);
-        await _backends.WriteAsync("ceph", id, (0, 128), (500, 128));
-        var hash = await _backends.Sha256Async("ceph", id);
-
-        (await Retype(id, _local)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
-        await MigrationSupport.WaitProgressAsync(_admin, id, 10, Timeout);
+        var (id, hash) = await RetypeToLocalHalfWayAsync();
         (await MigrationSupport.ActAsync(_member, id, """{"os-migrate_volume_cancel":{}}""")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         (await MigrationSupport.ActAsync(_admin, id, """{"os-migrate_volume_cancel":{}}""")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
         var after = await MigrationSupport.WaitMigratedAsync(_admin, id, Timeout);
@@ -147,21 +142,11 @@ public sealed class MigrationTests(LifecycleFixture stack) : IAsyncLifetime
     [Fact]
     public async Task An_admin_reset_half_way_abandons_the_migration_and_its_destination_and_keeps_the_source()
     {
-        var id = await CreateAsync(_ceph);
-        await _backends.WriteAsync("ceph", id, (0, 128), (500, 128));
-        var hash = await _backends.Sha256Async("ceph", id);
-
-        (await Retype(id, _local)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
-        await MigrationSupport.WaitProgressAsync(_admin, id, 10, Timeout);
+        var (id, hash) = await RetypeToLocalHalfWayAsync();
         (await MigrationSupport.ActAsync(_admin, id, """{"os-reset_status":{"status":"available","migration_status":"none"}}"""))
             .StatusCode.ShouldBe(HttpStatusCode.Accepted);
 
-        var until = DateTime.UtcNow + Timeout;
-        while (File.Exists(_backends.FilePath(id)))
-        {
-            if (DateTime.UtcNow > until) throw new TimeoutException("the abandoned destination was not removed");
-            await Task.Delay(200);
-        }
+        await ImageFlows.WaitUntilAsync(() => Task.FromResult(!File.Exists(_backends.FilePath(id))), "the abandoned destination is removed", (int)Timeout.TotalSeconds);
         var after = await MigrationSupport.ShowAsync(_admin, id);
         after.GetProperty("status").GetString().ShouldBe("available");
         after.GetProperty("migration_status").ValueKind.ShouldBe(JsonValueKind.Null, "the administrator's choice stands");
@@ -169,12 +154,8 @@ public sealed class MigrationTests(LifecycleFixture stack) : IAsyncLifetime
         (await _backends.Sha256Async("ceph", id)).ShouldBe(hash);
         // No longer migrating: it can be changed again.
         (await MigrationSupport.ActAsync(_member, id, """{"os-extend":{"new_size":2}}""")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
-        until = DateTime.UtcNow + Timeout;
-        while ((await MigrationSupport.ShowAsync(_member, id)) is var v && (v.GetProperty("status").GetString() != "available" || v.GetProperty("size").GetInt32() != 2))
-        {
-            if (DateTime.UtcNow > until) throw new TimeoutException("the extend did not finish");
-            await Task.Delay(200);
-        }
+        await ImageFlows.WaitUntilAsync(async () => await MigrationSupport.ShowAsync(_member, id) is var v
+            && v.GetProperty("status").GetString() == "available" && v.GetProperty("size").GetInt32() == 2, "the extend is done", (int)Timeout.TotalSeconds);
         await DeleteAsync(id, "ceph");
     }
 
@@ -225,6 +206,17 @@ public sealed class MigrationTests(LifecycleFixture stack) : IAsyncLifetime
             await Task.Delay(200);
         }
         return id;
+    }
+
+    /// <summary>A ceph volume holding 256 MiB, being retyped to the file backend and at least 10% copied.</summary>
+    private async Task<(Guid Id, string Hash)> RetypeToLocalHalfWayAsync()
+    {
+        var id = await CreateAsync(_ceph);
+        await _backends.WriteAsync("ceph", id, (0, 128), (500, 128));
+        var hash = await _backends.Sha256Async("ceph", id);
+        (await Retype(id, _local)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await MigrationSupport.WaitProgressAsync(_admin, id, 10, Timeout);
+        return (id, hash);
     }
 
     private Task<HttpResponseMessage> Retype(Guid id, string type, string policy = "on-demand") =>

@@ -45,9 +45,9 @@ internal sealed partial class CopyRun
     /// </summary>
     private async Task VerifyChunkAsync(Extent range, Slot slot, ReadOnlyMemory<byte> data, CancellationToken token)
     {
-        if (_destination is IInPlaceVerifiable { CanVerifyInPlace: true } inPlace)
+        if (_inPlace is not null)
         {
-            if (await inPlace.FindMismatchAsync(range.Offset, data, token).ConfigureAwait(false) is { } differs)
+            if (await _inPlace.FindMismatchAsync(range.Offset, data, token).ConfigureAwait(false) is { } differs)
             {
                 throw new BlockVerificationException(differs, range);
             }

@@ -20,6 +20,7 @@ internal sealed partial class CopyRun : IDisposable
     private readonly BlockCopyOptions _options;
     private readonly IBlockSource _source;
     private readonly IBlockDevice _destination;
+    private readonly IInPlaceVerifiable? _inPlace; // the destination, when it can check chunks where they lie
     private readonly Stopwatch _clock;
     private readonly IProgress<BlockCopyProgress>? _progress;
     private readonly Channel<Slot> _slots;
@@ -41,6 +42,7 @@ internal sealed partial class CopyRun : IDisposable
         _options = options;
         _source = source;
         _destination = destination;
+        _inPlace = destination is IInPlaceVerifiable { CanVerifyInPlace: true } inPlace ? inPlace : null;
         _clock = clock;
         _reached = start;
         _progress = progress;

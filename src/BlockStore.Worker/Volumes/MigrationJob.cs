@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using BlockStore.Contracts;
 using BlockStore.Core.Data;
 using BlockStore.Core.Jobs;
@@ -48,10 +49,9 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
             await FinishAsync(lease, job, volume, plan, source, image, ct);
             return;
         }
-        if (volume is null || volume.MigratingTo != plan.Destination)
+        if (!IsHeadedFor(volume, plan.Destination))
         {
-            // The volume is left as it is: gone, or reset by an administrator who chose its states.
-            await AbortAsync(lease, job, volume: null, destination, image, "The volume was deleted or reset while it was migrating.", cancelled: false, ct);
+            await AbandonAsync(lease, job, destination, image, ct);
             return;
         }
         if (job.CancelRequested)
@@ -95,7 +95,7 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
         LogStep(job.VolumeId, plan.Offset, step.Offset, step.BytesRead, step.BytesCopied, step.BytesTotal, Stopwatch.GetElapsedTime(started).TotalSeconds);
         if (!await StillHeadedForAsync(volume, plan.Destination, ct))
         {
-            await AbortAsync(lease, job, volume: null, destination, image, "The volume was deleted or reset while it was migrating.", cancelled: false, ct);
+            await AbandonAsync(lease, job, destination, image, ct);
             return;
         }
         var now = Now;
@@ -128,8 +128,14 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
     private async Task<bool> StillHeadedForAsync(Volume volume, string destination, CancellationToken ct)
     {
         await db.Entry(volume).ReloadAsync(ct);
-        return db.Entry(volume).State != EntityState.Detached && volume.MigratingTo == destination;
+        return db.Entry(volume).State != EntityState.Detached && IsHeadedFor(volume, destination);
     }
+
+    private static bool IsHeadedFor([NotNullWhen(true)] Volume? volume, string destination) => volume?.MigratingTo == destination;
+
+    /// <summary>The volume went, or an administrator reset it: its destination goes, and the volume is left as it is.</summary>
+    private Task AbandonAsync(JobLease lease, Job job, IVolumeBackend destination, string image, CancellationToken ct) =>
+        AbortAsync(lease, job, volume: null, destination, image, "The volume was deleted or reset while it was migrating.", cancelled: false, ct);
 
     private async Task<CopyStep> CopyHostAssistedAsync(IVolumeBackend source, IVolumeBackend destination, string image, long offset, JobLease lease)
     {

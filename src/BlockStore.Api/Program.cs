@@ -38,7 +38,8 @@ services.AddSingleton<CephConnection>();
 services.AddSingleton<ImagePool>();
 services.AddScoped<ImageUploads>();
 services.AddSingleton(TimeProvider.System);
-services.AddValidatorsFromAssemblyContaining<Program>(includeInternalTypes: true);
+// Validators are stateless, and building one compiles its rules: one instance each, for the process.
+services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton, includeInternalTypes: true);
 services.AddExceptionHandler<CinderExceptionHandler>();
 services.AddProblemDetails();
 services.AddOpenApi();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Reflection;
 using BlockStore.Api.Auth;
 
@@ -9,9 +10,17 @@ public sealed record ApiRequest(Caller Caller, Microversion Version, string Base
     /// <summary>The project in the URL, or the caller's own when the URL has none (3.67).</summary>
     public string ProjectId => Caller.ProjectId;
 
-    public string Self(string collection, object id) => $"{BaseUrl}/v3/{ProjectId}/{collection}/{id}";
-
-    public string Bookmark(string collection, object id) => $"{BaseUrl}/{ProjectId}/{collection}/{id}";
+    /// <summary>
+    /// A resource's self link (<c>{base}/v3/{project}/{collection}/{id}</c>) or bookmark (without <c>/v3</c>),
+    /// formatted into <paramref name="buffer"/>; into a new string only when it does not fit (a long Host).
+    /// </summary>
+    public ReadOnlySpan<char> Link(Span<char> buffer, bool bookmark, string collection, Guid id)
+    {
+        var v3 = bookmark ? "" : "/v3";
+        return buffer.TryWrite(CultureInfo.InvariantCulture, $"{BaseUrl}{v3}/{ProjectId}/{collection}/{id}", out var length)
+            ? buffer[..length]
+            : $"{BaseUrl}{v3}/{ProjectId}/{collection}/{id}";
+    }
 
     public static ValueTask<ApiRequest?> BindAsync(HttpContext http, ParameterInfo parameter) =>
         ValueTask.FromResult<ApiRequest?>(new ApiRequest(

@@ -33,7 +33,9 @@ public sealed class JsonBody(int status, Action<Utf8JsonWriter> write) : IResult
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
-        var buffer = new ArrayBufferWriter<byte>(4096);
+        // Pooled: a list page is tens of KiB, and a buffer grown by doubling would put several large objects
+        // on the heap for every request.
+        using var buffer = new PooledBufferWriter(16 * 1024);
         await using (var w = new Utf8JsonWriter(buffer, WriterOptions)) write(w);
         httpContext.Response.StatusCode = status;
         httpContext.Response.ContentType = "application/json";
@@ -44,19 +46,34 @@ public sealed class JsonBody(int status, Action<Utf8JsonWriter> write) : IResult
 
 public static class CinderJson
 {
+    private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.ffffff";
+
     /// <summary>Naive UTC with microseconds and no zone: the layout gophercloud parses.</summary>
-    public static string Timestamp(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
+    public static string Timestamp(DateTime utc) => utc.ToString(TimestampFormat, CultureInfo.InvariantCulture);
 
     public static void WriteTimestamp(this Utf8JsonWriter w, string name, DateTime? utc)
     {
-        if (utc is null) w.WriteNull(name);
+        if (utc is null)
+        {
+            w.WriteNull(name);
+            return;
+        }
+        Span<char> text = stackalloc char[TimestampFormat.Length];
+        var formatted = utc.Value.TryFormat(text, out var length, TimestampFormat, CultureInfo.InvariantCulture);
+        if (formatted) w.WriteString(name, text[..length]);
         else w.WriteString(name, Timestamp(utc.Value));
     }
 
-    public static void WriteStringOrNull(this Utf8JsonWriter w, string name, object? value)
+    public static void WriteStringOrNull(this Utf8JsonWriter w, string name, string? value)
     {
         if (value is null) w.WriteNull(name);
-        else w.WriteString(name, value.ToString());
+        else w.WriteString(name, value);
+    }
+
+    public static void WriteStringOrNull(this Utf8JsonWriter w, string name, Guid? value)
+    {
+        if (value is null) w.WriteNull(name);
+        else w.WriteString(name, value.Value);
     }
 
     public static void WriteDictionary(this Utf8JsonWriter w, string name, IReadOnlyDictionary<string, string> values)
@@ -66,11 +83,12 @@ public static class CinderJson
         w.WriteEndObject();
     }
 
-    public static void WriteLinks(this Utf8JsonWriter w, ApiRequest req, string collection, object id)
+    public static void WriteLinks(this Utf8JsonWriter w, ApiRequest req, string collection, Guid id)
     {
+        Span<char> href = stackalloc char[256];
         w.WriteStartArray("links");
-        w.WriteStartObject(); w.WriteString("rel", "self"); w.WriteString("href", req.Self(collection, id)); w.WriteEndObject();
-        w.WriteStartObject(); w.WriteString("rel", "bookmark"); w.WriteString("href", req.Bookmark(collection, id)); w.WriteEndObject();
+        w.WriteStartObject(); w.WriteString("rel", "self"); w.WriteString("href", req.Link(href, bookmark: false, collection, id)); w.WriteEndObject();
+        w.WriteStartObject(); w.WriteString("rel", "bookmark"); w.WriteString("href", req.Link(href, bookmark: true, collection, id)); w.WriteEndObject();
         w.WriteEndArray();
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using FluentValidation;
 
 namespace BlockStore.Api.Infrastructure;
@@ -8,13 +9,15 @@ namespace BlockStore.Api.Infrastructure;
 /// </summary>
 public sealed class ValidationFilter(IServiceProvider services) : IEndpointFilter
 {
+    private static readonly ConcurrentDictionary<Type, Type> ValidatorTypes = new();
+
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext ctx, EndpointFilterDelegate next)
     {
         var version = MicroversionMiddleware.Of(ctx.HttpContext);
         foreach (var argument in ctx.Arguments)
         {
             if (argument is null) continue;
-            var validatorType = typeof(IValidator<>).MakeGenericType(argument.GetType());
+            var validatorType = ValidatorTypes.GetOrAdd(argument.GetType(), t => typeof(IValidator<>).MakeGenericType(t));
             if (services.GetService(validatorType) is not IValidator validator) continue;
             var context = new ValidationContext<object>(argument);
             context.RootContextData[nameof(Microversion)] = version;

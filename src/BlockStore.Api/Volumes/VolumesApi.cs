@@ -44,6 +44,8 @@ public static class VolumesApi
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         db.Volumes.Add(volume);
         db.Enqueue(new CreateVolume(volume.Id), now);
+        // Two inserts that either both land or fail the request: no savepoint around them (two round trips saved).
+        db.Database.AutoSavepointsEnabled = false;
         await db.SaveChangesAsync(ct);
         // Charged last: the charge locks the project's usage rows until the commit, so every create of the
         // project waits behind it; inserting first keeps that window to the charge and the commit. Over

@@ -27,7 +27,7 @@ public sealed partial class OutboxDispatcher(IBus bus, IConfiguration configurat
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await using var dataSource = NpgsqlDataSource.Create(configuration.GetConnectionString(DbSetup.ConnectionName)!);
+        await using var dataSource = NpgsqlDataSource.Create(DbSetup.ConnectionString(configuration));
         var listening = ListenAsync(dataSource, stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {

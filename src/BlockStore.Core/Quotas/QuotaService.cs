@@ -8,9 +8,10 @@ using Npgsql;
 namespace BlockStore.Core.Quotas;
 
 /// <summary>
-/// Charges and releases quota inside the caller's transaction. The charge is one upsert per resource,
-/// which takes the usage row's lock until commit: concurrent creates in one project serialize there,
-/// and a request that would pass the limit rolls the whole transaction back.
+/// Charges and releases quota inside the caller's transaction. The charge is one statement: an upsert per
+/// resource, which takes the usage row's lock until commit (concurrent creates in one project serialize
+/// there), returning each new total with its limit and the per-volume limit. A request that would pass a
+/// limit rolls the whole transaction back.
 /// </summary>
 public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> options)
 {
@@ -20,7 +21,8 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
             SELECT @project, r.resource, r.delta FROM unnest(@resources, @deltas) AS r(resource, delta)
             ON CONFLICT (project_id, resource) DO UPDATE SET in_use = u.in_use + excluded.in_use
             RETURNING u.resource, u.in_use)
-        SELECT up.resource, up.in_use, l.hard_limit
+        SELECT up.resource, up.in_use, l.hard_limit,
+            (SELECT pv.hard_limit FROM blockstore.quota_limits pv WHERE pv.project_id = @project AND pv.resource = @perVolume)
         FROM up LEFT JOIN blockstore.quota_limits l ON l.project_id = @project AND l.resource = up.resource
         """;
 
@@ -30,10 +32,6 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
     public async Task ChargeAsync(string projectId, int volumes, int gigabytes, int snapshots, CancellationToken ct)
     {
         if (db.Database.CurrentTransaction is null) throw new InvalidOperationException("Quota is charged inside the creating transaction.");
-        var perVolume = await LimitAsync(projectId, QuotaResources.PerVolumeGigabytes, ct);
-        if (volumes > 0 && perVolume >= 0 && gigabytes > perVolume)
-            throw new QuotaExceededException($"VolumeSizeExceedsLimit: Requested volume size {gigabytes}G is larger than maximum allowed limit {perVolume}G.");
-
         var charges = new List<(string Resource, long Delta)>();
         if (volumes != 0) charges.Add((QuotaResources.Volumes, volumes));
         if (gigabytes != 0) charges.Add((QuotaResources.Gigabytes, gigabytes));
@@ -41,7 +39,10 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
         if (charges.Count == 0) return;
 
         var rows = await RunChargeAsync(projectId, charges, ct);
-        foreach (var (resource, inUse, hardLimit) in rows)
+        var perVolume = rows[0].PerVolumeLimit ?? _defaults.PerVolumeGigabytes;
+        if (volumes > 0 && perVolume >= 0 && gigabytes > perVolume)
+            throw new QuotaExceededException($"VolumeSizeExceedsLimit: Requested volume size {gigabytes}G is larger than maximum allowed limit {perVolume}G.");
+        foreach (var (resource, inUse, hardLimit, _) in rows)
         {
             var limit = hardLimit ?? _defaults.DefaultFor(resource);
             var delta = charges.First(c => c.Resource == resource).Delta;
@@ -63,7 +64,7 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
     public async Task ChargeImageAsync(string projectId, CancellationToken ct)
     {
         if (db.Database.CurrentTransaction is null) throw new InvalidOperationException("Quota is charged inside the creating transaction.");
-        var (_, inUse, hardLimit) = (await RunChargeAsync(projectId, [(QuotaResources.Images, 1)], ct)).Single();
+        var (_, inUse, hardLimit, _) = (await RunChargeAsync(projectId, [(QuotaResources.Images, 1)], ct)).Single();
         var limit = hardLimit ?? _defaults.Images;
         if (limit >= 0 && inUse > limit)
             throw new QuotaExceededException($"ImageLimitExceeded: Maximum number of images allowed ({limit}) exceeded for quota '{QuotaResources.Images}'.");
@@ -101,7 +102,7 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
             r => (limits.TryGetValue(r, out var l) ? l : _defaults.DefaultFor(r), usage.GetValueOrDefault(r)));
     }
 
-    private async Task<List<(string Resource, long InUse, int? HardLimit)>> RunChargeAsync(
+    private async Task<List<(string Resource, long InUse, int? HardLimit, int? PerVolumeLimit)>> RunChargeAsync(
         string projectId, List<(string Resource, long Delta)> charges, CancellationToken ct)
     {
         var conn = (NpgsqlConnection)db.Database.GetDbConnection();
@@ -109,10 +110,12 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
         cmd.Parameters.AddWithValue("project", projectId);
         cmd.Parameters.AddWithValue("resources", charges.Select(c => c.Resource).ToArray());
         cmd.Parameters.AddWithValue("deltas", charges.Select(c => c.Delta).ToArray());
+        cmd.Parameters.AddWithValue("perVolume", QuotaResources.PerVolumeGigabytes);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        var rows = new List<(string, long, int?)>();
+        var rows = new List<(string, long, int?, int?)>();
         while (await reader.ReadAsync(ct))
-            rows.Add((reader.GetString(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt32(2)));
+            rows.Add((reader.GetString(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt32(2),
+                reader.IsDBNull(3) ? null : reader.GetInt32(3)));
         return rows;
     }
 }

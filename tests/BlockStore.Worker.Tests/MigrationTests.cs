@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using BlockStore.Api.Tests.Infrastructure;
 
 namespace BlockStore.Worker.Tests;
 
@@ -120,6 +121,33 @@ public sealed class MigrationTests(LifecycleFixture stack) : IAsyncLifetime
         (await _backends.Sha256Async("local", id)).ShouldBe(hash);
         (await _backends.ExistsAsync("ceph", id)).ShouldBeFalse("no orphan source");
         (await LifecycleFixture.RbdImagesAsync("volumes")).ShouldNotContain($"volume-{id}");
+        await DeleteAsync(id, "local");
+    }
+
+    [Fact]
+    public async Task Progress_events_come_at_most_once_per_interval_across_the_steps_of_a_migration()
+    {
+        // 128 MiB in 16 MiB steps (the fixture's StepBytes): eight steps, each a new lease on the job, all
+        // within a few of the fixture's 1 s ProgressEventInterval.
+        var id = await CreateAsync(_ceph);
+        await _backends.WriteAsync("ceph", id, (0, 64), (500, 64));
+        await using var probe = await BusProbe.ListenAsync(typeof(BlockStore.Contracts.MigrationProgressed));
+
+        (await Retype(id, _local)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        (await MigrationSupport.WaitMigratedAsync(_admin, id, Timeout)).GetProperty("migration_status").GetString().ShouldBe("success");
+        await Task.Delay(TimeSpan.FromSeconds(1)); // the last events leave the worker's outbox
+        var events = (await probe.DrainAsync(id.ToString()))
+            .Select(body => JsonDocument.Parse(body).RootElement.GetProperty("message"))
+            .Select(m => (At: m.GetProperty("at").GetDateTime(), Percent: m.GetProperty("percent").GetDouble()))
+            .OrderBy(e => e.At).ToList();
+
+        events.ShouldNotBeEmpty("a migration of several steps reports its progress");
+        for (var i = 1; i < events.Count; i++)
+        {
+            (events[i].At - events[i - 1].At).ShouldBeGreaterThanOrEqualTo(TimeSpan.FromSeconds(1),
+                $"events at {string.Join(", ", events.Select(e => $"{e.At:HH:mm:ss.fff} ({e.Percent}%)"))}");
+            events[i].Percent.ShouldBeGreaterThanOrEqualTo(events[i - 1].Percent);
+        }
         await DeleteAsync(id, "local");
     }
 

@@ -193,6 +193,10 @@ namespace BlockStore.Migrations.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("progress");
 
+                    b.Property<DateTime?>("ProgressEventAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("progress_event_at");
+
                     b.Property<string>("ProjectId")
                         .IsRequired()
                         .HasColumnType("text")
@@ -596,10 +600,6 @@ namespace BlockStore.Migrations.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_volumes");
-
-                    b.HasIndex("CreatedAt", "Id")
-                        .IsDescending()
-                        .HasDatabaseName("ix_volumes_created_at_id");
 
                     b.HasIndex("Status", "StatusChangedAt")
                         .HasDatabaseName("ix_volumes_status_status_changed_at");

@@ -26,6 +26,11 @@ public sealed class Job
     /// <summary>An admin asked to stop; the job notices at its next step and undoes what it made.</summary>
     public bool CancelRequested { get; private set; }
     public DateTime? HeartbeatAt { get; private set; }
+    /// <summary>
+    /// When the job last published its progress event. Kept on the row, not in the step, so that the event
+    /// rate holds across steps and across workers.
+    /// </summary>
+    public DateTime? ProgressEventAt { get; private set; }
     public string? Owner { get; private set; }
     public int Attempts { get; private set; }
     public string? Error { get; private set; }

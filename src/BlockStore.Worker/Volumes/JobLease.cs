@@ -30,6 +30,7 @@ public sealed partial class JobLease : IAsyncDisposable
         CancellationToken ct)
     {
         (_scopes, _job, Owner, _options, _clock, _logger) = (scopes, job, owner, options, clock, logger);
+        _lastEvent = job.ProgressEventAt ?? DateTime.MinValue;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         _loop = Task.Run(LoopAsync, CancellationToken.None);
     }
@@ -65,13 +66,24 @@ public sealed partial class JobLease : IAsyncDisposable
 
     /// <summary>
     /// Writes the job row and whatever <paramref name="db"/> has pending (entity changes, outbox rows) in one
-    /// transaction, if the lease still holds; false when it was lost, and then nothing is written.
+    /// transaction, if the lease still holds; false when it was lost, and then nothing is written. With
+    /// <paramref name="progress"/>, the row's progress columns too, and the progress event if one is due: a
+    /// step shorter than <see cref="MigrationOptions.ReportInterval"/> still reports.
     /// </summary>
-    public async Task<bool> CommitAsync(BlockStoreDbContext db, Action<UpdateSettersBuilder<Job>> set, CancellationToken ct)
+    public async Task<bool> CommitAsync(BlockStoreDbContext db, Action<UpdateSettersBuilder<Job>> set, CancellationToken ct,
+        (long Done, long Total)? progress = null)
     {
         await StopLoopAsync();
+        var now = _clock.GetUtcNow().UtcDateTime;
+        var announce = progress is { } measured && EventDue(measured.Total, now);
+        if (announce) db.Enqueue(ProgressEvent(progress!.Value.Done, progress.Value.Total, now), now);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var rows = await db.Jobs.Where(j => j.Id == _job.Id && j.Owner == Owner).ExecuteUpdateAsync(set, ct);
+        var rows = await db.Jobs.Where(j => j.Id == _job.Id && j.Owner == Owner).ExecuteUpdateAsync(s =>
+        {
+            set(s);
+            if (progress is { } p) SetProgress(s, p.Done, p.Total, now);
+            if (announce) s.SetProperty(j => j.ProgressEventAt, now);
+        }, ct);
         if (rows == 0)
         {
             Lost = true;
@@ -80,6 +92,7 @@ public sealed partial class JobLease : IAsyncDisposable
         }
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        if (announce) _lastEvent = now;
         return true;
     }
 
@@ -91,7 +104,7 @@ public sealed partial class JobLease : IAsyncDisposable
     }
 
     /// <summary>Sets the progress columns from a byte count.</summary>
-    public static void SetProgress(UpdateSettersBuilder<Job> s, long done, long total, DateTime now) => s
+    private static void SetProgress(UpdateSettersBuilder<Job> s, long done, long total, DateTime now) => s
         .SetProperty(j => j.BytesDone, done).SetProperty(j => j.BytesTotal, total)
         .SetProperty(j => j.Progress, Percent(done, total)).SetProperty(j => j.HeartbeatAt, now);
 
@@ -138,12 +151,14 @@ public sealed partial class JobLease : IAsyncDisposable
         var db = scope.ServiceProvider.GetRequiredService<BlockStoreDbContext>();
         var now = _clock.GetUtcNow().UtcDateTime;
         long done = Interlocked.Read(ref _done), total = Interlocked.Read(ref _total);
+        var announce = EventDue(total, now);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         // Until the copier has measured the source (total 0), only the heartbeat: the last step's figures stand.
         var rows = await db.Jobs.Where(j => j.Id == _job.Id && j.Owner == Owner).ExecuteUpdateAsync(s =>
         {
             if (total > 0) SetProgress(s, done, total, now);
             else s.SetProperty(j => j.HeartbeatAt, now);
+            if (announce) s.SetProperty(j => j.ProgressEventAt, now);
         }, ct);
         if (rows == 0)
         {
@@ -151,9 +166,9 @@ public sealed partial class JobLease : IAsyncDisposable
             await _stop.CancelAsync();
             return;
         }
-        if (total > 0 && now - _lastEvent >= _options.ProgressEventInterval)
+        if (announce)
         {
-            db.Enqueue(new MigrationProgressed(_job.VolumeId, _job.ProjectId, _job.Id, Math.Round(100.0 * done / total, 1), done, total, now), now);
+            db.Enqueue(ProgressEvent(done, total, now), now);
             await db.SaveChangesAsync(ct);
             _lastEvent = now;
         }
@@ -164,6 +179,12 @@ public sealed partial class JobLease : IAsyncDisposable
             await _stop.CancelAsync();
         }
     }
+
+    /// <summary>At most one event per interval for the job, whichever step or worker sent the last (<see cref="Job.ProgressEventAt"/>).</summary>
+    private bool EventDue(long total, DateTime now) => total > 0 && now - _lastEvent >= _options.ProgressEventInterval;
+
+    private MigrationProgressed ProgressEvent(long done, long total, DateTime now) =>
+        new(_job.VolumeId, _job.ProjectId, _job.Id, Math.Round(100.0 * done / total, 1), done, total, now);
 
     [LoggerMessage(LogLevel.Warning, "Progress of job {JobId} could not be recorded")]
     private partial void LogTickFailed(Exception ex, Guid jobId);

@@ -103,7 +103,7 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
         {
             var next = plan with { Offset = step.Offset };
             db.Enqueue(new MigrateVolume(job.Id, job.VolumeId), now);
-            await lease.CommitAsync(db, s => { JobLease.SetProgress(s, step.BytesCopied, step.BytesTotal, now); s.SetProperty(j => j.Checkpoint, next.ToJson()); }, ct);
+            await lease.CommitAsync(db, s => s.SetProperty(j => j.Checkpoint, next.ToJson()), ct, (step.BytesCopied, step.BytesTotal));
             return;
         }
 
@@ -114,7 +114,7 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
         var before = volume.Status;
         volume.CompleteMigration(plan.NewTypeId, now);
         if (volume.Status != before) db.Enqueue(new VolumeStatusChanged(volume.Id, volume.ProjectId, before.ToWire(), volume.Status.ToWire(), now), now);
-        if (!await lease.CommitAsync(db, s => { JobLease.SetProgress(s, step.BytesCopied, step.BytesTotal, now); s.SetProperty(j => j.Checkpoint, switched.ToJson()); }, ct))
+        if (!await lease.CommitAsync(db, s => s.SetProperty(j => j.Checkpoint, switched.ToJson()), ct, (step.BytesCopied, step.BytesTotal)))
             return;
         await FinishAsync(lease, job, volume, switched, source, image, ct);
     }

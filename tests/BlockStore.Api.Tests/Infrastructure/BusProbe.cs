@@ -5,7 +5,7 @@ namespace BlockStore.Api.Tests.Infrastructure;
 
 /// <summary>
 /// A private queue bound to the exchange MassTransit publishes one message type to, so a test can see
-/// what really reached the broker after the outbox dispatcher ran.
+/// what really reached the broker after the outbox dispatcher ran. Compiled into the worker tests too.
 /// </summary>
 public sealed class BusProbe : IAsyncDisposable
 {
@@ -45,6 +45,18 @@ public sealed class BusProbe : IAsyncDisposable
             if (body.Contains(text, StringComparison.OrdinalIgnoreCase)) return body;
         }
         return null;
+    }
+
+    /// <summary>Every message body that arrived so far and contains <paramref name="text"/>, in arrival order.</summary>
+    public async Task<List<string>> DrainAsync(string text)
+    {
+        var bodies = new List<string>();
+        while (await _channel.BasicGetAsync(_queue, autoAck: true) is { } got)
+        {
+            var body = Encoding.UTF8.GetString(got.Body.Span);
+            if (body.Contains(text, StringComparison.OrdinalIgnoreCase)) bodies.Add(body);
+        }
+        return bodies;
     }
 
     public async ValueTask DisposeAsync()

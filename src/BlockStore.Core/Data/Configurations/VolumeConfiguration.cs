@@ -25,8 +25,10 @@ internal sealed class VolumeConfiguration : IEntityTypeConfiguration<Volume>
         b.Ignore(v => v.ImageName);
         b.Ignore(v => v.IsMigrating);
         // The list pages by (created_at desc, id desc) within a project; this index serves it and the marker.
+        // There is deliberately no index on (created_at, id) alone: with one, PostgreSQL chose it for a project
+        // that holds most of the table and skipped every newer row of the others (1.7 ms a page behind 10,000
+        // rows, 0.08 ms through this one). An admin's all_tenants list sorts instead (top-N, ~50 ms at 100,000).
         b.HasIndex(v => new { v.ProjectId, v.CreatedAt, v.Id }).IsDescending(false, true, true);
-        b.HasIndex(v => new { v.CreatedAt, v.Id }).IsDescending(true, true);
         // The reconciler scans transitional statuses by age.
         b.HasIndex(v => new { v.Status, v.StatusChangedAt });
     }

@@ -115,7 +115,8 @@ public sealed class MigrationTests(LifecycleFixture stack) : IAsyncLifetime
         stepsAfterRestart.ShouldNotBeEmpty();
         stepsAfterRestart.ShouldAllBe(s => s.From > 0, "no step of the new worker starts from the beginning");
         // migration_progress runs ahead of the committed checkpoint by at most the step in flight (16 MiB, plus
-        // the 8 × 4 MiB chunks issued when the bound was reached), and only that step is read again.
+        // the chunks issued when the bound was reached: 4 × 4 MiB by default, 8 allowed for here), and only
+        // that step is read again.
         MigrationSupport.BytesReadInLog(stack.Worker.Log, id).ShouldBeLessThanOrEqualTo(total - copiedBeforeKill + 48 * MiB,
             $"copied before the kill: {copiedBeforeKill} of {total}; steps after restart (from, read): {string.Join(", ", stepsAfterRestart)}");
         (await _backends.Sha256Async("local", id)).ShouldBe(hash);

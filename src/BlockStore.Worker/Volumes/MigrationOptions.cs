@@ -7,8 +7,12 @@ public sealed class MigrationOptions
     public TimeSpan StepDuration { get; set; } = TimeSpan.FromSeconds(20);
     /// <summary>Also hand over after this many allocated bytes (unbounded when null); small in tests, to get many steps.</summary>
     public long? StepBytes { get; set; }
-    /// <summary>4 MiB chunks a host-assisted copy keeps in flight; memory is twice this many chunks (data and read-back).</summary>
-    public int ChunksInFlight { get; set; } = 8;
+    /// <summary>
+    /// 4 MiB chunks a host-assisted copy keeps in flight; memory is up to twice this many chunks (data, and a
+    /// read-back for a file). Four keep the worker under 256 MiB while it copies; on the one-OSD stack eight
+    /// were no faster (docs/benchmarks.md). With many OSDs, more chunks spread over more of them.
+    /// </summary>
+    public int ChunksInFlight { get; set; } = 4;
     /// <summary>How often the running step records progress and its heartbeat on the job row.</summary>
     public TimeSpan ReportInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>At most one <c>MigrationProgressed</c> event per volume this often.</summary>

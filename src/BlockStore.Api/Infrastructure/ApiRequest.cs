@@ -12,14 +12,15 @@ public sealed record ApiRequest(Caller Caller, Microversion Version, string Base
 
     /// <summary>
     /// A resource's self link (<c>{base}/v3/{project}/{collection}/{id}</c>) or bookmark (without <c>/v3</c>),
-    /// formatted into <paramref name="buffer"/>; into a new string only when it does not fit (a long Host).
+    /// formatted into <paramref name="buffer"/>, or into an array of its own when it does not fit (a long Host).
     /// </summary>
     public ReadOnlySpan<char> Link(Span<char> buffer, bool bookmark, string collection, Guid id)
     {
         var v3 = bookmark ? "" : "/v3";
-        return buffer.TryWrite(CultureInfo.InvariantCulture, $"{BaseUrl}{v3}/{ProjectId}/{collection}/{id}", out var length)
-            ? buffer[..length]
-            : $"{BaseUrl}{v3}/{ProjectId}/{collection}/{id}";
+        var needed = BaseUrl.Length + v3.Length + ProjectId.Length + collection.Length + 38; // three slashes and a Guid's 36
+        var target = needed <= buffer.Length ? buffer : new char[needed];
+        target.TryWrite(CultureInfo.InvariantCulture, $"{BaseUrl}{v3}/{ProjectId}/{collection}/{id}", out var length);
+        return target[..length];
     }
 
     public static ValueTask<ApiRequest?> BindAsync(HttpContext http, ParameterInfo parameter) =>

@@ -60,7 +60,7 @@ public static class SnapshotsApi
         var snapshot = Snapshot.Create(volume.Id, volume.ProjectId, req.Caller.UserId, volume.Size, r.EffectiveName, r.Description,
             r.Metadata, now);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await quotas.ChargeAsync(volume.ProjectId, volumes: 0, gigabytes: volume.Size, snapshots: 1, ct);
+        await quotas.ChargeAsync(volume.ProjectId, volumes: 0, gigabytes: volume.Size, snapshots: 1, volumeSize: null, ct);
         // Compare-and-swap on the volume row (a no-op write that moves its xmin): a delete, extend or retype
         // that read the volume before us now fails its own check, and if one committed first, we fail here.
         var claimed = await db.Volumes.Where(v => v.Id == volume.Id && v.Version == volume.Version)

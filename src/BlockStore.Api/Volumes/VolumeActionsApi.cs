@@ -43,12 +43,8 @@ public static class VolumeActionsApi
             throw new InvalidRequestException($"Invalid input for field/attribute new_size. Value: {action.NewSize}. It must be an integer from 1 to {Rules.MaxSizeGb}.");
         var grow = newSize - volume.Size;
         volume.BeginExtend(newSize, now);
-        // Cinder checks the per-volume limit on extend too, not only on create.
-        var perVolume = await quotas.LimitAsync(volume.ProjectId, QuotaResources.PerVolumeGigabytes, ct);
-        if (perVolume >= 0 && newSize > perVolume)
-            throw new QuotaExceededException($"VolumeSizeExceedsLimit: Requested volume size {newSize}G is larger than maximum allowed limit {perVolume}G.");
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await quotas.ChargeAsync(volume.ProjectId, volumes: 0, gigabytes: grow, snapshots: 0, ct);
+        await quotas.ChargeAsync(volume.ProjectId, volumes: 0, gigabytes: grow, snapshots: 0, volumeSize: newSize, ct);
         db.Enqueue(new ExtendVolume(volume.Id, newSize), now);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);

@@ -28,8 +28,12 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
 
     private readonly QuotaOptions _defaults = options.Value;
 
-    /// <summary>Charge volumes/gigabytes/snapshots. Must run inside a transaction the caller commits.</summary>
-    public async Task ChargeAsync(string projectId, int volumes, int gigabytes, int snapshots, CancellationToken ct)
+    /// <summary>
+    /// Charge volumes/gigabytes/snapshots. Must run inside a transaction the caller commits.
+    /// <paramref name="volumeSize"/> is the size of the one volume being created or extended, checked against
+    /// <c>per_volume_gigabytes</c> (Cinder checks it on both); null when no volume grows.
+    /// </summary>
+    public async Task ChargeAsync(string projectId, int volumes, int gigabytes, int snapshots, int? volumeSize, CancellationToken ct)
     {
         if (db.Database.CurrentTransaction is null) throw new InvalidOperationException("Quota is charged inside the creating transaction.");
         var charges = new List<(string Resource, long Delta)>();
@@ -40,8 +44,8 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
 
         var rows = await RunChargeAsync(projectId, charges, ct);
         var perVolume = rows[0].PerVolumeLimit ?? _defaults.PerVolumeGigabytes;
-        if (volumes > 0 && perVolume >= 0 && gigabytes > perVolume)
-            throw new QuotaExceededException($"VolumeSizeExceedsLimit: Requested volume size {gigabytes}G is larger than maximum allowed limit {perVolume}G.");
+        if (volumeSize is { } size && perVolume >= 0 && size > perVolume)
+            throw new QuotaExceededException($"VolumeSizeExceedsLimit: Requested volume size {size}G is larger than maximum allowed limit {perVolume}G.");
         foreach (var (resource, inUse, hardLimit, _) in rows)
         {
             var limit = hardLimit ?? _defaults.DefaultFor(resource);
@@ -80,14 +84,6 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
         if (gigabytes != 0) charges.Add((QuotaResources.Gigabytes, -gigabytes));
         if (snapshots != 0) charges.Add((QuotaResources.Snapshots, -snapshots));
         return charges.Count == 0 ? Task.CompletedTask : RunChargeAsync(projectId, charges, ct);
-    }
-
-    public async Task<int> LimitAsync(string projectId, string resource, CancellationToken ct)
-    {
-        var own = await db.QuotaLimits.AsNoTracking()
-            .Where(l => l.ProjectId == projectId && l.Resource == resource)
-            .Select(l => (int?)l.HardLimit).FirstOrDefaultAsync(ct);
-        return own ?? _defaults.DefaultFor(resource);
     }
 
     /// <summary>Limits and usage of every resource, as the quota-set and limits APIs show them.</summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 
 namespace BlockStore.Worker.Tests;
 
@@ -102,7 +103,7 @@ public sealed class VolumeLifecycleTests(LifecycleFixture stack)
             await WaitReadyAsync(probe);
         var statuses = await LifecycleFixture.WaitSettledAsync(client, 100, TimeSpan.FromMinutes(3));
         ids.Select(id => statuses[id]).ShouldAllBe(s => s == "available");
-        foreach (var id in ids) await client.DeleteAsync($"volumes/{id}");
+        foreach (var id in ids) (await client.DeleteAsync($"volumes/{id}")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
         await WaitGoneAsync(client, TimeSpan.FromMinutes(2));
     }
 
@@ -117,12 +118,23 @@ public sealed class VolumeLifecycleTests(LifecycleFixture stack)
 
     private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");
 
-    private static async Task WaitGoneAsync(HttpClient client, TimeSpan timeout)
+    private async Task WaitGoneAsync(HttpClient client, TimeSpan timeout)
     {
         var until = DateTime.UtcNow + timeout;
-        while (JsonDocument.Parse(await client.GetStringAsync("volumes")).RootElement.GetProperty("volumes").GetArrayLength() > 0)
+        while (true)
         {
-            if (DateTime.UtcNow > until) throw new TimeoutException("volumes were not deleted in time");
+            var left = JsonDocument.Parse(await client.GetStringAsync("volumes/detail?limit=1000")).RootElement.GetProperty("volumes")
+                .EnumerateArray().Select(v => v.GetProperty("status").GetString()).ToList();
+            if (left.Count == 0) return;
+            if (DateTime.UtcNow > until)
+            {
+                await using var db = new Core.Data.BlockStoreDbContext(Core.Data.DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore")));
+                var outbox = await db.Database.SqlQueryRaw<string>(
+                    "SELECT message_type || '=' || count(*) AS \"Value\" FROM blockstore.outbox GROUP BY message_type").ToListAsync();
+                throw new TimeoutException(
+                    $"volumes were not deleted in time: {string.Join(", ", left.GroupBy(s => s).Select(g => $"{g.Key}={g.Count()}"))}; " +
+                    $"outbox rows: {string.Join(", ", outbox)}\nworker log:\n{stack.Worker.Tail()}\napi log:\n{stack.Api.Tail()}");
+            }
             await Task.Delay(500);
         }
     }

@@ -16,7 +16,8 @@ namespace BlockStore.Core.Outbox;
 /// Publishes outbox rows. Claims a batch with <c>FOR UPDATE SKIP LOCKED</c>, publishes every row and
 /// waits for the broker's confirms, then deletes the rows in the same transaction. A crash between
 /// publish and commit publishes those rows again: delivery is at-least-once, and consumers are
-/// idempotent. Woken by LISTEN/NOTIFY (an insert trigger), with a poll as the fallback.
+/// idempotent. Woken by LISTEN/NOTIFY (an insert trigger), with a poll as the fallback. A batch whose confirms do not
+/// arrive within <see cref="OutboxOptions.PublishTimeout"/> is rolled back and retried, so no lost confirm holds rows.
 /// </summary>
 public sealed partial class OutboxDispatcher(IBus bus, IConfiguration configuration, IOptions<OutboxOptions> options,
     ILogger<OutboxDispatcher> logger) : BackgroundService
@@ -59,7 +60,21 @@ public sealed partial class OutboxDispatcher(IBus bus, IConfiguration configurat
         }
         if (rows.Count == 0) return 0;
 
-        await Task.WhenAll(rows.Select(r => PublishAsync(r.Id, r.Type, r.Body, ct)));
+        using (var confirms = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            confirms.CancelAfter(_options.PublishTimeout);
+            try
+            {
+                // WaitAsync, not only the token: a publish whose confirm was lost may not observe cancellation at all.
+                await Task.WhenAll(rows.Select(r => PublishAsync(r.Id, r.Type, r.Body, confirms.Token))).WaitAsync(confirms.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new TimeoutException(
+                    $"The broker did not confirm all {rows.Count} outbox message(s) within {_options.PublishTimeout}; " +
+                    "the batch is rolled back and will be published again.");
+            }
+        }
 
         await using (var delete = new NpgsqlCommand("DELETE FROM blockstore.outbox WHERE id = ANY(@ids)", conn, tx))
         {

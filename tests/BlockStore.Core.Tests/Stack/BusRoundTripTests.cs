@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 namespace BlockStore.Core.Tests.Stack;
 
 /// <summary>Our MassTransit set-up (<see cref="BusSetup"/>) against the real RabbitMQ, with a consumer on a temporary queue.</summary>
+[Collection(OutboxCollection.Name)]
 public sealed class BusRoundTripTests : IAsyncLifetime
 {
     private ServiceProvider _services = null!;

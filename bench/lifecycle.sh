@@ -131,9 +131,12 @@ sql "INSERT INTO blockstore.volumes (id, project_id, user_id, name, size, status
        now() - g * interval '1 second', now()
      FROM generate_series(1, $seed) g"
 sql "ANALYZE blockstore.volumes"
-# The same page as the API's query (ListQuery: SELECT v.*, v.xmin … ORDER BY created_at DESC, id DESC LIMIT 100).
+# The same page as the API's query: ListQuery's page with VolumeRow.Reader's select list (the type name in a subquery).
 cat >"$work/page.sql" <<SQL
-SELECT v.*, v.xmin FROM blockstore.volumes v WHERE v.project_id = '$project' ORDER BY v.created_at DESC, v.id DESC LIMIT 100 OFFSET 0;
+SELECT v.id, v.project_id, v.user_id, v.name, v.description, v.size, v.status, v.availability_zone, v.volume_type_id,
+  (SELECT t.name FROM blockstore.volume_types t WHERE t.id = v.volume_type_id), v.backend, v.bootable, v.snapshot_id,
+  v.source_volume_id, v.migration_status, v.created_at, v.updated_at, v.metadata::text, v.image_metadata::text
+FROM blockstore.volumes v WHERE v.project_id = '$project' ORDER BY v.created_at DESC, v.id DESC LIMIT 100 OFFSET 0;
 SQL
 # pgbench with C clients: "q/s p50 p99", the percentiles from its per-transaction log.
 page_sql() {

@@ -22,12 +22,12 @@ public static class VolumeListing
         ["bootable"] = "v.bootable",
     };
 
-    public static Task<ListPage<Volume>> QueryAsync(BlockStoreDbContext db, IQueryCollection q, ApiRequest req, CancellationToken ct)
+    public static Task<ListPage<VolumeRow>> QueryAsync(BlockStoreDbContext db, IQueryCollection q, ApiRequest req, CancellationToken ct)
     {
         var list = new ListQuery(q, Table, Sortable);
         if (!QueryFlags.AllTenants(q, req)) list.Scope("v.project_id = @project", ("project", req.ProjectId));
         AddFilters(list, q, req);
-        return list.RunAsync<Volume>(db, QueryFlags.WithCount(q, req), ct);
+        return list.RunAsync(db, QueryFlags.WithCount(q, req), VolumeRow.Reader, ct);
     }
 
     private static void AddFilters(ListQuery list, IQueryCollection q, ApiRequest req)

@@ -32,20 +32,13 @@ public static class VolumeLookup
         return type is not null && (type.IsPublic || includePrivate) ? type : throw ResourceNotFoundException.VolumeTypeByName(idOrName);
     }
 
-    /// <summary>Names of the types <paramref name="volumes"/> use (a page has few), in one query.</summary>
-    public static async Task<Dictionary<Guid, string>> TypeNamesAsync(BlockStoreDbContext db, IEnumerable<Volume> volumes, CancellationToken ct)
-    {
-        var ids = volumes.Select(v => v.VolumeTypeId).Distinct().ToList();
-        return await db.VolumeTypes.AsNoTracking().Where(t => ids.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Name, ct);
-    }
-
     public static async Task<string?> TypeNameAsync(BlockStoreDbContext db, Guid typeId, CancellationToken ct) =>
         await db.VolumeTypes.AsNoTracking().Where(t => t.Id == typeId).Select(t => t.Name).FirstOrDefaultAsync(ct);
 
-    /// <summary>The running migration job of each migrating volume among <paramref name="volumes"/>, for <c>migration_progress</c>.</summary>
-    public static async Task<Dictionary<Guid, Job>> MigrationsAsync(BlockStoreDbContext db, IEnumerable<Volume> volumes, CancellationToken ct)
+    /// <summary>The running migration job of each of the migrating volumes <paramref name="migrating"/>, for <c>migration_progress</c>.</summary>
+    public static async Task<Dictionary<Guid, Job>> MigrationsAsync(BlockStoreDbContext db, IEnumerable<Guid> migrating, CancellationToken ct)
     {
-        var ids = volumes.Where(v => v.IsMigrating).Select(v => v.Id).ToList();
+        var ids = migrating.ToList();
         if (ids.Count == 0) return [];
         var jobs = await db.Jobs.AsNoTracking()
             .Where(j => ids.Contains(j.VolumeId) && j.Kind == MigrationPlan.Kind && (j.State == JobState.Pending || j.State == JobState.Running))

@@ -8,61 +8,101 @@ namespace BlockStore.Api.Volumes;
 /// <summary>The Cinder volume body, as the sample responses of Cinder 21.3 show it at each microversion.</summary>
 public static class VolumeView
 {
-    public static void WriteSummary(Utf8JsonWriter w, Volume v, ApiRequest req)
+    /// <summary>Member names, encoded once (<see cref="CinderJson"/>).</summary>
+    private static class N
+    {
+        public static readonly JsonEncodedText Id = JsonEncodedText.Encode("id");
+        public static readonly JsonEncodedText Name = JsonEncodedText.Encode("name");
+        public static readonly JsonEncodedText Status = JsonEncodedText.Encode("status");
+        public static readonly JsonEncodedText Size = JsonEncodedText.Encode("size");
+        public static readonly JsonEncodedText AvailabilityZone = JsonEncodedText.Encode("availability_zone");
+        public static readonly JsonEncodedText CreatedAt = JsonEncodedText.Encode("created_at");
+        public static readonly JsonEncodedText UpdatedAt = JsonEncodedText.Encode("updated_at");
+        public static readonly JsonEncodedText Description = JsonEncodedText.Encode("description");
+        public static readonly JsonEncodedText VolumeType = JsonEncodedText.Encode("volume_type");
+        public static readonly JsonEncodedText SnapshotId = JsonEncodedText.Encode("snapshot_id");
+        public static readonly JsonEncodedText SourceVolid = JsonEncodedText.Encode("source_volid");
+        public static readonly JsonEncodedText Metadata = JsonEncodedText.Encode("metadata");
+        public static readonly JsonEncodedText VolumeImageMetadata = JsonEncodedText.Encode("volume_image_metadata");
+        public static readonly JsonEncodedText UserId = JsonEncodedText.Encode("user_id");
+        public static readonly JsonEncodedText Bootable = JsonEncodedText.Encode("bootable");
+        public static readonly JsonEncodedText Encrypted = JsonEncodedText.Encode("encrypted");
+        public static readonly JsonEncodedText ReplicationStatus = JsonEncodedText.Encode("replication_status");
+        public static readonly JsonEncodedText ConsistencygroupId = JsonEncodedText.Encode("consistencygroup_id");
+        public static readonly JsonEncodedText Multiattach = JsonEncodedText.Encode("multiattach");
+        public static readonly JsonEncodedText Attachments = JsonEncodedText.Encode("attachments");
+        public static readonly JsonEncodedText MigrationStatus = JsonEncodedText.Encode("migration_status");
+        public static readonly JsonEncodedText GroupId = JsonEncodedText.Encode("group_id");
+        public static readonly JsonEncodedText ProviderId = JsonEncodedText.Encode("provider_id");
+        public static readonly JsonEncodedText SharedTargets = JsonEncodedText.Encode("shared_targets");
+        public static readonly JsonEncodedText ServiceUuid = JsonEncodedText.Encode("service_uuid");
+        public static readonly JsonEncodedText ClusterName = JsonEncodedText.Encode("cluster_name");
+        public static readonly JsonEncodedText VolumeTypeId = JsonEncodedText.Encode("volume_type_id");
+        public static readonly JsonEncodedText ConsumesQuota = JsonEncodedText.Encode("consumes_quota");
+        public static readonly JsonEncodedText TenantId = JsonEncodedText.Encode("os-vol-tenant-attr:tenant_id");
+        public static readonly JsonEncodedText Migstat = JsonEncodedText.Encode("os-vol-mig-status-attr:migstat");
+        public static readonly JsonEncodedText NameId = JsonEncodedText.Encode("os-vol-mig-status-attr:name_id");
+        public static readonly JsonEncodedText Host = JsonEncodedText.Encode("os-vol-host-attr:host");
+    }
+
+    public static void WriteSummary(Utf8JsonWriter w, VolumeRow v, ApiRequest req)
     {
         w.WriteStartObject();
-        w.WriteString("id", v.Id);
-        w.WriteStringOrNull("name", v.Name);
+        w.WriteString(N.Id, v.Id);
+        w.WriteStringOrNull(N.Name, v.Name);
         w.WriteLinks(req, "volumes", v.Id);
         w.WriteEndObject();
     }
 
-    public static void WriteDetail(Utf8JsonWriter w, Volume v, ApiRequest req, string? typeName, BackendCatalog backends, Job? migration = null)
+    public static void WriteDetail(Utf8JsonWriter w, VolumeRow v, ApiRequest req, BackendCatalog backends, Job? migration = null)
     {
         w.WriteStartObject();
-        w.WriteString("id", v.Id);
-        w.WriteString("status", v.Status.ToWire());
-        w.WriteNumber("size", v.Size);
-        w.WriteString("availability_zone", v.AvailabilityZone);
-        w.WriteTimestamp("created_at", v.CreatedAt);
-        w.WriteTimestamp("updated_at", v.UpdatedAt);
-        w.WriteStringOrNull("name", v.Name);
-        w.WriteStringOrNull("description", v.Description);
-        w.WriteStringOrNull("volume_type", typeName);
-        w.WriteStringOrNull("snapshot_id", v.SnapshotId);
-        w.WriteStringOrNull("source_volid", v.SourceVolumeId);
-        w.WriteDictionary("metadata", v.Metadata);
-        if (v.ImageMetadata is { } imageMetadata) w.WriteDictionary("volume_image_metadata", imageMetadata);
+        w.WriteString(N.Id, v.Id);
+        w.WriteString(N.Status, v.Status);
+        w.WriteNumber(N.Size, v.Size);
+        w.WriteString(N.AvailabilityZone, v.AvailabilityZone);
+        w.WriteTimestamp(N.CreatedAt, v.CreatedAt);
+        w.WriteTimestamp(N.UpdatedAt, v.UpdatedAt);
+        w.WriteStringOrNull(N.Name, v.Name);
+        w.WriteStringOrNull(N.Description, v.Description);
+        w.WriteStringOrNull(N.VolumeType, v.TypeName);
+        w.WriteStringOrNull(N.SnapshotId, v.SnapshotId);
+        w.WriteStringOrNull(N.SourceVolid, v.SourceVolumeId);
+        w.WriteJsonObject(N.Metadata, v.MetadataJson);
+        if (v.ImageMetadataJson is { } imageMetadata) w.WriteJsonObject(N.VolumeImageMetadata, imageMetadata);
         w.WriteLinks(req, "volumes", v.Id);
-        w.WriteString("user_id", v.UserId);
-        w.WriteString("bootable", v.Bootable ? "true" : "false");
-        w.WriteBoolean("encrypted", false);
-        w.WriteNull("replication_status");
-        w.WriteNull("consistencygroup_id");
-        w.WriteBoolean("multiattach", false);
-        w.WriteStartArray("attachments");
+        w.WriteString(N.UserId, v.UserId);
+        w.WriteString(N.Bootable, v.Bootable ? "true" : "false");
+        w.WriteBoolean(N.Encrypted, false);
+        w.WriteNull(N.ReplicationStatus);
+        w.WriteNull(N.ConsistencygroupId);
+        w.WriteBoolean(N.Multiattach, false);
+        w.WriteStartArray(N.Attachments);
         w.WriteEndArray();
-        w.WriteStringOrNull("migration_status", MigrationWire(v.MigrationStatus));
+        w.WriteStringOrNull(N.MigrationStatus, MigrationWire(v.MigrationStatus));
         if (v.IsMigrating) WriteMigrationProgress(w, migration);
         var version = req.Version;
-        if (version.AtLeast(13)) w.WriteNull("group_id");
-        if (version.AtLeast(21)) w.WriteNull("provider_id");
-        if (version.AtLeast(48)) { w.WriteBoolean("shared_targets", false); w.WriteNull("service_uuid"); }
-        if (version.AtLeast(61)) w.WriteNull("cluster_name");
-        if (version.AtLeast(63)) w.WriteString("volume_type_id", v.VolumeTypeId);
-        if (version.AtLeast(65)) w.WriteBoolean("consumes_quota", true);
+        if (version.AtLeast(13)) w.WriteNull(N.GroupId);
+        if (version.AtLeast(21)) w.WriteNull(N.ProviderId);
+        if (version.AtLeast(48)) { w.WriteBoolean(N.SharedTargets, false); w.WriteNull(N.ServiceUuid); }
+        if (version.AtLeast(61)) w.WriteNull(N.ClusterName);
+        if (version.AtLeast(63)) w.WriteString(N.VolumeTypeId, v.VolumeTypeId);
+        if (version.AtLeast(65)) w.WriteBoolean(N.ConsumesQuota, true);
         if (req.Caller.IsAdmin)
         {
-            w.WriteString("os-vol-tenant-attr:tenant_id", v.ProjectId);
-            w.WriteStringOrNull("os-vol-mig-status-attr:migstat", MigrationWire(v.MigrationStatus));
-            w.WriteNull("os-vol-mig-status-attr:name_id");
-            w.WriteString("os-vol-host-attr:host", backends.HostOf(v.Backend));
+            w.WriteString(N.TenantId, v.ProjectId);
+            w.WriteStringOrNull(N.Migstat, MigrationWire(v.MigrationStatus));
+            w.WriteNull(N.NameId);
+            w.WriteString(N.Host, backends.HostOf(v.Backend));
         }
         w.WriteEndObject();
     }
 
-    public static JsonBody Single(Volume v, ApiRequest req, string? typeName, BackendCatalog backends, int status = 200, Job? migration = null) =>
-        JsonBody.Single("volume", w => WriteDetail(w, v, req, typeName, backends, migration), status);
+    public static JsonBody Single(Volume v, ApiRequest req, string? typeName, BackendCatalog backends, int status = 200, Job? migration = null)
+    {
+        var row = VolumeRow.Of(v, typeName);
+        return JsonBody.Single("volume", w => WriteDetail(w, row, req, backends, migration), status);
+    }
 
     /// <summary>BlockStore's own field, present only while a migration runs (docs/api.md).</summary>
     private static void WriteMigrationProgress(Utf8JsonWriter w, Job? job)

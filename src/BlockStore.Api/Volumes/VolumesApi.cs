@@ -59,7 +59,7 @@ public static class VolumesApi
     {
         var volume = await VolumeLookup.FindAsync(db, req, id, ct);
         var typeName = await VolumeLookup.TypeNameAsync(db, volume.VolumeTypeId, ct);
-        var migrations = await VolumeLookup.MigrationsAsync(db, [volume], ct);
+        var migrations = await VolumeLookup.MigrationsAsync(db, volume.IsMigrating ? [volume.Id] : [], ct);
         return VolumeView.Single(volume, req, typeName, catalog.Value, migration: migrations.GetValueOrDefault(volume.Id));
     }
 
@@ -72,10 +72,9 @@ public static class VolumesApi
     public static async Task<IResult> Detail(HttpRequest http, ApiRequest req, BlockStoreDbContext db, IOptions<BackendCatalog> catalog, CancellationToken ct)
     {
         var page = await VolumeListing.QueryAsync(db, http.Query, req, ct);
-        var types = await VolumeLookup.TypeNamesAsync(db, page.Items, ct);
-        var migrations = await VolumeLookup.MigrationsAsync(db, page.Items, ct);
+        var migrations = await VolumeLookup.MigrationsAsync(db, page.Items.Where(v => v.IsMigrating).Select(v => v.Id), ct);
         return ListBody.Ok(page, http, req, "volumes", "volumes/detail", v => v.Id,
-            (w, v) => VolumeView.WriteDetail(w, v, req, types.GetValueOrDefault(v.VolumeTypeId), catalog.Value, migrations.GetValueOrDefault(v.Id)));
+            (w, v) => VolumeView.WriteDetail(w, v, req, catalog.Value, migrations.GetValueOrDefault(v.Id)));
     }
 
     public static async Task<IResult> Summary(ApiRequest req, BlockStoreDbContext db, CancellationToken ct)

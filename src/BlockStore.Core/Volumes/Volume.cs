@@ -52,7 +52,7 @@ public sealed class Volume : IHasMetadata
     public uint Version { get; private set; }
 
     /// <summary>A migration has started and not yet succeeded or failed.</summary>
-    public bool IsMigrating => MigrationStatus is Volumes.MigrationStatus.Starting or Volumes.MigrationStatus.Migrating or Volumes.MigrationStatus.Completing;
+    public bool IsMigrating => MigrationStatus.IsRunning();
 
     /// <summary>The backend's name for the data: the RBD image name, or the file name.</summary>
     public string ImageName => $"{ImagePrefix}{Id}";

@@ -28,6 +28,7 @@ services.AddBlockStoreDb(builder.Configuration);
 services.AddBlockStoreBus(builder.Configuration);
 services.AddBlockStoreAuth(builder.Configuration);
 services.Configure<CephOptions>(builder.Configuration.GetSection("Ceph"));
+services.AddSingleton<CephHealthCheck>(); // one probe in flight at a time (see the class)
 services.AddBlockStoreDependencyChecks().AddCheck<CephHealthCheck>("ceph", tags: [DependencyChecks.Tag]);
 services.Configure<QuotaOptions>(builder.Configuration.GetSection("Quotas"));
 services.Configure<BackendCatalog>(builder.Configuration.GetSection("Volumes"));

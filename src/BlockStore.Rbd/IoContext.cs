@@ -66,6 +66,26 @@ public sealed class IoContext : IDisposable
         return ChecksumOperation.StartXxHash64(Handle, objectName, offset, length, seed);
     }
 
+    /// <summary>
+    /// The size of a RADOS object (<c>rados_stat</c>), or null when it does not exist. Either way an answer from
+    /// the OSD that holds it, so this also proves that the pool's OSDs serve this client. Blocks, bounded by the
+    /// connection's <see cref="RadosConnectOptions.OsdOperationTimeout"/>.
+    /// </summary>
+    /// <exception cref="RbdTimeoutException">The OSD did not answer in time.</exception>
+    /// <exception cref="RbdException">The OSD refused (for instance, caps that do not allow reading the pool).</exception>
+    public ulong? Stat(string objectName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(objectName);
+        int rc = LibRados.rados_stat(Handle, objectName, out ulong size, out _);
+        if (rc == -Errno.ENOENT)
+        {
+            return null;
+        }
+
+        RbdError.ThrowIfFailed(rc, "rados_stat", $"object '{objectName}' in pool '{PoolName}'");
+        return size;
+    }
+
     /// <summary>Releases this object's reference; the native context lives on while images opened through it are open.</summary>
     public void Dispose()
     {

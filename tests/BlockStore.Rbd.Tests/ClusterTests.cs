@@ -105,4 +105,20 @@ public sealed class ClusterTests(CephFixture ceph)
         ex.Operation.ShouldBe("rbd_create4");
         ex.ErrorCode.ShouldBeOneOf(1, 13);
     }
+
+    [Fact]
+    public void Stat_answers_null_for_a_missing_object_and_the_size_of_one_that_exists()
+    {
+        using TestImage image = ceph.CreateImage(ceph.Volumes, 1 << 20);
+        ceph.Volumes.Stat("no-such-object-" + Guid.NewGuid().ToString("N")).ShouldBeNull();
+        ceph.Volumes.Stat("rbd_directory").ShouldNotBeNull(); // every pool holding a v2 image has its directory object
+    }
+
+    [Fact]
+    public void Stat_in_a_pool_outside_the_caps_is_permission_denied()
+    {
+        ceph.EnsureForbiddenPool();
+        using IoContext io = ceph.Cluster.OpenIoContext(CephFixture.ForbiddenPool);
+        Should.Throw<RbdPermissionDeniedException>(() => io.Stat("anything")).Operation.ShouldBe("rados_stat");
+    }
 }

@@ -13,4 +13,7 @@ internal static unsafe partial class LibRados
 
     [LibraryImport(Libraries.Rados)]
     internal static partial long rados_ioctx_get_id(RadosIoCtxHandle io);
+
+    [LibraryImport(Libraries.Rados, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int rados_stat(RadosIoCtxHandle io, string o, out ulong psize, out long pmtime);
 }

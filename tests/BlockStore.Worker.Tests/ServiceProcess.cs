@@ -53,7 +53,25 @@ public sealed class ServiceProcess : IAsyncDisposable
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public string Tail() { var log = Log; return log.Length > 4000 ? log[^4000..] : log; }
+    /// <summary>
+    /// The end of the log for a failure message, each distinct line once (its last time): a line repeated every
+    /// reconciler pass, such as the report of rows other suites left without images, must not push out the rest.
+    /// </summary>
+    public string Tail(int chars = 6000)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var kept = new List<string>();
+        var length = 0;
+        foreach (var line in Log.Split('\n').Reverse())
+        {
+            if (length >= chars) break;
+            if (!seen.Add(line)) continue;
+            kept.Add(line);
+            length += line.Length + 1;
+        }
+        kept.Reverse();
+        return string.Join('\n', kept);
+    }
 
     public async ValueTask DisposeAsync()
     {

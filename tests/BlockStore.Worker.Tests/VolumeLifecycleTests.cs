@@ -124,16 +124,19 @@ public sealed class VolumeLifecycleTests(LifecycleFixture stack)
         while (true)
         {
             var left = JsonDocument.Parse(await client.GetStringAsync("volumes/detail?limit=1000")).RootElement.GetProperty("volumes")
-                .EnumerateArray().Select(v => v.GetProperty("status").GetString()).ToList();
+                .EnumerateArray().Select(v => (Id: v.GetProperty("id").GetGuid(), Status: v.GetProperty("status").GetString())).ToList();
             if (left.Count == 0) return;
             if (DateTime.UtcNow > until)
             {
                 await using var db = new Core.Data.BlockStoreDbContext(Core.Data.DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore")));
                 var outbox = await db.Database.SqlQueryRaw<string>(
                     "SELECT message_type || '=' || count(*) AS \"Value\" FROM blockstore.outbox GROUP BY message_type").ToListAsync();
+                var failed = left.Where(v => v.Status!.StartsWith("error", StringComparison.Ordinal)).Select(v => (Guid?)v.Id).ToList();
+                var why = await db.UserMessages.Where(m => failed.Contains(m.ResourceUuid)).Select(m => m.Message).Take(5).ToListAsync();
                 throw new TimeoutException(
-                    $"volumes were not deleted in time: {string.Join(", ", left.GroupBy(s => s).Select(g => $"{g.Key}={g.Count()}"))}; " +
-                    $"outbox rows: {string.Join(", ", outbox)}\nworker log:\n{stack.Worker.Tail()}\napi log:\n{stack.Api.Tail()}");
+                    $"volumes were not deleted in time: {string.Join(", ", left.GroupBy(v => v.Status).Select(g => $"{g.Key}={g.Count()}"))}; " +
+                    $"why: {string.Join(" | ", why)}; outbox rows: {string.Join(", ", outbox)}\n" +
+                    $"worker log:\n{stack.Worker.Tail()}\napi log:\n{stack.Api.Tail()}");
             }
             await Task.Delay(500);
         }

@@ -7,6 +7,8 @@ public sealed class BackendConfig
     public string Driver { get; set; } = "rbd";
     /// <summary>rbd: the pool that holds the volumes.</summary>
     public string? Pool { get; set; }
+    /// <summary>rbd: how long a delete waits for other clients to close an image (a crashed client's watch lasts about 30 s); 45 s when unset.</summary>
+    public TimeSpan? BusyGrace { get; set; }
     /// <summary>file: the directory that holds the sparse volume files.</summary>
     public string? Path { get; set; }
 

@@ -9,8 +9,21 @@ namespace BlockStore.Storage.Backends;
 /// deep-flatten. Snapshots are protected so that they can be cloned. A volume whose snapshots still
 /// have clones is renamed out of sight and removed once its last clone is gone.
 /// </summary>
-public sealed class RbdVolumeBackend(string name, string pool, CephConnection ceph) : IVolumeBackend
+/// <param name="name">The backend's name.</param>
+/// <param name="pool">The pool that holds its images.</param>
+/// <param name="ceph">The process's connection to the cluster.</param>
+/// <param name="busyGrace">How long a delete waits for other clients to close the image; <see cref="DefaultBusyGrace"/> when null.</param>
+public sealed class RbdVolumeBackend(string name, string pool, CephConnection ceph, TimeSpan? busyGrace = null) : IVolumeBackend
 {
+    /// <summary>
+    /// librbd refuses to remove an image that has watchers (EBUSY). A client that died with the image open keeps
+    /// its watch until the OSDs time it out (<c>osd_client_watch_timeout</c>, 30 s by default), and a duplicate
+    /// delivery may have it open for a moment, so a delete waits this long before it gives up.
+    /// </summary>
+    public static readonly TimeSpan DefaultBusyGrace = TimeSpan.FromSeconds(45);
+
+    private readonly TimeSpan _busyGrace = busyGrace ?? DefaultBusyGrace;
+
     /// <summary>Prefix of images whose removal waits for their clones.</summary>
     public const string HiddenPrefix = "deleted-";
 
@@ -63,12 +76,48 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
     private static readonly TimeSpan WreckGrace = TimeSpan.FromSeconds(2);
 
     /// <inheritdoc />
+    /// <exception cref="RbdBusyException">The image was still open elsewhere when the busy grace ran out; the message names the watchers.</exception>
     public async Task<bool> DeleteAsync(string volume, CancellationToken cancellationToken)
     {
         var io = await IoAsync(cancellationToken).ConfigureAwait(false);
-        if (TryRemove(io, volume)) return true;
-        RbdPool.Rename(io, volume, HiddenPrefix + volume);
-        return false;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var pause = TimeSpan.FromMilliseconds(250);
+        while (true)
+        {
+            try
+            {
+                if (TryRemove(io, volume)) return true;
+                RbdPool.Rename(io, volume, HiddenPrefix + volume);
+                return false;
+            }
+            catch (RbdBusyException) when (waited.Elapsed < _busyGrace)
+            {
+                await Task.Delay(Min(pause, _busyGrace - waited.Elapsed), cancellationToken).ConfigureAwait(false);
+                pause = Min(pause * 2, TimeSpan.FromSeconds(4));
+            }
+            catch (RbdBusyException ex)
+            {
+                throw new RbdBusyException(
+                    $"{volume} is still open elsewhere after {_busyGrace.TotalSeconds:0} s ({DescribeWatchers(io, volume)})", ex.ErrorCode, ex.Operation ?? "rbd_remove");
+            }
+        }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>Who holds the image open, for the error that ends a delete: the watchers' addresses.</summary>
+    private static string DescribeWatchers(IoContext io, string volume)
+    {
+        try
+        {
+            using var image = RbdImage.Open(io, volume, readOnly: true);
+            var watchers = image.ListWatchers();
+            return watchers.Count == 0 ? "no watchers left now" : $"watchers: {string.Join(", ", watchers.Select(w => w.Address))}";
+        }
+        catch (RbdException ex)
+        {
+            return $"watchers unknown: {ex.Message}";
+        }
     }
 
     /// <inheritdoc />

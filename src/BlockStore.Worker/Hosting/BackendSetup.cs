@@ -28,7 +28,7 @@ public static class BackendSetup
 
     private static IVolumeBackend Create(string name, BackendConfig config, CephConnection ceph) => config.Driver switch
     {
-        "rbd" => new RbdVolumeBackend(name, config.Pool ?? throw new InvalidOperationException($"Backends:{name}:Pool is not set."), ceph),
+        "rbd" => new RbdVolumeBackend(name, config.Pool ?? throw new InvalidOperationException($"Backends:{name}:Pool is not set."), ceph, config.BusyGrace),
         "file" => new FileVolumeBackend(name, new FileVolumeStore(config.Path ?? throw new InvalidOperationException($"Backends:{name}:Path is not set."))),
         _ => throw new InvalidOperationException($"Backends:{name}:Driver is '{config.Driver}'; it must be 'rbd' or 'file'."),
     };

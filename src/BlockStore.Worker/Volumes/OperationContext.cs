@@ -31,6 +31,7 @@ public sealed class Failures(BlockStoreDbContext db, TimeProvider clock, IConfig
     {
         Rbd.RbdTimeoutException => "The storage cluster did not answer in time.",
         Rbd.RbdPermissionDeniedException => "The storage service is not allowed to use this pool; ask an operator to check its Ceph capabilities.",
+        Rbd.RbdBusyException => "Its image is still open by another client (a host that maps it, or one that crashed moments ago); try again once it is released.",
         Rbd.RbdException r => $"The storage backend refused the operation ({r.Message}).",
         _ => $"The operation failed: {ex.Message}",
     };

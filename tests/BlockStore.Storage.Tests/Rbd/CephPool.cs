@@ -15,6 +15,9 @@ public sealed class CephPool : IAsyncLifetime
 
     public RbdVolumeBackend Backend { get; private set; } = null!;
 
+    /// <summary>The connection behind <see cref="Backend"/>, for backends with other settings.</summary>
+    public CephConnection Connection => _ceph ?? throw new InvalidOperationException("The fixture is not initialized.");
+
     public IoContext Io { get; private set; } = null!;
 
     public async Task InitializeAsync()

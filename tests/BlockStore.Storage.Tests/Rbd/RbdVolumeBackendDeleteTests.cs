@@ -1,0 +1,45 @@
+using BlockStore.Rbd;
+using BlockStore.Storage.Backends;
+
+namespace BlockStore.Storage.Tests.Rbd;
+
+/// <summary>
+/// librbd will not remove an image that another client has open (EBUSY). A delete waits for the image to be
+/// released, within the backend's busy grace, and then fails naming who holds it.
+/// </summary>
+public sealed class RbdVolumeBackendDeleteTests(CephPool ceph) : IClassFixture<CephPool>
+{
+    private const long MiB = 1 << 20;
+
+    [Fact]
+    public async Task A_delete_waits_for_a_client_that_has_the_image_open_to_close_it()
+    {
+        string name = await ceph.CreateAsync(8 * MiB);
+        var holder = RbdImage.Open(ceph.Io, name);
+        var backend = new RbdVolumeBackend("ceph", "volumes", ceph.Connection, busyGrace: TimeSpan.FromSeconds(20));
+
+        var deleting = backend.DeleteAsync(name, CancellationToken.None);
+        await Task.Delay(1500);
+        deleting.IsCompleted.ShouldBeFalse("the image is open elsewhere, so the delete must still be waiting");
+        holder.Dispose();
+
+        (await deleting.WaitAsync(TimeSpan.FromSeconds(15))).ShouldBeTrue();
+        (await backend.ExistsAsync(name, CancellationToken.None)).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task A_delete_whose_image_stays_open_past_the_grace_fails_busy_and_names_the_watcher()
+    {
+        string name = await ceph.CreateAsync(8 * MiB);
+        using var holder = RbdImage.Open(ceph.Io, name);
+        var watcher = holder.ListWatchers().ShouldHaveSingleItem().Address;
+        var backend = new RbdVolumeBackend("ceph", "volumes", ceph.Connection, busyGrace: TimeSpan.FromSeconds(2));
+
+        var started = DateTime.UtcNow;
+        var busy = await Should.ThrowAsync<RbdBusyException>(() => backend.DeleteAsync(name, CancellationToken.None));
+
+        (DateTime.UtcNow - started).ShouldBeInRange(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10));
+        busy.Message.ShouldContain(watcher);
+        (await backend.ExistsAsync(name, CancellationToken.None)).ShouldBeTrue("nothing may be removed while the image is open");
+    }
+}

@@ -127,6 +127,36 @@ public class RbdBusyException : RbdException
 }
 
 /// <summary>
+/// The image changed under the operation (ESTALE): another client removed it, or moved it to the trash,
+/// between the moment this call found it and the moment it acted. Look again: it is usually gone.
+/// </summary>
+public class RbdStaleException : RbdException
+{
+    /// <inheritdoc cref="RbdException()"/>
+    public RbdStaleException()
+    {
+    }
+
+    /// <inheritdoc cref="RbdException(string)"/>
+    public RbdStaleException(string message)
+        : base(message)
+    {
+    }
+
+    /// <inheritdoc cref="RbdException(string, Exception)"/>
+    public RbdStaleException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <inheritdoc cref="RbdException(string, int, string)"/>
+    public RbdStaleException(string message, int errorCode, string operation)
+        : base(message, errorCode, operation)
+    {
+    }
+}
+
+/// <summary>
 /// Something depends on the resource: the image has snapshots (ENOTEMPTY), or the snapshot is
 /// protected or has clones (EBUSY from <c>rbd_snap_unprotect</c> / <c>rbd_snap_remove</c>).
 /// </summary>

@@ -13,5 +13,6 @@ internal static class Errno
     internal const int ERANGE = 34;
     internal const int ENOTEMPTY = 39;
     internal const int ETIMEDOUT = 110;
+    internal const int ESTALE = 116;
     internal const int ECANCELED = 125;
 }

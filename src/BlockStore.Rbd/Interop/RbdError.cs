@@ -56,6 +56,7 @@ internal static class RbdError
             Errno.EBUSY => new RbdBusyException(message, errno, function),
             Errno.EPERM or Errno.EACCES => new RbdPermissionDeniedException(message, errno, function),
             Errno.ETIMEDOUT => new RbdTimeoutException(message, errno, function),
+            Errno.ESTALE => new RbdStaleException(message, errno, function),
             _ => new RbdException(message, errno, function),
         };
     }

@@ -90,8 +90,10 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
                 RbdPool.Rename(io, volume, HiddenPrefix + volume);
                 return false;
             }
-            catch (RbdBusyException) when (waited.Elapsed < _busyGrace)
+            catch (RbdException ex) when ((ex is RbdBusyException or RbdStaleException) && waited.Elapsed < _busyGrace)
             {
+                // Busy: open elsewhere, wait for it to close. Stale: another delivery removed it between our lookup
+                // and our removal; the next look usually finds it gone.
                 await Task.Delay(Min(pause, _busyGrace - waited.Elapsed), cancellationToken).ConfigureAwait(false);
                 pause = Min(pause * 2, TimeSpan.FromSeconds(4));
             }

@@ -42,4 +42,17 @@ public sealed class RbdVolumeBackendDeleteTests(CephPool ceph) : IClassFixture<C
         busy.Message.ShouldContain(watcher);
         (await backend.ExistsAsync(name, CancellationToken.None)).ShouldBeTrue("nothing may be removed while the image is open");
     }
+
+    [Fact]
+    public async Task Deliveries_that_delete_one_volume_at_the_same_time_all_succeed()
+    {
+        for (int round = 0; round < 12; round++)
+        {
+            string name = await ceph.CreateAsync(64 * MiB);
+            var deletes = Enumerable.Range(0, 8).Select(_ => Task.Run(() => ceph.Backend.DeleteAsync(name, CancellationToken.None)));
+
+            (await Task.WhenAll(deletes)).ShouldAllBe(removed => removed);
+            (await ceph.Backend.ExistsAsync(name, CancellationToken.None)).ShouldBeFalse();
+        }
+    }
 }

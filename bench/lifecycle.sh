@@ -13,7 +13,7 @@
 #   3. POST /volumes accepted per second (p50/p99), with hey, across P projects at once, at 8, 16 and C connections in
 #      all (one run each, after an unmeasured warm-up run), worker stopped (the outbox still publishes every
 #      CreateVolume to RabbitMQ);
-#   4. the API's peak RSS during 2 and 3 (sampled from /proc every 0.2 s).
+#   4. the API's peak RSS during 1 to 3 (sampled from /proc every 0.2 s), with the peak so far after each step.
 # Stops the API and worker of scripts/run first (scripts/stack down app). Cleans up after itself: volumes of step 1 are
 # deleted through the API (images removed by the worker), the seeded and POSTed rows by SQL (they have no images), and
 # the POSTed volumes' queued CreateVolume messages are drained by a worker once their rows are gone.
@@ -86,6 +86,7 @@ start_worker() {
 }
 
 rss_peak=0
+peak_so_far() { echo $(($(sort -n "$work/rss" | tail -1) / 1024)); }
 sample_rss() { while kill -0 "$api" 2>/dev/null; do awk '/VmRSS/ { print $2 }' "/proc/$api/status"; sleep 0.2; done >"$work/rss" 2>/dev/null; }
 sample_rss &
 pids+=($!)
@@ -123,6 +124,7 @@ kill "$worker"; wait "$worker" 2>/dev/null || true
 # ---- 2. the detail list over a seeded project -----------------------------------------------------------------------
 project=bench-list-$run
 list_url="$url/v3/$project/volumes/detail?limit=100"
+say "   API peak RSS so far: $(peak_so_far) MiB"
 say "2. GET /volumes/detail?limit=100 with $seed volumes seeded in one project"
 sql "INSERT INTO blockstore.volumes (id, project_id, user_id, name, size, status, availability_zone, volume_type_id, backend,
        bootable, metadata, created_at, status_changed_at)
@@ -181,6 +183,7 @@ post_run() { # post_run TAG CONNECTIONS -> "creates/s p50 p99"; the percentiles 
   p99=$(for f in "$work"/post-"$tag"-*.txt; do hey_pct "$f" 99; echo; done | sort -n | tail -1)
   echo "$rps $p50 $p99"
 }
+say "   API peak RSS so far: $(peak_so_far) MiB"
 say "3. POST /volumes: $posts creates over $projects projects at once, with 8, 16 and $concurrency connections in all, worker stopped"
 post_run warm 16 >/dev/null # warm-up, not measured
 post_rows=()
@@ -212,5 +215,5 @@ BlockStore lifecycle benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, load
 |---|---:|---|
 | end to end, 202 -> available, one worker | $e2e_rate volumes/s ($made in ${e2e_seconds}s, $errors not available) | >= 100/s |
 $(printf '%s\n' "${list_rows[@]}" "${post_rows[@]}")
-| API peak RSS (during 2 and 3) | $((rss_peak / 1024)) MiB | < 200 MiB |
+| API peak RSS (during 1 to 3) | $((rss_peak / 1024)) MiB | < 200 MiB |
 EOF

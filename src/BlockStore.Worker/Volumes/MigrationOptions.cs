@@ -13,6 +13,12 @@ public sealed class MigrationOptions
     /// were no faster (docs/benchmarks.md). With many OSDs, more chunks spread over more of them.
     /// </summary>
     public int ChunksInFlight { get; set; } = 4;
+    /// <summary>
+    /// Verify every chunk on the destination after writing it (on by default): an RBD destination hashes its objects
+    /// in place, a file is read back. It is what a migration costs beyond the CLI's copy, which never verifies
+    /// (docs/benchmarks.md); turn it off only where the copy's speed matters more than a check of our own.
+    /// </summary>
+    public bool Verify { get; set; } = true;
     /// <summary>How often the running step records progress and its heartbeat on the job row.</summary>
     public TimeSpan ReportInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>At most one <c>MigrationProgressed</c> event per volume this often.</summary>

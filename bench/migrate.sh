@@ -40,8 +40,13 @@ create() { # create <backend> <size GiB> -> id, once available
   until [[ $(call "$api/volumes/$id" | field status) == available ]]; do sleep 0.2; done
   echo "$id"
 }
+# Every timed move, ours and the CLI's, starts from the same page-cache state: written back and, where this shell
+# may (root), dropped. Otherwise whichever ran last inherits the other's cached pages or its dirty ones.
+settle() { sync; [[ -n $drop_caches ]] && echo 3 >/proc/sys/vm/drop_caches || true; }
+drop_caches=; [[ -w /proc/sys/vm/drop_caches ]] && drop_caches=1
 migrate() { # migrate <id> <backend> -> seconds from the request to migration_status success
   local start status
+  settle
   start=$(now)
   call -X POST "$api/volumes/$1/action" -d "{\"os-migrate_volume\":{\"host\":\"$2\"}}" >/dev/null
   while status=$(call "$api/volumes/$1" | field migration_status); [[ $status != success ]]; do
@@ -50,13 +55,14 @@ migrate() { # migrate <id> <backend> -> seconds from the request to migration_st
   done
   secs "$start" "$(now)"
 }
-timed() { local start; start=$(now); "$@" >/dev/null; secs "$start" "$(now)"; }
+timed() { local start; settle; start=$(now); "$@" >/dev/null; secs "$start" "$(now)"; }
 file_of() { echo "$Backends__local__Path/volume-$1"; }
 
 for b in ceph ceph-fast local; do type_for "$b"; done
 bytes=$((size_gib << 30))
 
 worker=$(cat "$BLOCKSTORE_STATE/run/worker.pid")
+echo "page cache before each timed move: $([[ -n $drop_caches ]] && echo "synced and dropped" || echo "synced (not root: not dropped)")"
 echo "worker RSS before: $(($(awk '/VmRSS/ {print $2}' "/proc/$worker/status") / 1024)) MiB"
 if [[ -n $p2 ]]; then
 echo "== P2: a fully written ${size_gib} GiB volume"

@@ -76,6 +76,9 @@ public sealed partial class RbdImage
     /// <summary>
     /// Writes asynchronously (<c>rbd_aio_write2</c>). The task completes from librbd's completion
     /// callback once the write is acknowledged; <paramref name="data"/> stays pinned until then.
+    /// With <c>rbd_disable_zero_copy_writes=false</c> (and no write-back cache) librbd sends straight from
+    /// this buffer instead of copying it, and holds the completion back until it has released it, so the
+    /// task still marks the moment the buffer is free again.
     /// </summary>
     /// <param name="offset">Where to write, in bytes.</param>
     /// <param name="data">The data; must not be modified until the task completes.</param>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using BlockStore.Storage.Interop;
@@ -9,28 +10,78 @@ namespace BlockStore.Storage.Files;
 /// A sparse raw file seen as a block device: positional I/O through <see cref="RandomAccess"/>, data found
 /// with <c>SEEK_DATA</c>/<c>SEEK_HOLE</c>, zeroes written as punched holes.
 /// </summary>
+/// <remarks>
+/// Opened with direct I/O, the file also gets an <c>O_DIRECT</c> handle, and every transfer whose buffer address,
+/// offset and length are multiples of <see cref="DirectAlignment"/> (a copy's chunks, in their page-aligned
+/// buffers) goes through it: no copy through the page cache on the way in or out, and a read-back that comes from
+/// the disk. Other transfers use the ordinary handle; Linux keeps the two coherent (a direct transfer first writes
+/// back and drops the cached pages of its range).
+/// </remarks>
 public sealed class FileBlockDevice : IBlockDevice
 {
+    /// <summary>Transfers aligned to this (buffer address, offset and length) may go through <c>O_DIRECT</c>.</summary>
+    public const int DirectAlignment = 4096;
+
     private readonly SafeFileHandle _handle;
+    private readonly SafeFileHandle? _direct;
     private readonly string _path;
     private readonly bool _writable;
 
-    private FileBlockDevice(SafeFileHandle handle, string path, bool writable)
+    private FileBlockDevice(SafeFileHandle handle, SafeFileHandle? direct, string path, bool writable)
     {
         _handle = handle;
+        _direct = direct;
         _path = path;
         _writable = writable;
     }
 
-    /// <summary>Opens an existing file. The device owns the handle and closes it on dispose.</summary>
+    /// <summary>Opens an existing file. The device owns its handles and closes them on dispose.</summary>
     /// <param name="path">The file's path.</param>
     /// <param name="writable">Opens the file for writing as well as reading.</param>
+    /// <param name="directIo">Sends aligned transfers through <c>O_DIRECT</c>, where the filesystem allows it.</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    public static FileBlockDevice Open(string path, bool writable)
+    public static FileBlockDevice Open(string path, bool writable, bool directIo = false)
     {
         var handle = File.OpenHandle(
             path, FileMode.Open, writable ? FileAccess.ReadWrite : FileAccess.Read, FileShare.ReadWrite, FileOptions.Asynchronous);
-        return new FileBlockDevice(handle, path, writable);
+        try
+        {
+            return new FileBlockDevice(handle, directIo ? OpenDirect(path, writable) : null, path, writable);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Whether aligned transfers go through <c>O_DIRECT</c> (false when not asked for, or the filesystem refused it).</summary>
+    public bool UsesDirectIo => _direct is not null;
+
+    /// <summary>The file opened again with <c>O_DIRECT</c>; null where the filesystem does not support it (tmpfs: EINVAL).</summary>
+    private static SafeFileHandle? OpenDirect(string path, bool writable)
+    {
+        SafeFileHandle direct = Libc.open(path, (writable ? Libc.O_RDWR : Libc.O_RDONLY) | Libc.O_DIRECT | Libc.O_CLOEXEC);
+        if (!direct.IsInvalid)
+        {
+            return direct;
+        }
+
+        var error = Libc.Error("open(O_DIRECT)", path);
+        direct.Dispose();
+        return error.HResult == Libc.EINVAL ? null : throw error;
+    }
+
+    /// <summary>The handle for one transfer: the direct one when the transfer is aligned for it.</summary>
+    private unsafe SafeFileHandle HandleFor(long offset, ReadOnlyMemory<byte> buffer)
+    {
+        if (_direct is null || offset % DirectAlignment != 0 || buffer.Length % DirectAlignment != 0)
+        {
+            return _handle;
+        }
+
+        using MemoryHandle pinned = buffer.Pin();
+        return (nuint)pinned.Pointer % DirectAlignment == 0 ? _direct : _handle;
     }
 
     /// <inheritdoc />
@@ -43,7 +94,7 @@ public sealed class FileBlockDevice : IBlockDevice
         CheckRange(offset, buffer.Length);
         while (!buffer.IsEmpty)
         {
-            int read = await RandomAccess.ReadAsync(_handle, buffer, offset, cancellationToken).ConfigureAwait(false);
+            int read = await RandomAccess.ReadAsync(HandleFor(offset, buffer), buffer, offset, cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
                 // Only possible if the file was truncated behind our back.
@@ -57,17 +108,22 @@ public sealed class FileBlockDevice : IBlockDevice
 
     /// <inheritdoc />
     /// <remarks>
-    /// Once written, the range's writeback is started (<c>sync_file_range</c>, <c>SYNC_FILE_RANGE_WRITE</c>):
-    /// dirty pages do not pile up during a long copy, and <see cref="FlushAsync"/> at a checkpoint finds
-    /// little left to do. It is only a start; durability still comes from the flush.
+    /// Once written through the page cache, the range's writeback is started (<c>sync_file_range</c>,
+    /// <c>SYNC_FILE_RANGE_WRITE</c>): dirty pages do not pile up during a long copy, and <see cref="FlushAsync"/> at a
+    /// checkpoint finds little left to do. It is only a start; durability still comes from the flush, which a
+    /// direct write needs as well (for the device's cache and the file's metadata).
     /// </remarks>
     public async ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
         CheckWritable();
         CheckRange(offset, data.Length);
-        await RandomAccess.WriteAsync(_handle, data, offset, cancellationToken).ConfigureAwait(false);
-        // A hint: a filesystem that cannot do it still gets every byte to disk at the flush.
-        _ = Libc.sync_file_range(_handle, offset, data.Length, Libc.SYNC_FILE_RANGE_WRITE);
+        SafeFileHandle handle = HandleFor(offset, data);
+        await RandomAccess.WriteAsync(handle, data, offset, cancellationToken).ConfigureAwait(false);
+        if (handle == _handle)
+        {
+            // A hint: a filesystem that cannot do it still gets every byte to disk at the flush.
+            _ = Libc.sync_file_range(_handle, offset, data.Length, Libc.SYNC_FILE_RANGE_WRITE);
+        }
     }
 
     /// <inheritdoc />
@@ -151,6 +207,7 @@ public sealed class FileBlockDevice : IBlockDevice
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
+        _direct?.Dispose();
         _handle.Dispose();
         return ValueTask.CompletedTask;
     }

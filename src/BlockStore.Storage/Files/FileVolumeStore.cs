@@ -47,7 +47,7 @@ public sealed class FileVolumeStore : IVolumeStore
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            return Task.FromResult<IBlockDevice>(FileBlockDevice.Open(PathOf(volumeId), writable: !readOnly));
+            return Task.FromResult<IBlockDevice>(FileBlockDevice.Open(PathOf(volumeId), writable: !readOnly, directIo: true));
         }
         catch (FileNotFoundException e)
         {

@@ -14,7 +14,11 @@ internal static partial class Libc
 
     // O_DIRECTORY differs between x86_64 and arm64, so directories are opened with these alone.
     internal const int O_RDONLY = 0;
+    internal const int O_RDWR = 2;
     internal const int O_CLOEXEC = 0x80000;
+
+    /// <summary>O_DIRECT: 040000 on x86_64, 0200000 on arm64.</summary>
+    internal static int O_DIRECT => RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x10000 : 0x4000;
 
     internal const int EINTR = 4;
     internal const int ENXIO = 6;

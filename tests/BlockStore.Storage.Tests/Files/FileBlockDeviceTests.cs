@@ -56,6 +56,61 @@ public sealed class FileBlockDeviceTests : IDisposable
     }
 
     [Fact]
+    public async Task With_direct_io_aligned_transfers_bypass_the_page_cache_and_read_back_intact()
+    {
+        string path = _temp.File("disk");
+        FileFacts.CreateSparse(path, 16 * MiB);
+        Memory<byte> data = PageCache.AlignedBuffer(8 * MiB);
+        FileFacts.RandomBytes(8 * MiB, seed: 11).CopyTo(data);
+        await using var device = FileBlockDevice.Open(path, writable: true, directIo: true);
+        device.UsesDirectIo.ShouldBeTrue();
+
+        await device.WriteAsync(4 * MiB, data);
+        Memory<byte> back = PageCache.AlignedBuffer(8 * MiB);
+        await device.ReadAsync(4 * MiB, back);
+
+        PageCache.CachedBytes(path).ShouldBe(0, "an aligned write and read-back went through O_DIRECT");
+        back.Span.SequenceEqual(data.Span).ShouldBeTrue();
+        await device.FlushAsync();
+        File.ReadAllBytes(path).AsSpan(4 * MiB, 8 * MiB).SequenceEqual(data.Span).ShouldBeTrue("an ordinary read sees the direct write");
+    }
+
+    [Fact]
+    public async Task Without_direct_io_the_same_write_goes_through_the_page_cache()
+    {
+        string path = _temp.File("disk");
+        FileFacts.CreateSparse(path, 16 * MiB);
+        Memory<byte> data = PageCache.AlignedBuffer(8 * MiB);
+        FileFacts.RandomBytes(8 * MiB, seed: 12).CopyTo(data);
+        await using var device = FileBlockDevice.Open(path, writable: true);
+
+        await device.WriteAsync(4 * MiB, data);
+
+        device.UsesDirectIo.ShouldBeFalse();
+        PageCache.CachedBytes(path).ShouldBeGreaterThanOrEqualTo(8L * MiB);
+    }
+
+    [Fact]
+    public async Task With_direct_io_unaligned_transfers_go_through_the_page_cache_and_stay_coherent_with_direct_ones()
+    {
+        string path = _temp.File("disk");
+        FileFacts.CreateSparse(path, 8 * MiB);
+        await using var device = FileBlockDevice.Open(path, writable: true, directIo: true);
+        byte[] odd = FileFacts.RandomBytes(12345, seed: 13);
+        Memory<byte> block = PageCache.AlignedBuffer(MiB);
+
+        await device.WriteAsync(MiB + 7, odd);          // buffered: offset and length unaligned
+        await device.ReadAsync(MiB, block);             // direct: must see the buffered write
+        block.Span.Slice(7, odd.Length).SequenceEqual(odd).ShouldBeTrue();
+
+        FileFacts.RandomBytes(MiB, seed: 14).CopyTo(block);
+        await device.WriteAsync(2 * MiB, block);        // direct
+        var back = new byte[MiB + 10];
+        await device.ReadAsync(2 * MiB - 5, back);      // buffered: must see the direct write
+        back.AsSpan(5, MiB).SequenceEqual(block.Span).ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task Writes_read_back_at_unaligned_offsets()
     {
         string path = _temp.File("disk");

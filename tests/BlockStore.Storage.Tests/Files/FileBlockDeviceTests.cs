@@ -58,10 +58,7 @@ public sealed class FileBlockDeviceTests : IDisposable
     [Fact]
     public async Task With_direct_io_aligned_transfers_bypass_the_page_cache_and_read_back_intact()
     {
-        string path = _temp.File("disk");
-        FileFacts.CreateSparse(path, 16 * MiB);
-        Memory<byte> data = PageCache.AlignedBuffer(8 * MiB);
-        FileFacts.RandomBytes(8 * MiB, seed: 11).CopyTo(data);
+        var (path, data) = SparseFileAndAlignedData(seed: 11);
         await using var device = FileBlockDevice.Open(path, writable: true, directIo: true);
         device.UsesDirectIo.ShouldBeTrue();
 
@@ -78,16 +75,23 @@ public sealed class FileBlockDeviceTests : IDisposable
     [Fact]
     public async Task Without_direct_io_the_same_write_goes_through_the_page_cache()
     {
-        string path = _temp.File("disk");
-        FileFacts.CreateSparse(path, 16 * MiB);
-        Memory<byte> data = PageCache.AlignedBuffer(8 * MiB);
-        FileFacts.RandomBytes(8 * MiB, seed: 12).CopyTo(data);
+        var (path, data) = SparseFileAndAlignedData(seed: 12);
         await using var device = FileBlockDevice.Open(path, writable: true);
 
         await device.WriteAsync(4 * MiB, data);
 
         device.UsesDirectIo.ShouldBeFalse();
         PageCache.CachedBytes(path).ShouldBeGreaterThanOrEqualTo(8L * MiB);
+    }
+
+    /// <summary>A 16 MiB sparse file, and 8 MiB of random bytes in a page-aligned buffer.</summary>
+    private (string Path, Memory<byte> Data) SparseFileAndAlignedData(int seed)
+    {
+        string path = _temp.File("disk");
+        FileFacts.CreateSparse(path, 16 * MiB);
+        Memory<byte> data = PageCache.AlignedBuffer(8 * MiB);
+        FileFacts.RandomBytes(8 * MiB, seed).CopyTo(data);
+        return (path, data);
     }
 
     [Fact]

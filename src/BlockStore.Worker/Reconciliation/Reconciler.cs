@@ -144,7 +144,7 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
         var stuckBefore = now - options.Value.StuckAfter;
         var stuck = await db.Jobs
             .Where(j => j.Kind == MigrationPlan.Kind && (j.State == JobState.Pending || j.State == JobState.Running) && j.HeartbeatAt < stuckBefore)
-            .Take(500).ToListAsync(ct);
+            .OrderBy(j => j.HeartbeatAt).Take(500).ToListAsync(ct); // the longest stuck first, as for volumes and snapshots
         foreach (var job in stuck)
         {
             db.Enqueue(new MigrateVolume(job.Id, job.VolumeId), now);

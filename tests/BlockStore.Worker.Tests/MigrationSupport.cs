@@ -87,17 +87,24 @@ public sealed class MigrationSupport : IAsyncDisposable
     public static async Task<JsonElement> ShowAsync(HttpClient client, Guid id) =>
         JsonDocument.Parse(await client.GetStringAsync($"volumes/{id}")).RootElement.GetProperty("volume").Clone();
 
-    /// <summary>Polls until the migration has ended (success or error) and the volume left <c>retyping</c>.</summary>
+    /// <summary>
+    /// Polls until the migration has ended (success or error) and the volume left <c>retyping</c>. A volume seen
+    /// <c>completing</c> on the way must show its copy whole (100 %, every byte copied).
+    /// </summary>
     public static async Task<JsonElement> WaitMigratedAsync(HttpClient client, Guid id, TimeSpan timeout)
     {
         var until = DateTime.UtcNow + timeout;
         while (true)
         {
             var volume = await ShowAsync(client, id);
-            if (volume.GetProperty("migration_status").GetString() is "success" or "error" && volume.GetProperty("status").GetString() != "retyping")
+            var status = volume.GetProperty("migration_status").GetString();
+            if (status is "success" or "error" && volume.GetProperty("status").GetString() != "retyping")
                 return volume;
+            if (status == "completing" && volume.TryGetProperty("migration_progress", out var progress)
+                && (progress.GetProperty("percent").GetInt32() != 100 || progress.GetProperty("bytes_copied").GetInt64() != progress.GetProperty("bytes_total").GetInt64()))
+                throw new InvalidOperationException($"Migration of {id} is completing but its progress says otherwise: {volume}");
             if (DateTime.UtcNow > until) throw new TimeoutException($"Migration of {id} did not end in {timeout}: {volume}");
-            await Task.Delay(200);
+            await Task.Delay(100);
         }
     }
 

@@ -107,8 +107,12 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
             return;
         }
 
+        // The copy is done: the job's progress says so in the same commit, so no one reads "completing" next to the
+        // percentage of the last heartbeat.
         volume.MarkMigrationCompleting(now);
-        await db.SaveChangesAsync(ct);
+        var copied = plan with { Offset = step.Offset };
+        if (!await lease.CommitAsync(db, s => s.SetProperty(j => j.Checkpoint, copied.ToJson()), ct, (step.BytesCopied, step.BytesTotal)))
+            return;
         // The switch-over: this one commit moves the volume; until it, the source is the volume.
         var switched = plan with { Offset = step.Offset, SwitchedOver = true };
         var before = volume.Status;

@@ -25,4 +25,20 @@ public interface IInPlaceVerifiable
     /// object's share of it, for RBD).
     /// </returns>
     ValueTask<Extent?> FindMismatchAsync(long offset, ReadOnlyMemory<byte> expected, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The size of the pieces <see cref="DigestAsync"/> reports, aligned to multiples of it in the device (RBD: the
+    /// object size). Two devices with the same granularity can be compared digest by digest.
+    /// </summary>
+    long DigestGranularity { get; }
+
+    /// <summary>
+    /// Hashes a range where it is stored and sends back only the digests, one per piece the range touches. Two devices
+    /// of the same <see cref="DigestGranularity"/> hold the same bytes in a piece when both its numbers agree. Writes
+    /// to the range must have completed.
+    /// </summary>
+    /// <param name="offset">The first byte of the range.</param>
+    /// <param name="length">The number of bytes.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer.</param>
+    ValueTask<IReadOnlyList<PieceDigest>> DigestAsync(long offset, long length, CancellationToken cancellationToken = default);
 }

@@ -24,6 +24,10 @@ namespace BlockStore.Storage.Copy;
 /// per chunk in flight. Either way it proves the write path (offsets, the device binding, the transport)
 /// rather than the media, since a read-back may be served from a cache.
 /// </para>
+/// <para>
+/// <see cref="VerifyAsync"/> checks a copy made by other means (librbd's deep copy) the same way, writing
+/// nothing; when both devices hash in place with the same granularity, only their digests are compared.
+/// </para>
 /// </remarks>
 public sealed class BlockCopier
 {
@@ -80,6 +84,100 @@ public sealed class BlockCopier
         // The checkpoint is a promise that everything below it survives a crash.
         await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
         return result with { Elapsed = clock.Elapsed };
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="destination"/> holds what <paramref name="source"/> holds, for a copy made by
+    /// other means (librbd's deep copy). Nothing is written. Chunk by chunk over the source's allocated extents:
+    /// when both devices hash in place with the same <see cref="IInPlaceVerifiable.DigestGranularity"/>, their
+    /// digests are compared and no data moves (a piece one side stores more of is read from both); otherwise the
+    /// source is read and the chunk checked on the destination as <see cref="CopyAsync"/> checks its own writes.
+    /// Then, wherever the source is a hole, whatever data the destination lists there must read as zeroes. The
+    /// options' step bounds do not apply; the whole device is checked in one call.
+    /// </summary>
+    /// <param name="source">The original.</param>
+    /// <param name="destination">The copy; at least as large as the source.</param>
+    /// <param name="progress">Told after each chunk checked, one call at a time; keep it cheap.</param>
+    /// <param name="cancellationToken">Stops the check promptly with an <see cref="OperationCanceledException"/>.</param>
+    /// <returns>What was read and checked (<see cref="BlockCopyResult.BytesVerified"/>: the source's data).</returns>
+    /// <exception cref="BlockVerificationException">The destination differs; the exception says where.</exception>
+    public async Task<BlockCopyResult> VerifyAsync(
+        IBlockSource source,
+        IBlockDevice destination,
+        IProgress<BlockCopyProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        if (destination.Size < source.Size)
+        {
+            throw new ArgumentException(
+                $"The destination ({destination.Size} bytes) is smaller than the source ({source.Size} bytes).", nameof(destination));
+        }
+
+        var clock = Stopwatch.StartNew();
+        (long total, _) = await MeasureAsync(source, 0, cancellationToken).ConfigureAwait(false);
+        BlockCopyOptions whole = _options with { Verify = true, DestinationIsZeroed = true, MaxBytesPerStep = null, MaxDurationPerStep = null };
+        using var run = new CopyRun(whole, source, destination, clock, new BlockCopyProgress(0, total, 0), progress, checkOnly: true);
+        BlockCopyResult result = await run.RunAsync(cancellationToken).ConfigureAwait(false);
+        await CheckHolesAsync(source, destination, cancellationToken).ConfigureAwait(false);
+        return result with { Elapsed = clock.Elapsed };
+    }
+
+    /// <summary>
+    /// Reads whatever the destination lists as data where the source lists none, and fails unless it is all
+    /// zeroes. The two extent lists are walked side by side, so nothing is held but the current extent of each.
+    /// </summary>
+    private async Task CheckHolesAsync(IBlockSource source, IBlockDevice destination, CancellationToken cancellationToken)
+    {
+        var sourceExtents = source.GetAllocatedExtentsAsync(0, cancellationToken).ConfigureAwait(false).GetAsyncEnumerator();
+        try
+        {
+            Extent? current = await sourceExtents.MoveNextAsync() ? sourceExtents.Current : null;
+            byte[]? buffer = null;
+            long end = source.Size;
+            await foreach (Extent extent in destination.GetAllocatedExtentsAsync(0, cancellationToken).ConfigureAwait(false))
+            {
+                for (long at = extent.Offset; at < Math.Min(extent.End, end);)
+                {
+                    while (current is { } c && c.End <= at)
+                    {
+                        current = await sourceExtents.MoveNextAsync() ? sourceExtents.Current : null;
+                    }
+
+                    if (current is { } covering && covering.Offset <= at)
+                    {
+                        at = Math.Min(extent.End, covering.End);
+                        continue;
+                    }
+
+                    long gapEnd = Math.Min(Math.Min(extent.End, end), current?.Offset ?? long.MaxValue);
+                    buffer ??= new byte[_options.ChunkSize];
+                    await CheckZeroAsync(destination, new Extent(at, gapEnd - at), buffer, cancellationToken).ConfigureAwait(false);
+                    at = gapEnd;
+                }
+            }
+        }
+        finally
+        {
+            await sourceExtents.DisposeAsync();
+        }
+    }
+
+    private static async Task CheckZeroAsync(IBlockDevice destination, Extent range, byte[] buffer, CancellationToken cancellationToken)
+    {
+        for (long at = range.Offset; at < range.End;)
+        {
+            int length = (int)Math.Min(buffer.Length, range.End - at);
+            await destination.ReadAsync(at, buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+            int nonZero = buffer.AsSpan(0, length).IndexOfAnyExcept((byte)0);
+            if (nonZero >= 0)
+            {
+                throw new BlockVerificationException(new Extent(at + nonZero, 1), range, written: false);
+            }
+
+            at += length;
+        }
     }
 
     /// <summary>

@@ -8,12 +8,18 @@ public sealed class BlockVerificationException : Exception
     /// The smallest part known to differ: one byte when the range was read back and compared, the share of
     /// one storage object when the destination hashed it in place.
     /// </param>
-    /// <param name="range">The range that was written and checked.</param>
-    public BlockVerificationException(Extent differs, Extent range)
+    /// <param name="range">The range that was checked.</param>
+    /// <param name="written">
+    /// Whether this copier wrote the range just before checking it; false when it checked a copy made by other
+    /// means (<see cref="BlockCopier.VerifyAsync"/>).
+    /// </param>
+    public BlockVerificationException(Extent differs, Extent range, bool written = true)
         : base($"Verification failed: the destination differs from the source " +
                (differs.Length == 1 ? $"at byte {differs.Offset}" : $"in [{differs.Offset}, {differs.End})") +
-               $", in the range [{range.Offset}, {range.End}) just written. The destination lost or corrupted a write; " +
-               "the copy stopped and its checkpoint was not advanced past this range.")
+               (written
+                   ? $", in the range [{range.Offset}, {range.End}) just written. The destination lost or corrupted a write; " +
+                     "the copy stopped and its checkpoint was not advanced past this range."
+                   : $", in the range [{range.Offset}, {range.End}) checked. The copy is not faithful there."))
     {
         Differs = differs;
         Range = range;
@@ -25,6 +31,6 @@ public sealed class BlockVerificationException : Exception
     /// <summary>The smallest part known to differ.</summary>
     public Extent Differs { get; }
 
-    /// <summary>The range that was written and checked.</summary>
+    /// <summary>The range that was checked.</summary>
     public Extent Range { get; }
 }

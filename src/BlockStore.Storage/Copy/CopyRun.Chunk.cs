@@ -1,14 +1,27 @@
 namespace BlockStore.Storage.Copy;
 
-/// <summary>The work on one chunk: read, skip zero blocks, write the rest, verify.</summary>
+/// <summary>The work on one chunk: read, skip zero blocks, write the rest, verify (or, checking only, just verify).</summary>
 internal sealed partial class CopyRun
 {
     private async Task CopyChunkAsync(Extent range, Slot slot, CancellationToken token)
     {
+        if (_sourceInPlace is not null)
+        {
+            await CompareInPlaceAsync(range, slot, token).ConfigureAwait(false);
+            return;
+        }
+
         int length = (int)range.Length;
         Memory<byte> data = slot.Data(_options.ChunkSize)[..length];
         await _source.ReadAsync(range.Offset, data, token).ConfigureAwait(false);
         Interlocked.Add(ref _bytesRead, length);
+
+        if (_checkOnly)
+        {
+            await VerifyChunkAsync(range, slot, data, token).ConfigureAwait(false);
+            Interlocked.Add(ref _bytesVerified, length);
+            return;
+        }
 
         bool wrote = false;
         foreach (Run run in FindRuns(range.Offset, data.Span, _options.ZeroBlockSize))
@@ -49,7 +62,7 @@ internal sealed partial class CopyRun
         {
             if (await _inPlace.FindMismatchAsync(range.Offset, data, token).ConfigureAwait(false) is { } differs)
             {
-                throw new BlockVerificationException(differs, range);
+                throw new BlockVerificationException(differs, range, written: !_checkOnly);
             }
 
             return;
@@ -60,8 +73,46 @@ internal sealed partial class CopyRun
         int same = data.Span.CommonPrefixLength(check.Span);
         if (same != data.Length)
         {
-            throw new BlockVerificationException(new Extent(range.Offset + same, 1), range);
+            throw new BlockVerificationException(new Extent(range.Offset + same, 1), range, written: !_checkOnly);
         }
+    }
+
+    /// <summary>
+    /// Checking only, with both devices hashing where they store: their digests are compared piece by piece, and
+    /// no data moves. A piece one side stores more of than the other (zeroes at its end, say) is read from both and
+    /// compared.
+    /// </summary>
+    private async Task CompareInPlaceAsync(Extent range, Slot slot, CancellationToken token)
+    {
+        ValueTask<IReadOnlyList<PieceDigest>> fromSource = _sourceInPlace!.DigestAsync(range.Offset, range.Length, token);
+        IReadOnlyList<PieceDigest> destination = await _inPlace!.DigestAsync(range.Offset, range.Length, token).ConfigureAwait(false);
+        IReadOnlyList<PieceDigest> source = await fromSource.ConfigureAwait(false);
+        for (int i = 0; i < source.Count; i++)
+        {
+            (PieceDigest mine, PieceDigest theirs) = (source[i], destination[i]);
+            if (mine.Stored == theirs.Stored)
+            {
+                if (mine.Hash != theirs.Hash)
+                {
+                    throw new BlockVerificationException(mine.Range, range, written: false);
+                }
+
+                continue;
+            }
+
+            int length = (int)mine.Range.Length;
+            Memory<byte> data = slot.Data(_options.ChunkSize)[..length], check = slot.Check(_options.ChunkSize)[..length];
+            await _source.ReadAsync(mine.Range.Offset, data, token).ConfigureAwait(false);
+            await _destination.ReadAsync(mine.Range.Offset, check, token).ConfigureAwait(false);
+            Interlocked.Add(ref _bytesRead, length);
+            int same = data.Span.CommonPrefixLength(check.Span);
+            if (same != length)
+            {
+                throw new BlockVerificationException(new Extent(mine.Range.Offset + same, 1), range, written: false);
+            }
+        }
+
+        Interlocked.Add(ref _bytesVerified, range.Length);
     }
 
     /// <summary>

@@ -21,6 +21,8 @@ internal sealed partial class CopyRun : IDisposable
     private readonly IBlockSource _source;
     private readonly IBlockDevice _destination;
     private readonly IInPlaceVerifiable? _inPlace; // the destination, when it can check chunks where they lie
+    private readonly bool _checkOnly; // nothing is written: each chunk is checked against what the destination holds
+    private readonly IInPlaceVerifiable? _sourceInPlace; // checking only: the source, when both sides can hash where they store
     private readonly Stopwatch _clock;
     private readonly IProgress<BlockCopyProgress>? _progress;
     private readonly Channel<Slot> _slots;
@@ -37,12 +39,16 @@ internal sealed partial class CopyRun : IDisposable
 
     public CopyRun(
         BlockCopyOptions options, IBlockSource source, IBlockDevice destination, Stopwatch clock,
-        BlockCopyProgress start, IProgress<BlockCopyProgress>? progress)
+        BlockCopyProgress start, IProgress<BlockCopyProgress>? progress, bool checkOnly = false)
     {
         _options = options;
+        _checkOnly = checkOnly;
         _source = source;
         _destination = destination;
         _inPlace = destination is IInPlaceVerifiable { CanVerifyInPlace: true } inPlace ? inPlace : null;
+        _sourceInPlace = checkOnly && _inPlace is not null
+            && source is IInPlaceVerifiable { CanVerifyInPlace: true } sourceInPlace && sourceInPlace.DigestGranularity == _inPlace.DigestGranularity
+            ? sourceInPlace : null;
         _clock = clock;
         _reached = start;
         _progress = progress;

@@ -135,42 +135,55 @@ public sealed class RbdBlockDevice : IBlockDevice, IInPlaceVerifiable
     /// </remarks>
     public async ValueTask<Extent?> FindMismatchAsync(long offset, ReadOnlyMemory<byte> expected, CancellationToken cancellationToken = default)
     {
-        RbdDataLayout layout = _hashableLayout.Value
-            ?? throw new NotSupportedException($"{_image} cannot be checked in place; read it back instead.");
         CheckRange(offset, expected.Length);
         // librbd's cache may still hold completed writes that the OSDs have not seen.
         await FlushAsync(cancellationToken).ConfigureAwait(false);
+        foreach (PieceDigest piece in await DigestAsync(offset, expected.Length, cancellationToken).ConfigureAwait(false))
+        {
+            if (!Matches(expected.Span.Slice((int)(piece.Range.Offset - offset), (int)piece.Range.Length), piece))
+            {
+                return piece.Range;
+            }
+        }
 
+        return null;
+    }
+
+    /// <inheritdoc />
+    public long DigestGranularity => (long)(_hashableLayout.Value?.ObjectSize ?? 0);
+
+    /// <inheritdoc />
+    /// <remarks>One <c>rados_read_op_checksum</c> per object the range touches, all in flight at once.</remarks>
+    public async ValueTask<IReadOnlyList<PieceDigest>> DigestAsync(long offset, long length, CancellationToken cancellationToken = default)
+    {
+        RbdDataLayout layout = _hashableLayout.Value
+            ?? throw new NotSupportedException($"{_image} cannot be checked in place; read it back instead.");
+        CheckRange(offset, length);
         long objectSize = (long)layout.ObjectSize;
         var pieces = new List<(Extent Range, Task<RadosChecksum> Sum)>();
-        for (long at = offset; at < offset + expected.Length;)
+        for (long at = offset; at < offset + length;)
         {
-            long end = Math.Min(offset + expected.Length, at - (at % objectSize) + objectSize);
+            long end = Math.Min(offset + length, at - (at % objectSize) + objectSize);
             string name = layout.ObjectName((ulong)(at / objectSize));
             pieces.Add((new Extent(at, end - at), _io.ChecksumXxHash64Async(name, (ulong)(at % objectSize), (ulong)(end - at))));
             at = end;
         }
 
-        Extent? mismatch = null;
-        foreach ((Extent range, Task<RadosChecksum> sum) in pieces)
+        var digests = new PieceDigest[pieces.Count];
+        for (int i = 0; i < pieces.Count; i++)
         {
-            int stored;
-            ulong hash = 0;
             try
             {
-                RadosChecksum result = await sum.WaitAsync(cancellationToken).ConfigureAwait(false);
-                (stored, hash) = ((int)result.HashedLength, result.Hash);
+                RadosChecksum result = await pieces[i].Sum.WaitAsync(cancellationToken).ConfigureAwait(false);
+                digests[i] = new PieceDigest(pieces[i].Range, (long)result.HashedLength, result.Hash);
             }
             catch (RbdNotFoundException)
             {
-                stored = 0;
+                digests[i] = new PieceDigest(pieces[i].Range, 0, 0);
             }
-
-            bool same = Matches(expected.Span.Slice((int)(range.Offset - offset), (int)range.Length), stored, hash);
-            mismatch ??= same ? null : range;
         }
 
-        return mismatch;
+        return digests;
     }
 
     /// <inheritdoc />
@@ -180,9 +193,12 @@ public sealed class RbdBlockDevice : IBlockDevice, IInPlaceVerifiable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Whether <paramref name="expected"/> is what an object holding <paramref name="stored"/> of its bytes, with that hash, reads as.</summary>
-    private static bool Matches(ReadOnlySpan<byte> expected, int stored, ulong hash) =>
-        (stored == 0 || XxHash64.HashToUInt64(expected[..stored]) == hash) && !expected[stored..].ContainsAnyExcept((byte)0);
+    /// <summary>Whether <paramref name="expected"/> is what a piece with this digest reads as.</summary>
+    private static bool Matches(ReadOnlySpan<byte> expected, PieceDigest piece)
+    {
+        int stored = (int)piece.Stored;
+        return (stored == 0 || XxHash64.HashToUInt64(expected[..stored]) == piece.Hash) && !expected[stored..].ContainsAnyExcept((byte)0);
+    }
 
     /// <summary>
     /// The layout when the image's bytes map straight onto its own objects in this pool, so hashing an object

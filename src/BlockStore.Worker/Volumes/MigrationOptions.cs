@@ -15,7 +15,8 @@ public sealed class MigrationOptions
     public int ChunksInFlight { get; set; } = 4;
     /// <summary>
     /// Verify every chunk on the destination after writing it (on by default): an RBD destination hashes its objects
-    /// in place, a file is read back. It is what a migration costs beyond the CLI's copy, which never verifies
+    /// in place, a file is read back. A move between RBD pools, which librbd's deep copy makes, is checked after
+    /// the copy the same way. It is what a migration costs beyond the CLI's copy, which never verifies
     /// (docs/benchmarks.md); turn it off only where the copy's speed matters more than a check of our own.
     /// </summary>
     public bool Verify { get; set; } = true;

@@ -154,6 +154,73 @@ public sealed class BlockCopierTests
     }
 
     [Fact]
+    public async Task Verifying_a_faithful_copy_reads_only_the_source_data_and_writes_nothing()
+    {
+        (long, int)[] data = [(0, 8192), (7 * MiB, 9 * MiB), (64 * MiB + 4096, 4096)];
+        await using var fixture = new CopyFixture(100 * MiB, data);
+        await new BlockCopier().CopyAsync(fixture.OpenSource(), fixture.OpenDestination());
+        var destination = new RecordingDevice(fixture.OpenDestination());
+
+        BlockCopyResult result = await new BlockCopier().VerifyAsync(fixture.OpenSource(), destination);
+
+        long dataBytes = data.Sum(d => (long)d.Item2);
+        result.Completed.ShouldBeTrue();
+        result.BytesRead.ShouldBe(dataBytes);
+        result.BytesVerified.ShouldBe(dataBytes);
+        result.BytesWritten.ShouldBe(0);
+        destination.Writes.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Verifying_a_copy_finds_a_changed_byte()
+    {
+        await using var fixture = new CopyFixture(32 * MiB, (0, 32 * MiB));
+        await new BlockCopier().CopyAsync(fixture.OpenSource(), fixture.OpenDestination());
+        long changed = 13 * MiB + 777;
+        using (var file = File.OpenHandle(fixture.DestinationPath, FileMode.Open, FileAccess.ReadWrite))
+        {
+            var one = new byte[1];
+            RandomAccess.Read(file, one, changed);
+            one[0] ^= 0x5A;
+            RandomAccess.Write(file, one, changed);
+        }
+
+        var error = await Should.ThrowAsync<BlockVerificationException>(
+            () => new BlockCopier().VerifyAsync(fixture.OpenSource(), fixture.OpenDestination()));
+
+        error.Offset.ShouldBe(changed);
+        error.Range.ShouldBe(new Extent(12 * MiB, 4 * MiB));
+        error.Message.ShouldContain("checked");
+    }
+
+    [Fact]
+    public async Task Verifying_a_copy_accepts_zeroes_but_not_data_where_the_source_has_a_hole()
+    {
+        await using var fixture = new CopyFixture(64 * MiB, (0, MiB), (40 * MiB, MiB));
+        await new BlockCopier().CopyAsync(fixture.OpenSource(), fixture.OpenDestination());
+        using (var file = File.OpenHandle(fixture.DestinationPath, FileMode.Open, FileAccess.Write))
+        {
+            RandomAccess.Write(file, new byte[8192], 10 * MiB); // allocated, but zero: as good as a hole
+        }
+
+        await new BlockCopier().VerifyAsync(fixture.OpenSource(), fixture.OpenDestination());
+
+        long stray = 20 * MiB + 4096;
+        using (var file = File.OpenHandle(fixture.DestinationPath, FileMode.Open, FileAccess.Write))
+        {
+            byte[] data = new byte[4096];
+            data.AsSpan(100).Fill(0xAB);
+            RandomAccess.Write(file, data, stray);
+        }
+
+        var error = await Should.ThrowAsync<BlockVerificationException>(
+            () => new BlockCopier().VerifyAsync(fixture.OpenSource(), fixture.OpenDestination()));
+
+        error.Offset.ShouldBe(stray + 100);
+        error.Range.ShouldBe(new Extent(stray, 4096));
+    }
+
+    [Fact]
     public async Task A_failing_destination_fails_the_copy_with_its_own_error()
     {
         await using var fixture = new CopyFixture(32 * MiB, (0, 32 * MiB));

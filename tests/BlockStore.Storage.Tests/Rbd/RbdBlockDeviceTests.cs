@@ -171,6 +171,77 @@ public sealed class RbdBlockDeviceTests(CephPool ceph) : IClassFixture<CephPool>
     }
 
     [Fact]
+    public async Task A_deep_copy_checks_out_against_its_source_with_both_sides_hashing_in_place_and_a_changed_byte_names_its_object()
+    {
+        const long size = 64L * MiB;
+        string source = await ceph.CreateAsync(size);
+        byte[] far = FileFacts.RandomBytes(ObjectSize, seed: 8);
+        await using (var device = RbdBlockDevice.Open(ceph.Io, source, writable: true))
+        {
+            await device.WriteAsync(0, FileFacts.RandomBytes(3 * MiB + 333, seed: 7));
+            await device.WriteAsync(10L * ObjectSize, far);
+        }
+
+        string copy = $"volume-{Guid.NewGuid()}";
+        ceph.Track(copy);
+        using (var image = RbdImage.Open(ceph.Io, source, readOnly: true))
+        {
+            await image.DeepCopyAsync(ceph.Io, copy, new RbdImageOptions { Flatten = true });
+        }
+
+        await using (var from = new RecordingDevice(RbdBlockDevice.Open(ceph.Io, source, writable: false)))
+        await using (var to = new RecordingDevice(RbdBlockDevice.Open(ceph.Io, copy, writable: false)))
+        {
+            BlockCopyResult result = await new BlockCopier().VerifyAsync(from, to);
+
+            result.BytesVerified.ShouldBeGreaterThanOrEqualTo(3L * MiB + 333 + ObjectSize);
+            result.BytesRead.ShouldBe(0);
+            // Both sides hashed where they lie, so no data came through this process; and the copy has no data
+            // where the source has none.
+            from.Reads.ShouldBe(0);
+            to.Reads.ShouldBe(0);
+        }
+
+        await using (var device = RbdBlockDevice.Open(ceph.Io, copy, writable: true))
+        {
+            await device.WriteAsync(10L * ObjectSize + 5, new[] { (byte)~far[5] });
+        }
+
+        await using var source2 = RbdBlockDevice.Open(ceph.Io, source, writable: false);
+        await using var copy2 = RbdBlockDevice.Open(ceph.Io, copy, writable: false);
+        var error = await Should.ThrowAsync<BlockVerificationException>(() => new BlockCopier().VerifyAsync(source2, copy2));
+
+        error.Differs.ShouldBe(new Extent(10L * ObjectSize, ObjectSize));
+    }
+
+    [Fact]
+    public async Task Objects_that_store_different_lengths_of_the_same_bytes_are_compared_by_reading_them()
+    {
+        const long size = 16L * MiB;
+        byte[] data = FileFacts.RandomBytes(MiB, seed: 9);
+        string longer = await ceph.CreateAsync(size), shorter = await ceph.CreateAsync(size);
+        await using (var device = RbdBlockDevice.Open(ceph.Io, longer, writable: true))
+        {
+            await device.WriteAsync(0, data);
+            await device.WriteAsync(MiB, new byte[MiB]); // zeroes written out: this object stores 2 MiB
+        }
+
+        await using (var device = RbdBlockDevice.Open(ceph.Io, shorter, writable: true))
+        {
+            await device.WriteAsync(0, data); // this one stores 1 MiB
+        }
+
+        await using var from = RbdBlockDevice.Open(ceph.Io, longer, writable: false);
+        await using var to = RbdBlockDevice.Open(ceph.Io, shorter, writable: false);
+        (await from.DigestAsync(0, ObjectSize)).Single().Stored.ShouldBe(2 * MiB);
+        (await to.DigestAsync(0, ObjectSize)).Single().Stored.ShouldBe(MiB);
+
+        BlockCopyResult result = await new BlockCopier().VerifyAsync(from, to);
+
+        result.BytesRead.ShouldBe(2 * MiB); // what the source lists as data in that object, from both sides; the bytes are the same
+    }
+
+    [Fact]
     public async Task A_write_corrupted_on_its_way_to_rbd_fails_the_in_place_check_naming_its_object()
     {
         const long size = 32L * MiB;

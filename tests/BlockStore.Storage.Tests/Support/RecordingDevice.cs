@@ -34,6 +34,11 @@ public sealed class RecordingDevice(IBlockDevice inner) : IBlockDevice, IInPlace
     public ValueTask<Extent?> FindMismatchAsync(long offset, ReadOnlyMemory<byte> expected, CancellationToken cancellationToken = default) =>
         ((IInPlaceVerifiable)inner).FindMismatchAsync(offset, expected, cancellationToken);
 
+    public long DigestGranularity => inner is IInPlaceVerifiable verifiable ? verifiable.DigestGranularity : 0;
+
+    public ValueTask<IReadOnlyList<PieceDigest>> DigestAsync(long offset, long length, CancellationToken cancellationToken = default) =>
+        ((IInPlaceVerifiable)inner).DigestAsync(offset, length, cancellationToken);
+
     public async ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
         if (WriteDelay > TimeSpan.Zero)

@@ -51,6 +51,7 @@ ceph_write_conf() {
   [[ -f $CEPH_DIR/fsid ]] || cat /proc/sys/kernel/random/uuid >"$CEPH_DIR/fsid"
   local osd_bytes
   osd_bytes=$(numfmt --from=iec "$BLOCKSTORE_OSD_SIZE") || die "bad BLOCKSTORE_OSD_SIZE: $BLOCKSTORE_OSD_SIZE"
+  [[ $BLOCKSTORE_OSD_OP_SHARDS =~ ^[0-9]+$ ]] || die "bad BLOCKSTORE_OSD_OP_SHARDS: $BLOCKSTORE_OSD_OP_SHARDS (a count; 0 for Ceph's own)"
   cat >"$CEPH_CONF" <<EOF
 # Written by scripts/lib/ceph-bootstrap.sh on every start; edits are lost.
 [global]
@@ -103,7 +104,7 @@ osd objectstore = bluestore
 bluestore block create = true
 bluestore block size = $osd_bytes
 osd memory target = 939524096
-osd op num shards = 1
+osd op num shards = $BLOCKSTORE_OSD_OP_SHARDS
 
 [mgr]
 admin socket = $STATE/run/\$cluster-\$name.asok

@@ -24,6 +24,8 @@ STACK_SETTINGS=(
   BLOCKSTORE_CEPH_PORT_MAX=36900
   BLOCKSTORE_API_PORT=8776
   BLOCKSTORE_OSD_SIZE=40G
+  # The OSD's op queue shards; 0 leaves Ceph's own count (5 on a rotational disk, 8 otherwise).
+  BLOCKSTORE_OSD_OP_SHARDS=1
   BLOCKSTORE_CEPH_ADDR=127.0.0.1
   # Distinct per state folder, so that several stacks can share one epmd.
   BLOCKSTORE_RABBIT_NODE=

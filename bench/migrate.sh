@@ -58,8 +58,8 @@ settle() {
 disks=$(for d in "$BLOCKSTORE_STATE" "$Backends__local__Path"; do
   dev=$(df --output=source "$d" 2>/dev/null | tail -1); echo "${dev##*/}"; done | sort -u | tr '\n' ' ')
 disk_sectors() { awk -v list=" $disks" '{ if (index(list, " " $3 " ")) { r += $6; w += $10; n++ } } END { if (n) printf "%.0f %.0f\n", r, w; else print "" }' /proc/diskstats; }
-# measure <command...> -> "seconds read-MiB written-MiB" (n/a for the disk when it is not a block device listed there)
-measure() {
+# timed <command...> -> "seconds read-MiB written-MiB" (n/a for the disk when it is not a block device listed there)
+timed() {
   local start r0 w0 r1 w1
   settle
   read -r r0 w0 < <(disk_sectors)
@@ -78,8 +78,7 @@ migrate_now() { # migrate_now <id> <backend>: until migration_status is success
   done
 }
 # Seconds (from the request to migration_status success for ours), then disk MiB read and written.
-migrate() { measure migrate_now "$@"; }
-timed() { measure "$@"; }
+migrate() { timed migrate_now "$@"; }
 file_of() { echo "$Backends__local__Path/volume-$1"; }
 
 for b in ceph ceph-fast local; do type_for "$b"; done

@@ -68,12 +68,21 @@ internal sealed partial class CopyRun
             return;
         }
 
+        await ReadBackAndCompareAsync(range.Offset, data, range, slot, token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads the destination at <paramref name="offset"/> into the slot's second buffer and compares it with
+    /// <paramref name="data"/>, failing at the first byte that differs (within the checked <paramref name="range"/>).
+    /// </summary>
+    private async Task ReadBackAndCompareAsync(long offset, ReadOnlyMemory<byte> data, Extent range, Slot slot, CancellationToken token)
+    {
         Memory<byte> check = slot.Check(_options.ChunkSize)[..data.Length];
-        await _destination.ReadAsync(range.Offset, check, token).ConfigureAwait(false);
+        await _destination.ReadAsync(offset, check, token).ConfigureAwait(false);
         int same = data.Span.CommonPrefixLength(check.Span);
         if (same != data.Length)
         {
-            throw new BlockVerificationException(new Extent(range.Offset + same, 1), range, written: !_checkOnly);
+            throw new BlockVerificationException(new Extent(offset + same, 1), range, written: !_checkOnly);
         }
     }
 
@@ -101,15 +110,10 @@ internal sealed partial class CopyRun
             }
 
             int length = (int)mine.Range.Length;
-            Memory<byte> data = slot.Data(_options.ChunkSize)[..length], check = slot.Check(_options.ChunkSize)[..length];
+            Memory<byte> data = slot.Data(_options.ChunkSize)[..length];
             await _source.ReadAsync(mine.Range.Offset, data, token).ConfigureAwait(false);
-            await _destination.ReadAsync(mine.Range.Offset, check, token).ConfigureAwait(false);
             Interlocked.Add(ref _bytesRead, length);
-            int same = data.Span.CommonPrefixLength(check.Span);
-            if (same != length)
-            {
-                throw new BlockVerificationException(new Extent(mine.Range.Offset + same, 1), range, written: false);
-            }
+            await ReadBackAndCompareAsync(mine.Range.Offset, data, range, slot, token).ConfigureAwait(false);
         }
 
         Interlocked.Add(ref _bytesVerified, range.Length);

@@ -148,6 +148,20 @@ public sealed partial class RbdImage : IDisposable
     }
 
     /// <summary>
+    /// Takes the image's exclusive lock and keeps it until the image is closed (<c>rbd_lock_acquire</c>). Unlike
+    /// the lock librbd takes by itself for a write, which it hands over when another client asks for it, a lock
+    /// taken this way is refused to every other client until this image is closed: their writes and their own
+    /// attempts to take it fail with EROFS. Maintenance they ask for (resize, snapshots) is not refused but carried
+    /// out by this client on their behalf, as librbd does for any lock owner. Use it to finish a destructive
+    /// operation, such as trimming an image about to be removed, without another client taking the lock away
+    /// half-way. Taking it again while holding it does nothing.
+    /// </summary>
+    /// <exception cref="RbdException">Another client holds the lock (EROFS), or the image lacks the exclusive-lock
+    /// feature (EINVAL).</exception>
+    public void AcquireExclusiveLock() =>
+        RbdError.ThrowIfFailed(LibRbd.rbd_lock_acquire(Handle, LibRbd.RBD_LOCK_MODE_EXCLUSIVE), "rbd_lock_acquire", Subject);
+
+    /// <summary>
     /// Lists the clients watching the image (<c>rbd_watchers_list</c>); a client that has the image
     /// open read-write holds a watch, so this shows who is using it.
     /// </summary>

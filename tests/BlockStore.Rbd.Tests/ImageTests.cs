@@ -148,6 +148,27 @@ public sealed class ImageTests(CephFixture ceph)
     }
 
     [Fact]
+    public void An_exclusive_lock_taken_explicitly_is_refused_to_other_clients_until_closed()
+    {
+        using TestImage test = ceph.CreateImage(ceph.Volumes, 8 * MiB);
+        using RbdImage other = test.Open();
+        using (RbdImage holder = test.Open())
+        {
+            holder.AcquireExclusiveLock();
+            holder.AcquireExclusiveLock(); // again: already ours
+
+            Should.Throw<RbdException>(() => other.AcquireExclusiveLock()).ErrorCode.ShouldBe(30); // EROFS
+            Should.Throw<RbdException>(() => other.Write(0, new byte[4096])).ErrorCode.ShouldBe(30);
+            other.Resize(4 * MiB); // maintenance is not refused: the holder carries it out for the asking client
+            holder.GetSize().ShouldBe(4 * MiB);
+        }
+
+        other.AcquireExclusiveLock();
+        other.Resize(2 * MiB);
+        other.GetSize().ShouldBe(2 * MiB);
+    }
+
+    [Fact]
     public void An_image_opened_read_only_refuses_writes()
     {
         using TestImage test = ceph.CreateImage(ceph.Volumes, 4 * MiB);

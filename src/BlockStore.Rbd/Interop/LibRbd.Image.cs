@@ -14,6 +14,8 @@ internal static unsafe partial class LibRbd
     internal const int RBD_IMAGE_OPTION_FLATTEN = 11;
     internal const int RBD_IMAGE_OPTION_CLONE_FORMAT = 12;
 
+    internal const int RBD_LOCK_MODE_EXCLUSIVE = 0;
+
     [StructLayout(LayoutKind.Sequential)]
     internal struct rbd_image_spec_t
     {
@@ -106,6 +108,9 @@ internal static unsafe partial class LibRbd
 
     [LibraryImport(Libraries.Rbd)]
     internal static partial long rbd_get_data_pool_id(RbdImageHandle image);
+
+    [LibraryImport(Libraries.Rbd)]
+    internal static partial int rbd_lock_acquire(RbdImageHandle image, int lock_mode);
 
     [LibraryImport(Libraries.Rbd)]
     internal static partial int rbd_watchers_list(RbdImageHandle image, rbd_image_watcher_t* watchers, nuint* max_watchers);

@@ -259,6 +259,7 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
             {
                 var kept = image.ListSnapshots().Count(s => !TryRemoveSnapshot(io, image, s.Name));
                 if (kept > 0) return false;
+                TrimUnderLock(image);
             }
             RbdPool.Remove(io, volume);
             return true;
@@ -269,6 +270,33 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
             return true;
         }
     }
+
+    /// <summary>
+    /// Discards the image's data under an exclusive lock that no other client can take, so that rbd_remove finds
+    /// nothing left to trim. Two deliveries deleting one volume at once made librbd 16 abort the whole process: the
+    /// first rbd_remove trims, closes the image (handing its lock to the second, which is waiting for it) and
+    /// removes the header; the second, trimming by then, loses its watch with the header, gives up the lock, and
+    /// TrimRequest asserts that it still owns it. A lock taken with <see cref="RbdImage.AcquireExclusiveLock"/> is
+    /// refused to the others (their deletes wait as for a busy image), and once an image is empty no rbd_remove has
+    /// an object left to remove.
+    /// </summary>
+    /// <exception cref="RbdBusyException">Another client holds the lock.</exception>
+    private static void TrimUnderLock(RbdImage image)
+    {
+        if (!image.GetFeatures().HasFlag(RbdFeatures.ExclusiveLock)) return; // no lock to lose: rbd_remove trims safely
+        try
+        {
+            image.AcquireExclusiveLock();
+        }
+        catch (RbdException ex) when (ex.ErrorCode == ReadOnlyFileSystem)
+        {
+            throw new RbdBusyException($"{image} is locked by another client", ex.ErrorCode, "rbd_lock_acquire");
+        }
+        if (image.GetSize() > 0) image.Resize(0);
+    }
+
+    /// <summary>EROFS: what librbd answers a client that asks for a lock held with rbd_lock_acquire.</summary>
+    private const int ReadOnlyFileSystem = 30;
 
     /// <summary>rbd_remove also cleans up an image that cannot be opened; nothing at all under the name is fine.</summary>
     private static void RemoveWreck(IoContext io, string volume)

@@ -43,12 +43,20 @@ public sealed class RbdVolumeBackendDeleteTests(CephPool ceph) : IClassFixture<C
         (await backend.ExistsAsync(name, CancellationToken.None)).ShouldBeTrue("nothing may be removed while the image is open");
     }
 
+    /// <remarks>
+    /// Every object holds data, so that a remove has objects to trim: librbd 16 aborted the process when one delivery's
+    /// rbd_remove removed the header while another's was trimming (the trim lost its lock; TrimRequest asserts).
+    /// </remarks>
     [Fact]
     public async Task Deliveries_that_delete_one_volume_at_the_same_time_all_succeed()
     {
-        for (int round = 0; round < 12; round++)
+        for (int round = 0; round < 16; round++)
         {
             string name = await ceph.CreateAsync(64 * MiB);
+            using (var image = RbdImage.Open(ceph.Io, name))
+            {
+                for (long offset = 0; offset < 64 * MiB; offset += 4 * MiB) image.Write((ulong)offset, new byte[] { 1 });
+            }
             var deletes = Enumerable.Range(0, 8).Select(_ => Task.Run(() => ceph.Backend.DeleteAsync(name, CancellationToken.None)));
 
             (await Task.WhenAll(deletes)).ShouldAllBe(removed => removed);

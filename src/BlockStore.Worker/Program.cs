@@ -21,7 +21,8 @@ services.AddBlockStoreDb(builder.Configuration);
 services.AddVolumeBackends(builder.Configuration);
 services.Configure<QuotaOptions>(builder.Configuration.GetSection("Quotas"));
 services.Configure<ReconcilerOptions>(builder.Configuration.GetSection("Reconciler"));
-services.Configure<MigrationOptions>(builder.Configuration.GetSection("Migration"));
+services.AddOptions<MigrationOptions>().Bind(builder.Configuration.GetSection("Migration"))
+    .Validate(MigrationOptions.IsValid, MigrationOptions.ValidRanges).ValidateOnStart();
 services.AddSingleton(TimeProvider.System);
 services.AddScoped<QuotaService>();
 services.AddScoped<Failures>();

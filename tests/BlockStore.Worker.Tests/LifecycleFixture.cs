@@ -57,12 +57,18 @@ public sealed class LifecycleFixture : IAsyncLifetime
         }
     }
 
-    public ServiceProcess StartWorker() => ServiceProcess.Start("BlockStore.Worker", WorkerSettings);
+    /// <summary>A worker with <see cref="WorkerSettings"/>, and <paramref name="overrides"/> over them.</summary>
+    public ServiceProcess StartWorker(IReadOnlyDictionary<string, string>? overrides = null)
+    {
+        var settings = new Dictionary<string, string>(WorkerSettings);
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>()) settings[key] = value;
+        return ServiceProcess.Start("BlockStore.Worker", settings);
+    }
 
-    public async Task RestartWorkerAsync()
+    public async Task RestartWorkerAsync(IReadOnlyDictionary<string, string>? overrides = null)
     {
         await Worker.DisposeAsync();
-        Worker = StartWorker();
+        Worker = StartWorker(overrides);
         await Worker.WaitForLogAsync("Worker ready", TimeSpan.FromSeconds(60));
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using BlockStore.Api.Tests.Infrastructure;
@@ -100,6 +101,9 @@ public sealed class MigrationTests(LifecycleFixture stack) : IAsyncLifetime
         var id = await CreateAsync(_ceph);
         await _backends.WriteAsync("ceph", id, (0, 96), (400, 96), (900, 64));
         var hash = await _backends.Sha256Async("ceph", id);
+        // Paced, so that the kill lands half-way on any machine: unpaced, the 256 MiB took under a second here, and
+        // the rest of the copy sometimes finished between the progress the test saw and the kill.
+        await stack.RestartWorkerAsync(new Dictionary<string, string> { ["Migration__MaxBytesPerSecond"] = (64 << 20).ToString(CultureInfo.InvariantCulture) });
 
         (await Retype(id, _local)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
         var beforeKill = await MigrationSupport.WaitProgressAsync(_admin, id, 45, Timeout);

@@ -44,6 +44,13 @@ public sealed record BlockCopyOptions
     /// <summary>Stop issuing chunks once a call has run this long, and return the checkpoint reached. No bound when null.</summary>
     public TimeSpan? MaxDurationPerStep { get; init; }
 
+    /// <summary>
+    /// Issue source data no faster than this many bytes per second, averaged from the start of each call (holes
+    /// are not paced). No limit when null. It spares a shared backend from a copy that would take all it can give,
+    /// as Cinder's <c>volume_copy_bps_limit</c> does.
+    /// </summary>
+    public long? MaxBytesPerSecond { get; init; }
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(ChunkSize, 4096, nameof(ChunkSize));
@@ -59,6 +66,11 @@ public sealed record BlockCopyOptions
         if (MaxBytesPerStep is <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxBytesPerStep), "A step must allow some bytes.");
+        }
+
+        if (MaxBytesPerSecond is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxBytesPerSecond), "A rate limit must allow some bytes.");
         }
 
         if (MaxDurationPerStep is { } duration && duration <= TimeSpan.Zero)

@@ -33,7 +33,7 @@ internal sealed partial class CopyRun : IDisposable
 
     private BlockCopyProgress _reached;
     private Exception? _failure;
-    private long _issuedBytes;
+    private long _issuedBytes, _issuedData;
     private int _extents;
     private long _bytesRead, _bytesWritten, _bytesVerified, _bytesSkippedAsZero, _bytesZeroed;
 
@@ -178,6 +178,11 @@ internal sealed partial class CopyRun : IDisposable
             return false;
         }
 
+        if (!isHole)
+        {
+            await PaceAsync(token).ConfigureAwait(false);
+        }
+
         Slot slot = await _slots.Reader.ReadAsync(token).ConfigureAwait(false);
         var ticket = new Ticket(range.End, isHole ? 0 : range.Length);
         lock (_frontierLock)
@@ -187,8 +192,21 @@ internal sealed partial class CopyRun : IDisposable
 
         // Holes are not source data, but they count a little so a step over holes alone still ends.
         _issuedBytes += isHole ? 1 : range.Length;
+        _issuedData += isHole ? 0 : range.Length;
         _ = RunChunkAsync(range, isHole, ticket, slot, token);
         return true;
+    }
+
+    /// <summary>Under <see cref="BlockCopyOptions.MaxBytesPerSecond"/>, waits until the data issued so far is due.</summary>
+    private Task PaceAsync(CancellationToken token)
+    {
+        if (_options.MaxBytesPerSecond is not { } rate)
+        {
+            return Task.CompletedTask;
+        }
+
+        TimeSpan wait = TimeSpan.FromSeconds((double)_issuedData / rate) - _clock.Elapsed;
+        return wait > TimeSpan.Zero ? Task.Delay(wait, token) : Task.CompletedTask;
     }
 
     /// <summary>Waits for every chunk in flight by taking all the slots back.</summary>

@@ -144,7 +144,11 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
     private async Task<CopyStep> CopyHostAssistedAsync(IVolumeBackend source, IVolumeBackend destination, string image, long offset, JobLease lease)
     {
         var o = options.Value;
-        var copier = new BlockCopier(new BlockCopyOptions { MaxChunksInFlight = o.ChunksInFlight, Verify = o.Verify, MaxDurationPerStep = o.StepDuration, MaxBytesPerStep = o.StepBytes });
+        var copier = new BlockCopier(new BlockCopyOptions
+        {
+            MaxChunksInFlight = o.ChunksInFlight, Verify = o.Verify, MaxDurationPerStep = o.StepDuration, MaxBytesPerStep = o.StepBytes,
+            MaxBytesPerSecond = o.MaxBytesPerSecond,
+        });
         await using var from = await source.OpenAsync(image, writable: false, lease.Token);
         await using var to = await destination.OpenAsync(image, writable: true, lease.Token);
         var result = await copier.CopyAsync(from, to, offset, new Reporter<BlockCopyProgress>(p => lease.Report(p.BytesCopied, p.BytesTotal)), lease.Token);

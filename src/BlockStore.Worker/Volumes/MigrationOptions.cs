@@ -20,8 +20,22 @@ public sealed class MigrationOptions
     /// (docs/benchmarks.md); turn it off only where the copy's speed matters more than a check of our own.
     /// </summary>
     public bool Verify { get; set; } = true;
+    /// <summary>
+    /// Bytes per second a host-assisted copy may read from its source (no limit when null), to spare a shared
+    /// cluster, as Cinder's <c>volume_copy_bps_limit</c>. librbd's deep copy between pools is not paced.
+    /// </summary>
+    public long? MaxBytesPerSecond { get; set; }
     /// <summary>How often the running step records progress and its heartbeat on the job row.</summary>
     public TimeSpan ReportInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>At most one <c>MigrationProgressed</c> event per volume this often.</summary>
     public TimeSpan ProgressEventInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>What <see cref="IsValid"/> requires, for the error that stops a worker started with anything else.</summary>
+    public const string ValidRanges =
+        "Migration: StepDuration, StepBytes, MaxBytesPerSecond and ReportInterval must be positive, ChunksInFlight 1 to 256.";
+
+    /// <summary>Whether every setting is in range; checked when the worker starts.</summary>
+    public static bool IsValid(MigrationOptions o) =>
+        o.StepDuration > TimeSpan.Zero && o.StepBytes is null or > 0 && o.MaxBytesPerSecond is null or > 0
+        && o.ChunksInFlight is >= 1 and <= 256 && o.ReportInterval > TimeSpan.Zero;
 }

@@ -121,6 +121,22 @@ public sealed class BlockCopierTests
     }
 
     [Fact]
+    public async Task A_copy_limited_in_bytes_per_second_takes_as_long_as_its_data_needs_at_that_rate()
+    {
+        // 12 MiB of data in a 1 GiB source: the holes are not paced, the data is.
+        await using var fixture = new CopyFixture(GiB, (0, 4 * MiB), (512 * MiB, 4 * MiB), (GiB - 4 * MiB, 4 * MiB));
+        var copier = new BlockCopier(new BlockCopyOptions { ChunkSize = MiB, MaxBytesPerSecond = 16 * MiB });
+
+        BlockCopyResult result = await copier.CopyAsync(fixture.OpenSource(), fixture.OpenDestination());
+
+        // The last chunk is issued when 11 MiB are due: 11/16 s; unpaced, this copy takes a few milliseconds.
+        result.Completed.ShouldBeTrue();
+        result.Elapsed.ShouldBeInRange(TimeSpan.FromSeconds(11.0 / 16), TimeSpan.FromSeconds(3));
+        FileFacts.Sha256(fixture.DestinationPath).ShouldBe(FileFacts.Sha256(fixture.SourcePath));
+        Should.Throw<ArgumentOutOfRangeException>(() => new BlockCopier(new BlockCopyOptions { MaxBytesPerSecond = 0 }));
+    }
+
+    [Fact]
     public async Task Cancelling_stops_the_copy_promptly()
     {
         await using var fixture = new CopyFixture(64 * MiB, (0, 64 * MiB));

@@ -13,15 +13,17 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # prints the right ports whatever they were, and a stack cannot drift from its
 # monmap (the mon address is baked into the Ceph state).
 # ---------------------------------------------------------------------------
+# The ports lie below Linux's ephemeral range (32768-60999 by default): a port in it can be held for a moment by
+# any outgoing connection, and a daemon binding it then fails (RabbitMQ did so once, at start, with eaddrinuse).
 STACK_SETTINGS=(
-  BLOCKSTORE_PG_PORT=55432
-  BLOCKSTORE_AMQP_PORT=35672
-  BLOCKSTORE_RABBIT_DIST_PORT=35673
+  BLOCKSTORE_PG_PORT=25432
+  BLOCKSTORE_AMQP_PORT=25682
+  BLOCKSTORE_RABBIT_DIST_PORT=25683
   BLOCKSTORE_EPMD_PORT=4369
-  BLOCKSTORE_MON_PORT=33300
-  BLOCKSTORE_MON_V1_PORT=36789
-  BLOCKSTORE_CEPH_PORT_MIN=36800
-  BLOCKSTORE_CEPH_PORT_MAX=36900
+  BLOCKSTORE_MON_PORT=23300
+  BLOCKSTORE_MON_V1_PORT=26789
+  BLOCKSTORE_CEPH_PORT_MIN=26800
+  BLOCKSTORE_CEPH_PORT_MAX=26900
   BLOCKSTORE_API_PORT=8776
   BLOCKSTORE_OSD_SIZE=40G
   # The OSD's op queue shards; 0 leaves Ceph's own count (5 on a rotational disk, 8 otherwise).

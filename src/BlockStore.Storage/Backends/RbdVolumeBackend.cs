@@ -35,6 +35,9 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
     // A deep copy into another pool is flattened, so that the copy depends on nothing left behind.
     private static readonly RbdImageOptions DeepCopyOptions = new() { Features = CreateOptions.Features, Flatten = true };
 
+    // Process-wide, as librbd's trouble is: one removal per image at a time, keyed by pool and name.
+    private static readonly KeyedGate Removing = new();
+
     private IoContext? _io;
 
     /// <inheritdoc />
@@ -80,6 +83,10 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
     public async Task<bool> DeleteAsync(string volume, CancellationToken cancellationToken)
     {
         var io = await IoAsync(cancellationToken).ConfigureAwait(false);
+        // One removal of an image at a time in this process: librbd 16 can hang (a remove that waits forever for
+        // the image's lock) or abort when two rbd_remove calls on one image overlap. A duplicate delivery waits
+        // here, then finds the image gone.
+        using var turn = await Removing.EnterAsync($"{pool}/{volume}", cancellationToken).ConfigureAwait(false);
         var waited = System.Diagnostics.Stopwatch.StartNew();
         var pause = TimeSpan.FromMilliseconds(250);
         while (true)
@@ -245,6 +252,7 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
         foreach (var hidden in RbdPool.List(io).Where(i => i.Name.StartsWith(HiddenPrefix, StringComparison.Ordinal)))
         {
             cancellationToken.ThrowIfCancellationRequested();
+            using var turn = await Removing.EnterAsync($"{pool}/{hidden.Name}", cancellationToken).ConfigureAwait(false);
             if (TryRemove(io, hidden.Name)) purged++;
         }
         return purged;

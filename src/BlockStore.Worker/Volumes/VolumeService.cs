@@ -99,6 +99,10 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
     {
         var volume = await db.Volumes.FirstOrDefaultAsync(v => v.Id == volumeId, ct);
         if (volume is not { Status: VolumeStatus.Deleting }) { LogSkipped(volumeId, "delete", volume?.Status.ToWire()); return; }
+        // One removal per volume across workers: the reconciler re-drives a delete that runs past StuckAfter, and two
+        // rbd_remove calls on one image can hang or abort librbd. The one already removing it finishes the delete.
+        await using var removing = await SessionLock.TryTakeAsync(db, volumeId, ct);
+        if (removing is null) { LogAlreadyRemoving(volumeId); return; }
         var backend = backends.Get(volume.Backend);
         var snapshots = await db.Snapshots.Where(s => s.VolumeId == volumeId).ToListAsync(ct);
         try
@@ -172,6 +176,9 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
 
     [LoggerMessage(LogLevel.Information, "Volume {VolumeId}: {Operation} skipped, status is {Status}")]
     private partial void LogSkipped(Guid volumeId, string operation, string? status);
+
+    [LoggerMessage(LogLevel.Information, "Volume {VolumeId}: delete skipped, another delivery is removing its image")]
+    private partial void LogAlreadyRemoving(Guid volumeId);
 
     [LoggerMessage(LogLevel.Warning, "Volume {VolumeId}: {Operation} failed")]
     private partial void LogFailed(Exception ex, Guid volumeId, string operation);

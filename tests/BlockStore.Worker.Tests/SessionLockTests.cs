@@ -1,0 +1,45 @@
+using BlockStore.Core.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace BlockStore.Worker.Tests;
+
+/// <summary>The advisory lock that lets one worker at a time remove a volume's image (real PostgreSQL).</summary>
+public sealed class SessionLockTests
+{
+    private static BlockStoreDbContext NewDb() => new(DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore")));
+
+    [Fact]
+    public async Task A_second_session_is_refused_until_the_first_releases()
+    {
+        var id = Guid.NewGuid();
+        await using var first = NewDb();
+        await using var second = NewDb();
+
+        var held = (await SessionLock.TryTakeAsync(first, id, CancellationToken.None)).ShouldNotBeNull();
+        (await SessionLock.TryTakeAsync(second, id, CancellationToken.None)).ShouldBeNull();
+        await using (var other = await SessionLock.TryTakeAsync(second, Guid.NewGuid(), CancellationToken.None))
+        {
+            other.ShouldNotBeNull("another id is another lock");
+        }
+
+        await held.DisposeAsync();
+        await using var taken = await SessionLock.TryTakeAsync(second, id, CancellationToken.None);
+        taken.ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task A_session_that_dies_releases_its_lock()
+    {
+        var id = Guid.NewGuid();
+        await using var doomed = NewDb();
+        await using var survivor = NewDb();
+        var held = (await SessionLock.TryTakeAsync(doomed, id, CancellationToken.None)).ShouldNotBeNull();
+        var pid = await doomed.Database.SqlQuery<int>($"SELECT pg_backend_pid() AS \"Value\"").SingleAsync();
+
+        (await survivor.Database.SqlQuery<bool>($"SELECT pg_terminate_backend({pid}, 5000) AS \"Value\"").SingleAsync()).ShouldBeTrue();
+
+        await using var taken = await SessionLock.TryTakeAsync(survivor, id, CancellationToken.None);
+        taken.ShouldNotBeNull();
+        await held.DisposeAsync(); // its connection is gone: releasing finds nothing to do and does not throw
+    }
+}

@@ -205,8 +205,9 @@ internal sealed partial class CopyRun : IDisposable
             return Task.CompletedTask;
         }
 
-        TimeSpan wait = TimeSpan.FromSeconds((double)_issuedData / rate) - _clock.Elapsed;
-        return wait > TimeSpan.Zero ? Task.Delay(wait, token) : Task.CompletedTask;
+        // In whole milliseconds, rounded up: a timer may fire up to a tick early, never late enough to matter.
+        double wait = Math.Ceiling(((double)_issuedData / rate - _clock.Elapsed.TotalSeconds) * 1000);
+        return wait > 0 ? Task.Delay(TimeSpan.FromMilliseconds(wait), token) : Task.CompletedTask;
     }
 
     /// <summary>Waits for every chunk in flight by taking all the slots back.</summary>

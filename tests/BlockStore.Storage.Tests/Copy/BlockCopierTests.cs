@@ -123,8 +123,8 @@ public sealed class BlockCopierTests
     [Fact]
     public async Task A_copy_limited_in_bytes_per_second_takes_as_long_as_its_data_needs_at_that_rate()
     {
-        // 12 MiB of data in a 1 GiB source: the holes are not paced, the data is.
-        await using var fixture = new CopyFixture(GiB, (0, 4 * MiB), (512 * MiB, 4 * MiB), (GiB - 4 * MiB, 4 * MiB));
+        // 12 MiB of data in a 128 MiB source: the holes are not paced, the data is.
+        await using var fixture = new CopyFixture(128 * MiB, (0, 4 * MiB), (64 * MiB, 4 * MiB), (124 * MiB, 4 * MiB));
         var copier = new BlockCopier(new BlockCopyOptions { ChunkSize = MiB, MaxBytesPerSecond = 16 * MiB });
 
         BlockCopyResult result = await copier.CopyAsync(fixture.OpenSource(), fixture.OpenDestination());

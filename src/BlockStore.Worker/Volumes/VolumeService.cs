@@ -97,12 +97,13 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
 
     public async Task DeleteAsync(Guid volumeId, CancellationToken ct)
     {
-        var volume = await db.Volumes.FirstOrDefaultAsync(v => v.Id == volumeId, ct);
-        if (volume is not { Status: VolumeStatus.Deleting }) { LogSkipped(volumeId, "delete", volume?.Status.ToWire()); return; }
         // One removal per volume across workers: the reconciler re-drives a delete that runs past StuckAfter, and two
-        // rbd_remove calls on one image can hang or abort librbd. The one already removing it finishes the delete.
+        // rbd_remove calls on one image can hang or abort librbd. The one already removing it finishes the delete;
+        // the row is read under the lock, so a delivery that gets it just after sees that delete's outcome.
         await using var removing = await SessionLock.TryTakeAsync(db, volumeId, ct);
         if (removing is null) { LogAlreadyRemoving(volumeId); return; }
+        var volume = await db.Volumes.FirstOrDefaultAsync(v => v.Id == volumeId, ct);
+        if (volume is not { Status: VolumeStatus.Deleting }) { LogSkipped(volumeId, "delete", volume?.Status.ToWire()); return; }
         var backend = backends.Get(volume.Backend);
         var snapshots = await db.Snapshots.Where(s => s.VolumeId == volumeId).ToListAsync(ct);
         try

@@ -43,6 +43,14 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for the process to end on its own; its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL: no shutdown code runs, as when a machine dies.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
 

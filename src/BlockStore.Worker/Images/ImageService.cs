@@ -109,8 +109,16 @@ public sealed partial class ImageService(BlockStoreDbContext db, ImagePool pool,
     /// <summary>Removes an image's data, or hides it until the volumes cloned from it are gone.</summary>
     public async Task DeleteDataAsync(Guid imageId, CancellationToken ct)
     {
+        // One removal per image across workers (each worker's reconciler removes orphans, and a DeleteImage may
+        // arrive meanwhile): two rbd_remove calls on one image can hang or abort librbd. If this one is skipped and
+        // the other fails, the next reconciler pass finds the data again.
+        await using var removing = await SessionLock.TryTakeAsync(db, imageId, ct);
+        if (removing is null) { LogAlreadyRemoving(imageId); return; }
         if (!await pool.DeleteAsync(imageId.ToString(), ct)) LogDeferred(imageId);
     }
+
+    [LoggerMessage(LogLevel.Information, "Image {ImageId}: data removal skipped, another worker is removing it")]
+    private partial void LogAlreadyRemoving(Guid imageId);
 
     [LoggerMessage(LogLevel.Information, "Image {ImageId}: upload from a volume skipped (image {ImageStatus}, volume {VolumeStatus})")]
     private partial void LogSkipped(Guid imageId, string? imageStatus, string? volumeStatus);

@@ -11,7 +11,8 @@ public sealed class MigrationOptionsTests
         StackEnvironment.Require("ConnectionStrings__BlockStore");
         await using var worker = ServiceProcess.Start("BlockStore.Worker", new Dictionary<string, string>(LifecycleFixture.WorkerSettings) { [key] = value });
 
-        await worker.WaitForLogAsync("MaxBytesPerSecond and ReportInterval must be positive, ChunksInFlight 1 to 256", TimeSpan.FromSeconds(60));
-        (await worker.WaitForExitAsync(TimeSpan.FromSeconds(30))).ShouldNotBe(0);
+        // The exit first: it also waits for the output to be read to its end.
+        (await worker.WaitForExitAsync(TimeSpan.FromSeconds(60))).ShouldNotBe(0);
+        worker.Log.ShouldContain("MaxBytesPerSecond and ReportInterval must be positive, ChunksInFlight 1 to 256");
     }
 }

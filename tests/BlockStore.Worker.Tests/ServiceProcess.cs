@@ -43,7 +43,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits for the process to end on its own; its exit code.</summary>
+    /// <summary>Waits for the process to end on its own, and for its output to be read to the end; its exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cancel = new CancellationTokenSource(timeout);

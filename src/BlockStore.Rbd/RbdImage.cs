@@ -156,8 +156,8 @@ public sealed partial class RbdImage : IDisposable
     /// operation, such as trimming an image about to be removed, without another client taking the lock away
     /// half-way. Taking it again while holding it does nothing.
     /// </summary>
-    /// <exception cref="RbdException">Another client holds the lock (EROFS), or the image lacks the exclusive-lock
-    /// feature (EINVAL).</exception>
+    /// <exception cref="RbdBusyException">Another client holds the lock (librbd's EROFS).</exception>
+    /// <exception cref="RbdException">The image lacks the exclusive-lock feature (EINVAL).</exception>
     public void AcquireExclusiveLock() =>
         RbdError.ThrowIfFailed(LibRbd.rbd_lock_acquire(Handle, LibRbd.RBD_LOCK_MODE_EXCLUSIVE), "rbd_lock_acquire", Subject);
 

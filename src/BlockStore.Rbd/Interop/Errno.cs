@@ -10,6 +10,7 @@ internal static class Errno
     internal const int EBUSY = 16;
     internal const int EEXIST = 17;
     internal const int EINVAL = 22;
+    internal const int EROFS = 30;
     internal const int ERANGE = 34;
     internal const int ENOTEMPTY = 39;
     internal const int ETIMEDOUT = 110;

@@ -54,6 +54,8 @@ internal static class RbdError
             Errno.EBUSY when function is "rbd_snap_unprotect" or "rbd_snap_remove"
                 => new RbdInUseException(message, errno, function),
             Errno.EBUSY => new RbdBusyException(message, errno, function),
+            // Asked for an exclusive lock another client holds with rbd_lock_acquire: busy, not read-only.
+            Errno.EROFS when function is "rbd_lock_acquire" => new RbdBusyException(message, errno, function),
             Errno.EPERM or Errno.EACCES => new RbdPermissionDeniedException(message, errno, function),
             Errno.ETIMEDOUT => new RbdTimeoutException(message, errno, function),
             Errno.ESTALE => new RbdStaleException(message, errno, function),

@@ -292,19 +292,9 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
     private static void TrimUnderLock(RbdImage image)
     {
         if (!image.GetFeatures().HasFlag(RbdFeatures.ExclusiveLock)) return; // no lock to lose: rbd_remove trims safely
-        try
-        {
-            image.AcquireExclusiveLock();
-        }
-        catch (RbdException ex) when (ex.ErrorCode == ReadOnlyFileSystem)
-        {
-            throw new RbdBusyException($"{image} is locked by another client", ex.ErrorCode, "rbd_lock_acquire");
-        }
+        image.AcquireExclusiveLock();
         if (image.GetSize() > 0) image.Resize(0);
     }
-
-    /// <summary>EROFS: what librbd answers a client that asks for a lock held with rbd_lock_acquire.</summary>
-    private const int ReadOnlyFileSystem = 30;
 
     /// <summary>rbd_remove also cleans up an image that cannot be opened; nothing at all under the name is fine.</summary>
     private static void RemoveWreck(IoContext io, string volume)

@@ -58,21 +58,31 @@ settle() {
 disks=$(for d in "$BLOCKSTORE_STATE" "$Backends__local__Path"; do
   dev=$(df --output=source "$d" 2>/dev/null | tail -1); echo "${dev##*/}"; done | sort -u | tr '\n' ' ')
 disk_sectors() { awk -v list=" $disks" '{ if (index(list, " " $3 " ")) { r += $6; w += $10; n++ } } END { if (n) printf "%.0f %.0f\n", r, w; else print "" }' /proc/diskstats; }
-# timed <command...> -> "seconds read-MiB written-MiB" (n/a for the disk when it is not a block device listed there)
+# CPU time the whole machine spent busy (user, nice, system, irq, softirq, steal), in clock ticks: a move that keeps
+# every core busy is bound by the CPU, whatever its disk counts say.
+cpu_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+hz=$(getconf CLK_TCK)
+# timed <command...> -> "seconds read-MiB written-MiB cpu-seconds" (n/a for the disk when it is not a block device
+# listed there)
 timed() {
-  local start r0 w0 r1 w1
+  local start r0 w0 r1 w1 c0
   settle
   read -r r0 w0 < <(disk_sectors)
+  c0=$(cpu_ticks)
   start=$(now)
   "$@" >/dev/null
   local t; t=$(secs "$start" "$(now)")
+  local cpu; cpu=$(python3 -c "print(f'{($(cpu_ticks) - $c0) / $hz:.1f}')")
   read -r r1 w1 < <(disk_sectors)
-  if [[ -n $r0 ]]; then echo "$t $(((r1 - r0) / 2048)) $(((w1 - w0) / 2048))"; else echo "$t n/a n/a"; fi
+  if [[ -n $r0 ]]; then echo "$t $(((r1 - r0) / 2048)) $(((w1 - w0) / 2048)) $cpu"; else echo "$t n/a n/a $cpu"; fi
 }
+# The move's own status, polled without starting a Python per poll: on two cores a poll that costs 25 ms of CPU five
+# times a second would take from the move it times, and the CLI baselines are not polled.
+migration_status() { call "$api/volumes/$1" | grep -o '"migration_status": *"[a-z]*"' | cut -d'"' -f4; }
 migrate_now() { # migrate_now <id> <backend>: until migration_status is success
   local status
   call -X POST "$api/volumes/$1/action" -d "{\"os-migrate_volume\":{\"host\":\"$2\"}}" >/dev/null
-  while status=$(call "$api/volumes/$1" | field migration_status); [[ $status != success ]]; do
+  while status=$(migration_status "$1"); [[ $status != success ]]; do
     [[ $status != error ]] || { echo "migration of $1 to $2 failed" >&2; exit 1; }
     sleep 0.2
   done
@@ -94,44 +104,45 @@ want=$(sha256sum <"$work/data.raw" | cut -d' ' -f1)
 id=$(create local "$size_gib")
 dd if="$work/data.raw" of="$(file_of "$id")" bs=4M conv=notrunc,fsync status=none
 
-read -r t_import r_import w_import < <(timed rbd import --no-progress "$work/data.raw" "volumes/bench-import-$id")
+read -r t_import r_import w_import c_import < <(timed rbd import --no-progress "$work/data.raw" "volumes/bench-import-$id")
 rbd rm --no-progress "volumes/bench-import-$id"
-read -r t_to_ceph r_to_ceph w_to_ceph < <(migrate "$id" ceph)
+read -r t_to_ceph r_to_ceph w_to_ceph c_to_ceph < <(migrate "$id" ceph)
 
-read -r t_export r_export w_export < <(timed rbd export --no-progress "volumes/volume-$id" "$work/export.raw")
+read -r t_export r_export w_export c_export < <(timed rbd export --no-progress "volumes/volume-$id" "$work/export.raw")
 rm -f "$work/export.raw"
 # `rbd export` never syncs (strace shows no fsync, fdatasync or sync_file_range): its time ends with the data still
 # in the page cache. A migration counts only once the file is durable, so the export is also timed with a sync.
 export_durable() { rbd export --no-progress "$1" "$2" && sync "$2"; }
-read -r t_export_sync r_export_sync w_export_sync < <(timed export_durable "volumes/volume-$id" "$work/export.raw")
+read -r t_export_sync r_export_sync w_export_sync c_export_sync < <(timed export_durable "volumes/volume-$id" "$work/export.raw")
 rm -f "$work/export.raw"
-read -r t_deep r_deep w_deep < <(timed rbd deep cp --no-progress "volumes/volume-$id" "volumes-fast/bench-deep-$id")
+read -r t_deep r_deep w_deep c_deep < <(timed rbd deep cp --no-progress "volumes/volume-$id" "volumes-fast/bench-deep-$id")
 rbd rm --no-progress "volumes-fast/bench-deep-$id"
-read -r t_to_fast r_to_fast w_to_fast < <(migrate "$id" ceph-fast)
-read -r t_to_file r_to_file w_to_file < <(migrate "$id" local)
+read -r t_to_fast r_to_fast w_to_fast c_to_fast < <(migrate "$id" ceph-fast)
+read -r t_to_file r_to_file w_to_file c_to_file < <(migrate "$id" local)
 got=$(sha256sum <"$(file_of "$id")" | cut -d' ' -f1)
 [[ $got == "$want" ]] || { echo "sha256 differs after three migrations" >&2; exit 1; }
 call -X DELETE "$api/volumes/$id" >/dev/null
 rm -f "$work/data.raw"
 
-row() { printf '%-32s %7s %6s %11s   %-20s %7s %6s %11s\n' "$@"; }
+row() { printf '%-32s %7s %6s %11s %5s   %-20s %7s %6s %11s %5s\n' "$@"; }
 io() { echo "$1/$2"; }
-row direction s MiB/s "disk r/w" baseline s MiB/s "disk r/w"
-row "file -> ceph" "$t_to_ceph" "$(mibps $bytes 0 "$t_to_ceph")" "$(io "$r_to_ceph" "$w_to_ceph")" \
-  "rbd import" "$t_import" "$(mibps $bytes 0 "$t_import")" "$(io "$r_import" "$w_import")"
-row "ceph -> ceph-fast (server-side)" "$t_to_fast" "$(mibps $bytes 0 "$t_to_fast")" "$(io "$r_to_fast" "$w_to_fast")" \
-  "rbd deep cp" "$t_deep" "$(mibps $bytes 0 "$t_deep")" "$(io "$r_deep" "$w_deep")"
-row "ceph-fast -> file" "$t_to_file" "$(mibps $bytes 0 "$t_to_file")" "$(io "$r_to_file" "$w_to_file")" \
-  "rbd export (volumes)" "$t_export" "$(mibps $bytes 0 "$t_export")" "$(io "$r_export" "$w_export")"
-row "" "" "" "" "rbd export; sync" "$t_export_sync" "$(mibps $bytes 0 "$t_export_sync")" "$(io "$r_export_sync" "$w_export_sync")"
+row direction s MiB/s "disk r/w" cpu baseline s MiB/s "disk r/w" cpu
+row "file -> ceph" "$t_to_ceph" "$(mibps $bytes 0 "$t_to_ceph")" "$(io "$r_to_ceph" "$w_to_ceph")" "$c_to_ceph" \
+  "rbd import" "$t_import" "$(mibps $bytes 0 "$t_import")" "$(io "$r_import" "$w_import")" "$c_import"
+row "ceph -> ceph-fast (server-side)" "$t_to_fast" "$(mibps $bytes 0 "$t_to_fast")" "$(io "$r_to_fast" "$w_to_fast")" "$c_to_fast" \
+  "rbd deep cp" "$t_deep" "$(mibps $bytes 0 "$t_deep")" "$(io "$r_deep" "$w_deep")" "$c_deep"
+row "ceph-fast -> file" "$t_to_file" "$(mibps $bytes 0 "$t_to_file")" "$(io "$r_to_file" "$w_to_file")" "$c_to_file" \
+  "rbd export (volumes)" "$t_export" "$(mibps $bytes 0 "$t_export")" "$(io "$r_export" "$w_export")" "$c_export"
+row "" "" "" "" "" "rbd export; sync" "$t_export_sync" "$(mibps $bytes 0 "$t_export_sync")" "$(io "$r_export_sync" "$w_export_sync")" "$c_export_sync"
 echo "disk r/w: MiB read from and written to $disks(the OSD's block file and the file volumes) during the move"
+echo "cpu: CPU seconds the whole machine spent busy during the move, out of $(nproc) per second of it"
 echo "sha256 after file -> ceph -> ceph-fast -> file: equal"
 fi
 
 echo "== P3/P6: ${sparse_gib} GiB holding ${sparse_data_gib} GiB, against ${sparse_data_gib} GiB fully written (file -> ceph)"
 full=$(create local "$sparse_data_gib")
 head -c $((sparse_data_gib << 30)) /dev/urandom | dd of="$(file_of "$full")" bs=4M conv=notrunc,fsync iflag=fullblock status=none
-read -r t_full r_full w_full < <(migrate "$full" ceph)
+read -r t_full r_full w_full c_full < <(migrate "$full" ceph)
 call -X DELETE "$api/volumes/$full" >/dev/null
 
 sparse=$(create local "$sparse_gib")
@@ -144,12 +155,12 @@ sync "$(file_of "$sparse")"
     awk '/VmRSS/ {print $2}' "/proc/$worker/status"; sleep 0.2
   done ) >"$work/rss" &
 sampler=$!
-read -r t_sparse r_sparse w_sparse < <(migrate "$sparse" ceph)
+read -r t_sparse r_sparse w_sparse c_sparse < <(migrate "$sparse" ceph)
 kill "$sampler" 2>/dev/null || true
 peak=$(sort -n "$work/rss" | tail -1)
 used=$(rbd du --format json "volumes/volume-$sparse" | python3 -c "import json,sys; print(json.load(sys.stdin)['images'][0]['used_size'])")
 call -X DELETE "$api/volumes/$sparse" >/dev/null
 
-echo "fully written ${sparse_data_gib} GiB: ${t_full} s (disk r/w $r_full/$w_full MiB); ${sparse_gib} GiB holding ${sparse_data_gib} GiB: ${t_sparse} s (disk r/w $r_sparse/$w_sparse MiB); ratio $(python3 -c "print(f'{$t_sparse / $t_full:.2f}')")"
+echo "fully written ${sparse_data_gib} GiB: ${t_full} s (disk r/w $r_full/$w_full MiB, cpu $c_full s); ${sparse_gib} GiB holding ${sparse_data_gib} GiB: ${t_sparse} s (disk r/w $r_sparse/$w_sparse MiB, cpu $c_sparse s); ratio $(python3 -c "print(f'{$t_sparse / $t_full:.2f}')")"
 echo "rbd du of the migrated sparse volume: $((used >> 20)) MiB used"
 echo "worker peak RSS while migrating it: $((peak / 1024)) MiB"

@@ -15,7 +15,8 @@ public interface IInPlaceVerifiable
 
     /// <summary>
     /// Checks that the device holds exactly <paramref name="expected"/> at <paramref name="offset"/>. Writes to
-    /// the range must have completed; whatever the device still caches is flushed first.
+    /// the range must have completed; whatever the device still caches is flushed first. <paramref name="expected"/>
+    /// is read only until this returns its task, so the caller may reuse the buffer while the check runs.
     /// </summary>
     /// <param name="offset">The first byte of the range.</param>
     /// <param name="expected">What the range must hold.</param>

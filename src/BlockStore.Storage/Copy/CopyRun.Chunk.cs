@@ -3,8 +3,9 @@ namespace BlockStore.Storage.Copy;
 /// <summary>The work on one chunk: read, skip zero blocks, write the rest, verify (or, checking only, just verify).</summary>
 internal sealed partial class CopyRun
 {
-    private async Task CopyChunkAsync(Extent range, Slot slot, CancellationToken token)
+    private async Task CopyChunkAsync(Extent range, SlotLease lease, CancellationToken token)
     {
+        Slot slot = lease.Slot;
         if (_sourceInPlace is not null)
         {
             await CompareInPlaceAsync(range, slot, token).ConfigureAwait(false);
@@ -47,8 +48,39 @@ internal sealed partial class CopyRun
 
         if (wrote && _options.Verify)
         {
-            await VerifyChunkAsync(range, slot, data, token).ConfigureAwait(false);
+            if (_inPlace is not null)
+            {
+                await CheckBehindAsync(range, data, lease, token).ConfigureAwait(false);
+            }
+            else
+            {
+                await ReadBackAndCompareAsync(range.Offset, data, range, slot, token).ConfigureAwait(false);
+            }
+
             Interlocked.Add(ref _bytesVerified, length);
+        }
+    }
+
+    /// <summary>
+    /// Has the destination check a written chunk where it lies, giving the chunk's buffer back as soon as the check
+    /// has hashed what it expects: the next chunks are read and written while the storage hashes this one. Checks
+    /// in flight are bounded on their own (<see cref="ChecksPerSlot"/>); each holds a few hashes, not a buffer.
+    /// </summary>
+    private async Task CheckBehindAsync(Extent range, ReadOnlyMemory<byte> data, SlotLease lease, CancellationToken token)
+    {
+        await _checks.WaitAsync(token).ConfigureAwait(false);
+        try
+        {
+            ValueTask<Extent?> check = _inPlace!.FindMismatchAsync(range.Offset, data, token);
+            lease.Return();
+            if (await check.ConfigureAwait(false) is { } differs)
+            {
+                throw new BlockVerificationException(differs, range, written: true);
+            }
+        }
+        finally
+        {
+            _checks.Release();
         }
     }
 

@@ -9,13 +9,18 @@ namespace BlockStore.Storage.Copy;
 /// One call of <see cref="BlockCopier.CopyAsync"/>: a producer walks the source's extents and issues
 /// chunks in device order; each chunk runs as its own task, holding one of a fixed set of buffer slots.
 /// The slots bound both memory and concurrency, and taking them all back is how the run waits for the
-/// stragglers. Chunks finish out of order, so the checkpoint is the end of the longest finished prefix.
+/// stragglers. A chunk checked where it lies gives its slot back before its check ends (the checks have
+/// a bound of their own). Chunks finish out of order, so the checkpoint is the end of the longest
+/// finished prefix, and a chunk finishes only once it is checked.
 /// </summary>
 internal sealed partial class CopyRun : IDisposable
 {
     // A source hole is zeroed (when the destination is not known zero) in pieces this many chunks
     // long: few calls for a huge hole, yet the checkpoint still moves through it.
     private const int ChunksPerHolePiece = 256;
+
+    // Checks of written chunks that may run behind the writes, per buffer slot (see CheckBehindAsync).
+    private const int ChecksPerSlot = 4;
 
     private readonly BlockCopyOptions _options;
     private readonly IBlockSource _source;
@@ -27,6 +32,7 @@ internal sealed partial class CopyRun : IDisposable
     private readonly IProgress<BlockCopyProgress>? _progress;
     private readonly Channel<Slot> _slots;
     private readonly Slot[] _allSlots;
+    private readonly SemaphoreSlim _checks;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _frontierLock = new();
     private readonly Queue<Ticket> _pending = new();
@@ -54,6 +60,7 @@ internal sealed partial class CopyRun : IDisposable
         _progress = progress;
         _allSlots = [.. Enumerable.Range(0, options.MaxChunksInFlight).Select(_ => new Slot())];
         _slots = Channel.CreateBounded<Slot>(options.MaxChunksInFlight);
+        _checks = new SemaphoreSlim(options.MaxChunksInFlight * ChecksPerSlot);
         foreach (Slot slot in _allSlots)
         {
             _slots.Writer.TryWrite(slot);
@@ -112,6 +119,7 @@ internal sealed partial class CopyRun : IDisposable
         }
 
         _stop.Dispose();
+        _checks.Dispose();
     }
 
     /// <summary>Issues every chunk from <paramref name="from"/> on; false when a step bound stopped it early.</summary>
@@ -210,17 +218,26 @@ internal sealed partial class CopyRun : IDisposable
         return wait > 0 ? Task.Delay(TimeSpan.FromMilliseconds(wait), token) : Task.CompletedTask;
     }
 
-    /// <summary>Waits for every chunk in flight by taking all the slots back.</summary>
+    /// <summary>
+    /// Waits for every chunk in flight by taking all the slots back, then all the checks: a chunk takes a check
+    /// before it gives its slot back, so once every slot is here, every chunk still running holds a check.
+    /// </summary>
     private async Task DrainAsync()
     {
         for (int i = 0; i < _allSlots.Length; i++)
         {
             await _slots.Reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
         }
+
+        for (int i = 0; i < _allSlots.Length * ChecksPerSlot; i++)
+        {
+            await _checks.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     private async Task RunChunkAsync(Extent range, bool isHole, Ticket ticket, Slot slot, CancellationToken token)
     {
+        var lease = new SlotLease(_slots.Writer, slot);
         try
         {
             if (isHole)
@@ -230,7 +247,7 @@ internal sealed partial class CopyRun : IDisposable
             }
             else
             {
-                await CopyChunkAsync(range, slot, token).ConfigureAwait(false);
+                await CopyChunkAsync(range, lease, token).ConfigureAwait(false);
             }
 
             Complete(ticket);
@@ -246,7 +263,7 @@ internal sealed partial class CopyRun : IDisposable
         }
         finally
         {
-            _slots.Writer.TryWrite(slot);
+            lease.Return();
         }
     }
 
@@ -267,6 +284,22 @@ internal sealed partial class CopyRun : IDisposable
 
             _reached = _reached with { BytesCopied = copied, Checkpoint = checkpoint };
             _progress?.Report(_reached);
+        }
+    }
+
+    /// <summary>One chunk's hold on its slot, given back once: early, by a check running behind, or when the chunk ends.</summary>
+    private sealed class SlotLease(ChannelWriter<Slot> slots, Slot slot)
+    {
+        private int _returned;
+
+        public Slot Slot { get; } = slot;
+
+        public void Return()
+        {
+            if (Interlocked.Exchange(ref _returned, 1) == 0)
+            {
+                slots.TryWrite(Slot);
+            }
         }
     }
 

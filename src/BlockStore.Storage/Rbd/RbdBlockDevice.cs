@@ -133,16 +133,39 @@ public sealed class RbdBlockDevice : IBlockDevice, IInPlaceVerifiable
     /// stores bytes up to its size; past it, and when it does not exist, the image reads as zeroes, so there
     /// <paramref name="expected"/> must be zero too.
     /// </remarks>
-    public async ValueTask<Extent?> FindMismatchAsync(long offset, ReadOnlyMemory<byte> expected, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// The expected bytes are hashed, piece by piece, before this returns; the OSDs' digests are awaited after.
+    /// </remarks>
+    public ValueTask<Extent?> FindMismatchAsync(long offset, ReadOnlyMemory<byte> expected, CancellationToken cancellationToken = default)
     {
         CheckRange(offset, expected.Length);
+        long objectSize = DigestGranularity;
+        if (objectSize == 0)
+        {
+            throw new NotSupportedException($"{_image} cannot be checked in place; read it back instead.");
+        }
+
+        var pieces = new List<ExpectedPiece>();
+        for (long at = offset; at < offset + expected.Length;)
+        {
+            long end = Math.Min(offset + expected.Length, at - (at % objectSize) + objectSize);
+            pieces.Add(ExpectedPiece.Of(expected.Span[(int)(at - offset)..(int)(end - offset)]));
+            at = end;
+        }
+
+        return CompareAsync(offset, expected.Length, pieces, cancellationToken);
+    }
+
+    private async ValueTask<Extent?> CompareAsync(long offset, long length, List<ExpectedPiece> expected, CancellationToken cancellationToken)
+    {
         // librbd's cache may still hold completed writes that the OSDs have not seen.
         await FlushAsync(cancellationToken).ConfigureAwait(false);
-        foreach (PieceDigest piece in await DigestAsync(offset, expected.Length, cancellationToken).ConfigureAwait(false))
+        IReadOnlyList<PieceDigest> digests = await DigestAsync(offset, length, cancellationToken).ConfigureAwait(false);
+        for (int i = 0; i < digests.Count; i++)
         {
-            if (!Matches(expected.Span.Slice((int)(piece.Range.Offset - offset), (int)piece.Range.Length), piece))
+            if (!expected[i].Matches(digests[i]))
             {
-                return piece.Range;
+                return digests[i].Range;
             }
         }
 
@@ -193,11 +216,44 @@ public sealed class RbdBlockDevice : IBlockDevice, IInPlaceVerifiable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Whether <paramref name="expected"/> is what a piece with this digest reads as.</summary>
-    private static bool Matches(ReadOnlySpan<byte> expected, PieceDigest piece)
+    /// <summary>
+    /// What one piece must hold, kept without its bytes: how many of its leading bytes hold data (the rest are zeroes),
+    /// and the XXH64 state over them. The storage may hold more of the piece than that (written zeroes), so the
+    /// hash is finished only once its digest says how much.
+    /// </summary>
+    private readonly struct ExpectedPiece(int dataLength, int length, XxHash64 hash)
     {
-        int stored = (int)piece.Stored;
-        return (stored == 0 || XxHash64.HashToUInt64(expected[..stored]) == piece.Hash) && !expected[stored..].ContainsAnyExcept((byte)0);
+        private static readonly byte[] Zeroes = new byte[64 * 1024];
+
+        public static ExpectedPiece Of(ReadOnlySpan<byte> bytes)
+        {
+            int dataLength = bytes.LastIndexOfAnyExcept((byte)0) + 1;
+            var hash = new XxHash64();
+            hash.Append(bytes[..dataLength]);
+            return new ExpectedPiece(dataLength, bytes.Length, hash);
+        }
+
+        /// <summary>Whether the piece reads as expected: its stored bytes hash as ours, and it holds every data byte.</summary>
+        public bool Matches(PieceDigest piece)
+        {
+            long stored = piece.Stored;
+            if (stored == 0)
+            {
+                return dataLength == 0;
+            }
+
+            if (stored < dataLength || stored > length)
+            {
+                return false;
+            }
+
+            for (long left = stored - dataLength; left > 0; left -= Zeroes.Length)
+            {
+                hash.Append(Zeroes.AsSpan(0, (int)Math.Min(left, Zeroes.Length)));
+            }
+
+            return hash.GetCurrentHashAsUInt64() == piece.Hash;
+        }
     }
 
     /// <summary>

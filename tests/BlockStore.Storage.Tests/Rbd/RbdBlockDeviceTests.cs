@@ -136,6 +136,32 @@ public sealed class RbdBlockDeviceTests(CephPool ceph) : IClassFixture<CephPool>
     }
 
     [Fact]
+    public async Task A_check_hashes_what_it_expects_before_it_returns_and_zeroes_stored_past_the_data_check_out()
+    {
+        string name = await ceph.CreateAsync(8 * MiB);
+        await using var device = RbdBlockDevice.Open(ceph.Io, name, writable: true);
+        // 100 bytes of data, then 64 KiB of zeroes written as data: the object stores more than the data's length.
+        byte[] written = new byte[100 + 64 * 1024];
+        FileFacts.RandomBytes(100, seed: 9).CopyTo(written, 0);
+        await device.WriteAsync(0, written);
+        (await device.DigestAsync(0, ObjectSize)).Single().Stored.ShouldBe(written.Length);
+
+        byte[] expected = new byte[ObjectSize];
+        written.CopyTo(expected, 0);
+        ValueTask<Extent?> check = device.FindMismatchAsync(0, expected);
+        Array.Fill(expected, (byte)0xff); // a copy reuses the buffer while the check runs
+        (await check).ShouldBeNull();
+
+        Array.Clear(expected);
+        written.CopyTo(expected, 0);
+        expected[200] = 1; // where the object stores a written zero
+        (await device.FindMismatchAsync(0, expected)).ShouldBe(new Extent(0, ObjectSize));
+        expected[200] = 0;
+        expected[^1] = 1; // past what the object stores
+        (await device.FindMismatchAsync(0, expected)).ShouldBe(new Extent(0, ObjectSize));
+    }
+
+    [Fact]
     public async Task A_snapshot_or_a_clone_is_not_checked_in_place()
     {
         string parent = await ceph.CreateAsync(8 * MiB);

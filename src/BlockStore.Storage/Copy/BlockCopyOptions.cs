@@ -12,7 +12,8 @@ public sealed record BlockCopyOptions
     /// <summary>
     /// Chunks being read, written or verified at once, 8 by default. Memory held is at most
     /// <c>ChunkSize × MaxChunksInFlight</c>, twice that when <see cref="Verify"/> reads chunks back (a
-    /// destination that cannot check itself in place).
+    /// destination that cannot check itself in place). A destination that checks in place gets its chunks'
+    /// buffers back before their checks end, and up to four times as many checks run behind the writes.
     /// </summary>
     public int MaxChunksInFlight { get; init; } = 8;
 

@@ -131,26 +131,17 @@ public sealed class RbdBlockDevice : IBlockDevice, IInPlaceVerifiable
     /// <remarks>
     /// One <c>rados_read_op_checksum</c> per object the range touches, all in flight at once. An object
     /// stores bytes up to its size; past it, and when it does not exist, the image reads as zeroes, so there
-    /// <paramref name="expected"/> must be zero too.
-    /// </remarks>
-    /// <remarks>
-    /// The expected bytes are hashed, piece by piece, before this returns; the OSDs' digests are awaited after.
+    /// <paramref name="expected"/> must be zero too. The expected bytes are hashed, object by object, before this
+    /// returns; the OSDs' digests are awaited after.
     /// </remarks>
     public ValueTask<Extent?> FindMismatchAsync(long offset, ReadOnlyMemory<byte> expected, CancellationToken cancellationToken = default)
     {
+        RbdDataLayout layout = HashableLayout();
         CheckRange(offset, expected.Length);
-        long objectSize = DigestGranularity;
-        if (objectSize == 0)
-        {
-            throw new NotSupportedException($"{_image} cannot be checked in place; read it back instead.");
-        }
-
         var pieces = new List<ExpectedPiece>();
-        for (long at = offset; at < offset + expected.Length;)
+        foreach (Extent piece in Pieces(offset, expected.Length, (long)layout.ObjectSize))
         {
-            long end = Math.Min(offset + expected.Length, at - (at % objectSize) + objectSize);
-            pieces.Add(ExpectedPiece.Of(expected.Span[(int)(at - offset)..(int)(end - offset)]));
-            at = end;
+            pieces.Add(ExpectedPiece.Of(expected.Span.Slice((int)(piece.Offset - offset), (int)piece.Length)));
         }
 
         return CompareAsync(offset, expected.Length, pieces, cancellationToken);
@@ -179,17 +170,14 @@ public sealed class RbdBlockDevice : IBlockDevice, IInPlaceVerifiable
     /// <remarks>One <c>rados_read_op_checksum</c> per object the range touches, all in flight at once.</remarks>
     public async ValueTask<IReadOnlyList<PieceDigest>> DigestAsync(long offset, long length, CancellationToken cancellationToken = default)
     {
-        RbdDataLayout layout = _hashableLayout.Value
-            ?? throw new NotSupportedException($"{_image} cannot be checked in place; read it back instead.");
+        RbdDataLayout layout = HashableLayout();
         CheckRange(offset, length);
         long objectSize = (long)layout.ObjectSize;
         var pieces = new List<(Extent Range, Task<RadosChecksum> Sum)>();
-        for (long at = offset; at < offset + length;)
+        foreach (Extent piece in Pieces(offset, length, objectSize))
         {
-            long end = Math.Min(offset + length, at - (at % objectSize) + objectSize);
-            string name = layout.ObjectName((ulong)(at / objectSize));
-            pieces.Add((new Extent(at, end - at), _io.ChecksumXxHash64Async(name, (ulong)(at % objectSize), (ulong)(end - at))));
-            at = end;
+            string name = layout.ObjectName((ulong)(piece.Offset / objectSize));
+            pieces.Add((piece, _io.ChecksumXxHash64Async(name, (ulong)(piece.Offset % objectSize), (ulong)piece.Length)));
         }
 
         var digests = new PieceDigest[pieces.Count];
@@ -216,6 +204,20 @@ public sealed class RbdBlockDevice : IBlockDevice, IInPlaceVerifiable
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>The range split at object boundaries: one piece per object it touches.</summary>
+    private static IEnumerable<Extent> Pieces(long offset, long length, long objectSize)
+    {
+        for (long at = offset; at < offset + length;)
+        {
+            long end = Math.Min(offset + length, at - (at % objectSize) + objectSize);
+            yield return new Extent(at, end - at);
+            at = end;
+        }
+    }
+
+    private RbdDataLayout HashableLayout() =>
+        _hashableLayout.Value ?? throw new NotSupportedException($"{_image} cannot be checked in place; read it back instead.");
+
     /// <summary>
     /// What one piece must hold, kept without its bytes: how many of its leading bytes hold data (the rest are zeroes),
     /// and the XXH64 state over them. The storage may hold more of the piece than that (written zeroes), so the
@@ -233,7 +235,10 @@ public sealed class RbdBlockDevice : IBlockDevice, IInPlaceVerifiable
             return new ExpectedPiece(dataLength, bytes.Length, hash);
         }
 
-        /// <summary>Whether the piece reads as expected: its stored bytes hash as ours, and it holds every data byte.</summary>
+        /// <summary>
+        /// Whether the piece reads as expected: its stored bytes hash as ours, and it holds every data byte. Call once:
+        /// it finishes the hash.
+        /// </summary>
         public bool Matches(PieceDigest piece)
         {
             long stored = piece.Stored;

@@ -65,15 +65,17 @@ hz=$(getconf CLK_TCK)
 # timed <command...> -> "seconds read-MiB written-MiB cpu-seconds" (n/a for the disk when it is not a block device
 # listed there)
 timed() {
-  local start r0 w0 r1 w1 c0
+  local start end r0 w0 r1 w1 c0 c1
   settle
   read -r r0 w0 < <(disk_sectors)
   c0=$(cpu_ticks)
   start=$(now)
   "$@" >/dev/null
-  local t; t=$(secs "$start" "$(now)")
-  local cpu; cpu=$(python3 -c "print(f'{($(cpu_ticks) - $c0) / $hz:.1f}')")
+  end=$(now)
+  c1=$(cpu_ticks)
   read -r r1 w1 < <(disk_sectors)
+  local t; t=$(secs "$start" "$end")
+  local cpu; cpu=$(python3 -c "print(f'{($c1 - $c0) / $hz:.1f}')")
   if [[ -n $r0 ]]; then echo "$t $(((r1 - r0) / 2048)) $(((w1 - w0) / 2048)) $cpu"; else echo "$t n/a n/a $cpu"; fi
 }
 # The move's own status, polled without starting a Python per poll: on two cores a poll that costs 25 ms of CPU five

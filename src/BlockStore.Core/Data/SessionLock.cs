@@ -21,21 +21,19 @@ public sealed class SessionLock : IAsyncDisposable
     {
         long key = KeyOf(id);
         await db.Database.OpenConnectionAsync(ct);
+        bool taken = false;
         try
         {
-            if (await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_lock({key}) AS \"Value\"").SingleAsync(ct))
+            taken = await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_lock({key}) AS \"Value\"").SingleAsync(ct);
+            return taken ? new SessionLock(db, key) : null;
+        }
+        finally
+        {
+            if (!taken)
             {
-                return new SessionLock(db, key);
+                await db.Database.CloseConnectionAsync(); // the lock's holder keeps the connection open; nothing else does
             }
         }
-        catch
-        {
-            await db.Database.CloseConnectionAsync();
-            throw;
-        }
-
-        await db.Database.CloseConnectionAsync();
-        return null;
     }
 
     /// <summary>The 64-bit advisory key of an id: its first eight bytes. Ids are random, so keys do not collide in practice.</summary>

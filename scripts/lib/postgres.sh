@@ -18,8 +18,13 @@ pg_find_bin() {
   [[ -n $version && -x $PG_BIN/pg_ctl ]] || die "no PostgreSQL server in /usr/lib/postgresql"
 }
 
-# Root may not run postgres; the cluster belongs to the OS user "postgres".
-pg_as() { runuser -u postgres -- "$@"; }
+# Root may not run postgres; the cluster belongs to the OS user "postgres". The caller's libpq settings (PGUSER,
+# PGDATABASE, ... of a shell set up to reach the application's database) stay behind: each call names its target.
+pg_as() {
+  local var unset=()
+  for var in $(compgen -e); do [[ $var == PG* ]] && unset+=(-u "$var"); done
+  runuser -u postgres -- env "${unset[@]}" "$@"
+}
 
 pg_pid() { pid_of "$PG_DATA/postmaster.pid" postgres; }
 
@@ -89,7 +94,7 @@ pg_reach() {
 # Superuser work goes through the Unix socket with peer auth, so no superuser
 # password exists. Idempotent: runs on every `up`.
 pg_provision() {
-  pg_as "$PG_BIN/psql" -h "$PG_DIR" -p "$BLOCKSTORE_PG_PORT" -d postgres -qAt -v ON_ERROR_STOP=1 \
+  pg_as "$PG_BIN/psql" -h "$PG_DIR" -p "$BLOCKSTORE_PG_PORT" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 \
     -v pw="$PG_PASSWORD" >/dev/null <<'SQL'
 SELECT format('CREATE ROLE blockstore LOGIN CREATEDB PASSWORD %L', :'pw')
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'blockstore')\gexec

@@ -72,6 +72,7 @@ app.MapHealthApi();
 app.MapV3(v3 =>
 {
     v3.MapVolumesApi();
+    v3.MapAvailabilityZonesApi();
     v3.MapSnapshotsApi();
     v3.MapTypesApi();
     v3.MapQuotasApi();

@@ -34,9 +34,10 @@ public static class VolumesApi
         var r = body.Volume!;
         var now = clock.GetUtcNow().UtcDateTime;
         var source = await VolumeSources.ResolveAsync(db, req, r, catalog.Value, ct);
+        var zone = catalog.Value.PlaceIn(r.AvailabilityZone, source.Type);
 
         var volume = Volume.Create(req.ProjectId, req.Caller.UserId, r.Size ?? source.Size, r.EffectiveName, r.EffectiveDescription,
-            source.Type.Id, source.Backend, r.AvailabilityZone ?? "nova", r.Metadata, source.SnapshotId, source.SourceVolumeId, now);
+            source.Type.Id, source.Backend, zone, r.Metadata, source.SnapshotId, source.SourceVolumeId, now);
         if (volume.Size < source.Size)
             throw new InvalidRequestException($"Invalid input received: Volume size '{volume.Size}'GB cannot be smaller than the source size '{source.Size}'GB.");
         if (source.Image is { } image) volume.SetImageSource(image.Id, ImageSources.MetadataOf(image));

@@ -6,6 +6,8 @@ namespace BlockStore.Core.Types;
 public sealed class VolumeType
 {
     public const string BackendKey = "volume_backend_name";
+    /// <summary>The extra spec that limits the type to some availability zones (a comma-separated list).</summary>
+    public const string AvailabilityZonesKey = "RESKEY:availability_zones";
     /// <summary>Cinder's name for the type that exists from the start.</summary>
     public const string DefaultName = "__DEFAULT__";
 
@@ -20,6 +22,12 @@ public sealed class VolumeType
     public DateTime? UpdatedAt { get; private set; }
 
     public string? BackendName => ExtraSpecs.GetValueOrDefault(BackendKey);
+
+    /// <summary>The zones <see cref="AvailabilityZonesKey"/> lists, or null when the type may be in any.</summary>
+    public IReadOnlyList<string>? AvailabilityZones =>
+        ExtraSpecs.TryGetValue(AvailabilityZonesKey, out var zones)
+            ? zones.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            : null;
 
     public static VolumeType Create(string name, string? description, bool isPublic, IDictionary<string, string>? extraSpecs, DateTime now, Guid? id = null) => new()
     {

@@ -1,3 +1,5 @@
+using BlockStore.Core.Types;
+
 namespace BlockStore.Core.Volumes;
 
 /// <summary>One configured backend (<c>Backends:&lt;name&gt;</c>).</summary>
@@ -16,13 +18,21 @@ public sealed class BackendConfig
     public bool SupportsSnapshots => Driver == "rbd";
 }
 
-/// <summary>Configuration root for backends: <c>Backends</c>, plus <c>Volumes:DefaultBackend</c> and <c>Volumes:Host</c>.</summary>
+/// <summary>
+/// Configuration root for backends: <c>Backends</c>, plus <c>Volumes:DefaultBackend</c>, <c>Volumes:Host</c> and
+/// <c>Volumes:AvailabilityZone</c>.
+/// </summary>
 public sealed class BackendCatalog
 {
     public Dictionary<string, BackendConfig> Backends { get; set; } = new(StringComparer.Ordinal);
     public string DefaultBackend { get; set; } = "ceph";
     /// <summary>The host part of Cinder's <c>host@backend#pool</c>.</summary>
     public string Host { get; set; } = Environment.MachineName;
+    /// <summary>
+    /// The one availability zone this deployment serves (Cinder's <c>storage_availability_zone</c>): every backend is in
+    /// it, every new volume is placed in it, and a create that names another zone is refused.
+    /// </summary>
+    public string AvailabilityZone { get; set; } = "nova";
 
     public bool Exists(string name) => Backends.ContainsKey(name);
 
@@ -35,6 +45,21 @@ public sealed class BackendCatalog
         if (!Get(volume.Backend).SupportsSnapshots)
             throw new Errors.InvalidVolumeStateException(
                 $"Volume {volume.Id} is on backend '{volume.Backend}', which keeps volumes as plain files and supports no snapshots or clones.");
+    }
+
+    /// <summary>
+    /// The zone a new volume of <paramref name="type"/> goes in: this deployment's. Refused with Cinder's wording when
+    /// the type's <see cref="VolumeType.AvailabilityZonesKey"/> leaves it out, or when <paramref name="requested"/>
+    /// names another zone.
+    /// </summary>
+    public string PlaceIn(string? requested, VolumeType type)
+    {
+        if (type.AvailabilityZones is { } allowed && !allowed.Contains(AvailabilityZone, StringComparer.Ordinal))
+            throw new Errors.InvalidRequestException(
+                $"Volume type is only supported in these availability zones: [{string.Join(", ", allowed.Select(z => $"'{z}'"))}]");
+        if (requested is not null && requested != AvailabilityZone)
+            throw new Errors.InvalidRequestException($"Availability zone '{requested}' is invalid.");
+        return AvailabilityZone;
     }
 
     /// <summary>Cinder's <c>os-vol-host-attr:host</c>: <c>host@backend#pool</c>.</summary>

@@ -229,6 +229,33 @@ public sealed class BadInputTests : ApiTest
         (await Host.VolumeCountAsync(stranger.ProjectId)).ShouldBe(0);
     }
 
+    [Fact]
+    public async Task A_create_in_a_zone_this_deployment_does_not_serve_is_refused_as_Cinder_does()
+    {
+        var t = NewTenant();
+        (await t.Member.Post("volumes", new { volume = new { size = 1, availability_zone = "elsewhere" } }))
+            .ShouldBeFault(400, "badRequest").ShouldBe("Availability zone 'elsewhere' is invalid.");
+        await NothingWrittenAsync(t);
+    }
+
+    [Fact]
+    public async Task A_create_of_a_type_kept_out_of_this_zone_is_refused_naming_the_type_s_zones()
+    {
+        var t = NewTenant();
+        var type = Unique("zoned");
+        (await t.Admin.Post("types", new Dictionary<string, object>
+        {
+            ["volume_type"] = new Dictionary<string, object>
+            {
+                ["name"] = type,
+                ["extra_specs"] = new Dictionary<string, string> { ["RESKEY:availability_zones"] = "az1, az2" },
+            },
+        })).ShouldHave(200);
+        (await t.Member.Post("volumes", new { volume = new { size = 1, volume_type = type } }))
+            .ShouldBeFault(400, "badRequest").ShouldBe("Volume type is only supported in these availability zones: ['az1', 'az2']");
+        await NothingWrittenAsync(t);
+    }
+
     private async Task NothingWrittenAsync(Tenant t)
     {
         (await Host.VolumeCountAsync(t.ProjectId)).ShouldBe(0);

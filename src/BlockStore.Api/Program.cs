@@ -73,6 +73,7 @@ app.MapV3(v3 =>
 {
     v3.MapVolumesApi();
     v3.MapAvailabilityZonesApi();
+    v3.MapExtensionsApi();
     v3.MapSnapshotsApi();
     v3.MapTypesApi();
     v3.MapQuotasApi();

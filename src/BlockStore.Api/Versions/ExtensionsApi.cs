@@ -1,0 +1,52 @@
+using BlockStore.Api.Infrastructure;
+
+namespace BlockStore.Api.Versions;
+
+/// <summary>
+/// <c>…/extensions</c>: Cinder's list of the API extensions served, by the names clients test for (dashboards ask
+/// for <c>AvailabilityZones</c> before they offer a zone). Only extensions whose calls and fields BlockStore serves are
+/// listed; backups, transfers, QoS, services, manage and the rest are absent, as their routes are.
+/// </summary>
+public static class ExtensionsApi
+{
+    /// <summary>One date for every entry: when this list last changed.</summary>
+    private const string Updated = "2026-11-25T00:00:00+00:00";
+
+    private static readonly (string Alias, string Name, string Description)[] Served =
+    [
+        ("os-admin-actions", "AdminActions", "os-reset_status, os-force_delete and os-migrate_volume, for admins."),
+        ("os-availability-zone", "AvailabilityZones", "The availability zone volumes are created in."),
+        ("os-extended-snapshot-attributes", "ExtendedSnapshotAttributes", "A snapshot's project and progress."),
+        ("os-quota-sets", "Quotas", "Per-project quotas, their defaults and usage."),
+        ("os-types-extra-specs", "TypesExtraSpecs", "Extra specs of volume types."),
+        ("os-types-manage", "TypesManage", "Creating, updating and deleting volume types."),
+        ("os-used-limits", "UsedLimits", "Usage next to the absolute limits."),
+        ("os-volume-actions", "VolumeActions", "os-extend, os-retype, os-set_bootable and os-volume_upload_image."),
+        ("os-vol-host-attr", "VolumeHostAttribute", "A volume's host@backend#pool, for admins."),
+        ("os-vol-image-meta", "VolumeImageMetadata", "The image metadata a volume was created with."),
+        ("os-vol-mig-status-attr", "VolumeMigStatusAttribute", "A volume's migration status, for admins."),
+        ("os-vol-tenant-attr", "VolumeTenantAttribute", "A volume's project, for admins."),
+    ];
+
+    public static void MapExtensionsApi(this RouteGroupBuilder v3) => v3.MapGet("/extensions", List).WithTags("Versions");
+
+    /// <summary><c>{"extensions": [{"alias", "description", "links", "name", "updated"}]}</c>, to every caller.</summary>
+    public static IResult List() => JsonBody.Ok(w =>
+    {
+        w.WriteStartObject();
+        w.WriteStartArray("extensions");
+        foreach (var (alias, name, description) in Served)
+        {
+            w.WriteStartObject();
+            w.WriteString("alias", alias);
+            w.WriteString("description", description);
+            w.WriteStartArray("links");
+            w.WriteEndArray();
+            w.WriteString("name", name);
+            w.WriteString("updated", Updated);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
+}

@@ -1,0 +1,41 @@
+using BlockStore.Api.Tests.Infrastructure;
+using static BlockStore.Api.Tests.Infrastructure.Flows;
+
+namespace BlockStore.Api.Tests.Wire;
+
+/// <summary>The extensions list, in Cinder's shape, naming what is served and nothing that is not.</summary>
+public sealed class ExtensionsTests : ApiTest
+{
+    [Fact]
+    public async Task Every_caller_reads_the_served_extensions_in_Cinder_s_shape()
+    {
+        var t = NewTenant();
+        var extensions = (await t.Reader.Get("extensions")).ShouldHave(200).Json.GetProperty("extensions").EnumerateArray().ToList();
+        foreach (var e in extensions)
+        {
+            e.Keys().ShouldBe(["alias", "description", "links", "name", "updated"]);
+            e.GetProperty("links").GetArrayLength().ShouldBe(0);
+            DateTimeOffset.Parse(e.GetProperty("updated").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        var names = extensions.Select(e => e.GetProperty("name").GetString()).ToList();
+        names.ShouldContain("AvailabilityZones");
+        names.ShouldContain("Quotas");
+        names.ShouldContain("AdminActions");
+        names.ShouldBeUnique();
+    }
+
+    [Theory]
+    [InlineData("Backups", "backups")]
+    [InlineData("Services", "os-services")]
+    [InlineData("VolumeTransfer", "os-volume-transfer")]
+    [InlineData("Qos_specs_manage", "qos-specs")]
+    [InlineData("Scheduler_stats", "scheduler-stats/get_pools")]
+    public async Task An_extension_whose_routes_are_not_served_is_not_listed(string name, string path)
+    {
+        var t = NewTenant();
+        (await t.Admin.Get(path)).ShouldHave(404);
+        var listed = (await t.Admin.Get("extensions")).ShouldHave(200).Json.GetProperty("extensions").EnumerateArray()
+            .Select(e => e.GetProperty("name").GetString());
+        listed.ShouldNotContain(name);
+    }
+}

@@ -6,6 +6,7 @@ using BlockStore.Api.Images;
 using BlockStore.Api.Infrastructure;
 using BlockStore.Api.Messages;
 using BlockStore.Api.Quotas;
+using BlockStore.Api.Services;
 using BlockStore.Api.Snapshots;
 using BlockStore.Api.Types;
 using BlockStore.Api.Versions;
@@ -14,6 +15,7 @@ using BlockStore.Core.Data;
 using BlockStore.Core.Health;
 using BlockStore.Core.Messaging;
 using BlockStore.Core.Quotas;
+using BlockStore.Core.Services;
 using BlockStore.Core.Volumes;
 using BlockStore.Storage.Backends;
 using BlockStore.Storage.Images;
@@ -31,6 +33,8 @@ services.Configure<CephOptions>(builder.Configuration.GetSection("Ceph"));
 services.AddSingleton<CephHealthCheck>(); // one probe in flight at a time (see the class)
 services.AddBlockStoreDependencyChecks().AddCheck<CephHealthCheck>("ceph", tags: [DependencyChecks.Tag]);
 services.Configure<QuotaOptions>(builder.Configuration.GetSection("Quotas"));
+services.AddOptions<ServiceOptions>().Bind(builder.Configuration.GetSection("Services"))
+    .Validate(ServiceOptions.IsValid, ServiceOptions.ValidRanges).ValidateOnStart();
 services.Configure<BackendCatalog>(builder.Configuration.GetSection("Volumes"));
 services.Configure<BackendCatalog>(c => builder.Configuration.GetSection("Backends").Bind(c.Backends));
 services.AddScoped<QuotaService>();
@@ -74,6 +78,7 @@ app.MapV3(v3 =>
     v3.MapVolumesApi();
     v3.MapAvailabilityZonesApi();
     v3.MapExtensionsApi();
+    v3.MapServicesApi();
     v3.MapSnapshotsApi();
     v3.MapTypesApi();
     v3.MapQuotasApi();

@@ -2,6 +2,7 @@ using BlockStore.Core.Data;
 using BlockStore.Core.Health;
 using BlockStore.Core.Messaging;
 using BlockStore.Core.Quotas;
+using BlockStore.Core.Services;
 using BlockStore.Storage.Backends;
 using BlockStore.Worker.Hosting;
 using BlockStore.Worker.Images;
@@ -37,5 +38,8 @@ services.AddSingleton<CephHealthCheck>(); // one probe in flight at a time (see 
 services.AddBlockStoreDependencyChecks().AddCheck<CephHealthCheck>("ceph", tags: [DependencyChecks.Tag]);
 services.AddHostedService<Reconciler>();
 services.AddHostedService<ReadinessLog>();
+services.AddOptions<ServiceOptions>().Bind(builder.Configuration.GetSection("Services"))
+    .Validate(ServiceOptions.IsValid, ServiceOptions.ValidRanges).ValidateOnStart();
+services.AddHostedService<ServiceReporter>();
 
 builder.Build().Run();

@@ -356,6 +356,42 @@ namespace BlockStore.Migrations.Migrations
                     b.ToTable("quota_usages", "blockstore");
                 });
 
+            modelBuilder.Entity("BlockStore.Core.Services.ServiceRecord", b =>
+                {
+                    b.Property<string>("Host")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("host");
+
+                    b.Property<string>("Binary")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("binary_name");
+
+                    b.Property<bool>("BackendUp")
+                        .HasColumnType("boolean")
+                        .HasColumnName("backend_up");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Zone")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("zone");
+
+                    b.HasKey("Host", "Binary")
+                        .HasName("pk_services");
+
+                    b.ToTable("services", "blockstore");
+                });
+
             modelBuilder.Entity("BlockStore.Core.Snapshots.Snapshot", b =>
                 {
                     b.Property<Guid>("Id")

@@ -5,7 +5,7 @@ namespace BlockStore.Api.Versions;
 /// <summary>
 /// <c>…/extensions</c>: Cinder's list of the API extensions served, by the names clients test for (dashboards ask
 /// for <c>AvailabilityZones</c> before they offer a zone). Only extensions whose calls and fields BlockStore serves are
-/// listed; backups, transfers, QoS, services, manage and the rest are absent, as their routes are.
+/// listed; backups, transfers, QoS, manage and the rest are absent, as their routes are.
 /// </summary>
 public static class ExtensionsApi
 {
@@ -18,6 +18,7 @@ public static class ExtensionsApi
         ("os-availability-zone", "AvailabilityZones", "The availability zone volumes are created in."),
         ("os-extended-snapshot-attributes", "ExtendedSnapshotAttributes", "A snapshot's project and progress."),
         ("os-quota-sets", "Quotas", "Per-project quotas, their defaults and usage."),
+        ("os-services", "Services", "The volume services workers report, and their backends' state, for admins."),
         ("os-types-extra-specs", "TypesExtraSpecs", "Extra specs of volume types."),
         ("os-types-manage", "TypesManage", "Creating, updating and deleting volume types."),
         ("os-used-limits", "UsedLimits", "Usage next to the absolute limits."),

@@ -4,6 +4,7 @@ using BlockStore.Core.Jobs;
 using BlockStore.Core.Messages;
 using BlockStore.Core.Outbox;
 using BlockStore.Core.Quotas;
+using BlockStore.Core.Services;
 using BlockStore.Core.Snapshots;
 using BlockStore.Core.Types;
 using BlockStore.Core.Volumes;
@@ -30,6 +31,7 @@ public sealed class BlockStoreDbContext(DbContextOptions<BlockStoreDbContext> op
     public DbSet<Image> Images => Set<Image>();
     public DbSet<QuotaLimit> QuotaLimits => Set<QuotaLimit>();
     public DbSet<QuotaUsage> QuotaUsages => Set<QuotaUsage>();
+    public DbSet<ServiceRecord> Services => Set<ServiceRecord>();
 
     /// <summary>
     /// Queue a message for the bus. It is written with the next <c>SaveChanges</c>, in the same

@@ -52,6 +52,19 @@ public sealed class FileVolumeBackend(string name, FileVolumeStore store) : IVol
         store.OpenAsync(IdOf(volume), readOnly: !writable, cancellationToken);
 
     /// <inheritdoc />
+    /// <remarks>A file created in the folder and removed as it is closed: the folder exists and takes new files.</remarks>
+    public Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        string path = Path.Combine(store.Directory, $".probe-{Guid.NewGuid():N}");
+        using (new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+        {
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public Task<bool> ExistsAsync(string volume, CancellationToken cancellationToken) => store.ExistsAsync(IdOf(volume), cancellationToken);
 
     /// <inheritdoc />

@@ -12,6 +12,12 @@ public interface IVolumeBackend
     /// <summary>Whether snapshots and clones are supported (RBD: yes; the file backend: no).</summary>
     bool SupportsSnapshots { get; }
 
+    /// <summary>
+    /// Checks that the backend can serve now, with a round trip to its storage (RBD: a stat in the pool; a file
+    /// backend: a file created and removed in its folder). Throws, saying why, when it cannot.
+    /// </summary>
+    Task ProbeAsync(CancellationToken cancellationToken);
+
     /// <summary>Creates an empty volume of <paramref name="sizeBytes"/>.</summary>
     Task CreateAsync(string volume, long sizeBytes, CancellationToken cancellationToken);
 

@@ -138,6 +138,11 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
         RbdBlockDevice.Open(await IoAsync(cancellationToken).ConfigureAwait(false), volume, writable);
 
     /// <inheritdoc />
+    /// <remarks>A stat of an object that is normally absent: the OSD's answer is what counts.</remarks>
+    public async Task ProbeAsync(CancellationToken cancellationToken) =>
+        (await IoAsync(cancellationToken).ConfigureAwait(false)).Stat("blockstore-service-probe");
+
+    /// <inheritdoc />
     public async Task<bool> ExistsAsync(string volume, CancellationToken cancellationToken)
     {
         var io = await IoAsync(cancellationToken).ConfigureAwait(false);

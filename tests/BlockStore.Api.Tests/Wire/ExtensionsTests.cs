@@ -26,7 +26,6 @@ public sealed class ExtensionsTests : ApiTest
 
     [Theory]
     [InlineData("Backups", "backups")]
-    [InlineData("Services", "os-services")]
     [InlineData("VolumeTransfer", "os-volume-transfer")]
     [InlineData("Qos_specs_manage", "qos-specs")]
     [InlineData("Scheduler_stats", "scheduler-stats/get_pools")]

@@ -2,6 +2,7 @@ using BlockStore.Core.Jobs;
 using BlockStore.Core.Messages;
 using BlockStore.Core.Outbox;
 using BlockStore.Core.Quotas;
+using BlockStore.Core.Services;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -49,4 +50,17 @@ internal sealed class QuotaConfiguration : IEntityTypeConfiguration<QuotaLimit>,
     public void Configure(EntityTypeBuilder<QuotaLimit> b) => b.HasKey(q => new { q.ProjectId, q.Resource });
 
     public void Configure(EntityTypeBuilder<QuotaUsage> b) => b.HasKey(q => new { q.ProjectId, q.Resource });
+}
+
+internal sealed class ServiceRecordConfiguration : IEntityTypeConfiguration<ServiceRecord>
+{
+    public void Configure(EntityTypeBuilder<ServiceRecord> b)
+    {
+        b.ToTable("services");
+        b.HasKey(s => new { s.Host, s.Binary });
+        b.Property(s => s.Host).HasMaxLength(255);
+        // "binary" is a keyword in PostgreSQL; the column gets a name that needs no quoting in hand-written SQL.
+        b.Property(s => s.Binary).HasColumnName("binary_name").HasMaxLength(64);
+        b.Property(s => s.Zone).HasMaxLength(255);
+    }
 }

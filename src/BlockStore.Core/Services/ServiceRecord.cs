@@ -1,0 +1,25 @@
+namespace BlockStore.Core.Services;
+
+/// <summary>
+/// A volume service, as Cinder's <c>os-services</c> lists it: one row per host and backend that workers serve
+/// (<c>host@backend</c>, binary <c>cinder-volume</c>). Workers stamp it every <see cref="ServiceOptions.ReportInterval"/>
+/// with what their last probe of the backend found; a row not stamped for <see cref="ServiceOptions.DownAfter"/> is down.
+/// Workers that share <c>Volumes:Host</c> share its rows, as the members of a Cinder cluster do.
+/// </summary>
+public sealed class ServiceRecord
+{
+    /// <summary>Cinder's binary name for a volume service, which clients filter on.</summary>
+    public const string VolumeBinary = "cinder-volume";
+
+    public string Host { get; set; } = "";
+    public string Binary { get; set; } = VolumeBinary;
+    public string Zone { get; set; } = "";
+    /// <summary>Whether the backend answered the last probe.</summary>
+    public bool BackendUp { get; set; }
+    public DateTime CreatedAt { get; set; }
+    /// <summary>The last heartbeat.</summary>
+    public DateTime UpdatedAt { get; set; }
+
+    /// <summary>Whether a worker stamped the row within <paramref name="downAfter"/> of <paramref name="now"/>.</summary>
+    public bool IsUp(DateTime now, TimeSpan downAfter) => now - UpdatedAt <= downAfter;
+}

@@ -519,6 +519,27 @@ namespace BlockStore.Migrations.Migrations
                     b.ToTable("volume_types", "blockstore");
                 });
 
+            modelBuilder.Entity("BlockStore.Core.Types.VolumeTypeAccess", b =>
+                {
+                    b.Property<Guid>("VolumeTypeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("volume_type_id");
+
+                    b.Property<string>("ProjectId")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("project_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.HasKey("VolumeTypeId", "ProjectId")
+                        .HasName("pk_volume_type_access");
+
+                    b.ToTable("volume_type_access", "blockstore");
+                });
+
             modelBuilder.Entity("BlockStore.Core.Volumes.Volume", b =>
                 {
                     b.Property<Guid>("Id")
@@ -655,6 +676,16 @@ namespace BlockStore.Migrations.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_snapshots_volumes_volume_id");
+                });
+
+            modelBuilder.Entity("BlockStore.Core.Types.VolumeTypeAccess", b =>
+                {
+                    b.HasOne("BlockStore.Core.Types.VolumeType", null)
+                        .WithMany()
+                        .HasForeignKey("VolumeTypeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_volume_type_access_volume_types_volume_type_id");
                 });
 #pragma warning restore 612, 618
         }

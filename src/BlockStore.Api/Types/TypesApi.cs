@@ -30,17 +30,18 @@ public static class TypesApi
         types.MapPut("/{id}", Update);
         types.MapDelete("/{id}", Delete);
         types.MapTypeExtraSpecsApi();
+        types.MapTypeAccessApi();
     }
 
     /// <summary>
-    /// Non-admins see public types. An admin sees public types by default, private ones with
-    /// <c>is_public=false</c>, and both with <c>is_public=None</c> (what cinderclient sends).
+    /// Non-admins see public types and the private ones shared with their project. An admin sees public types by default,
+    /// private ones with <c>is_public=false</c>, and both with <c>is_public=None</c> (what cinderclient sends).
     /// </summary>
     public static async Task<IResult> List(HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
     {
         var list = new ListQuery(http.Query, Table, Sortable);
-        var isPublic = req.Caller.IsAdmin ? ParseIsPublic(http.Query["is_public"]) : true;
-        if (isPublic is { } p) list.Scope("v.is_public = @is_public", ("is_public", p));
+        if (!req.Caller.IsAdmin) list.Scope(TypeAccessApi.VisibleSql, ("project", req.ProjectId));
+        else if (ParseIsPublic(http.Query["is_public"]) is { } p) list.Scope("v.is_public = @is_public", ("is_public", p));
         var page = await list.RunAsync<VolumeType>(db, withCount: false, ct);
         return ListBody.Ok(page, http, req, "volume_types", "types", t => t.Id, (w, t) => TypeView.Write(w, t, req), "volume_type_links");
     }
@@ -103,11 +104,11 @@ public static class TypesApi
         return Results.StatusCode(202);
     }
 
-    /// <summary>A type by id. Private types exist only for admins: BlockStore keeps no per-project access lists.</summary>
+    /// <summary>A type by id; a private one only for admins and the projects it is shared with.</summary>
     public static async Task<VolumeType> FindAsync(BlockStoreDbContext db, ApiRequest req, string id, CancellationToken ct)
     {
         var type = Guid.TryParse(id, out var guid) ? await db.VolumeTypes.FirstOrDefaultAsync(t => t.Id == guid, ct) : null;
-        return type is not null && (type.IsPublic || req.Caller.IsAdmin) ? type : throw ResourceNotFoundException.VolumeType(id);
+        return type is not null && await TypeAccessApi.IsVisibleAsync(db, type, req, ct) ? type : throw ResourceNotFoundException.VolumeType(id);
     }
 
     /// <summary>A <c>volume_backend_name</c> must name a configured backend, or no volume of the type could be placed.</summary>

@@ -22,6 +22,7 @@ public static class ExtensionsApi
         ("os-types-extra-specs", "TypesExtraSpecs", "Extra specs of volume types."),
         ("os-types-manage", "TypesManage", "Creating, updating and deleting volume types."),
         ("os-used-limits", "UsedLimits", "Usage next to the absolute limits."),
+        ("os-volume-type-access", "VolumeTypeAccess", "Private volume types shared with chosen projects."),
         ("os-volume-actions", "VolumeActions", "os-extend, os-retype, os-set_bootable and os-volume_upload_image."),
         ("os-vol-host-attr", "VolumeHostAttribute", "A volume's host@backend#pool, for admins."),
         ("os-vol-image-meta", "VolumeImageMetadata", "The image metadata a volume was created with."),

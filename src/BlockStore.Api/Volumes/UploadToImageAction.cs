@@ -48,7 +48,7 @@ public static class UploadToImageAction
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
 
-        var type = await VolumeLookup.FindTypeAsync(db, volume.VolumeTypeId.ToString(), includePrivate: true, ct);
+        var type = await VolumeLookup.FindTypeAsync(db, volume.VolumeTypeId.ToString(), namedBy: null, ct);
         return JsonBody.Accepted(w =>
         {
             w.WriteStartObject();

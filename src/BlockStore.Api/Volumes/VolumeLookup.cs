@@ -1,4 +1,5 @@
 using BlockStore.Api.Infrastructure;
+using BlockStore.Api.Types;
 using BlockStore.Core.Data;
 using BlockStore.Core.Errors;
 using BlockStore.Core.Jobs;
@@ -19,17 +20,20 @@ public static class VolumeLookup
     }
 
     /// <summary>
-    /// A type by id or by name; the default type when none is named. A private type can only be named by an
-    /// admin (BlockStore keeps no per-project access lists), or be inherited from a source volume.
+    /// A type by id or by name; the default type when none is named. A private type can be named only by an admin
+    /// or a member of a project it is shared with (<paramref name="namedBy"/>); with <paramref name="namedBy"/> null
+    /// (a type inherited from a source volume) every type is found.
     /// </summary>
-    public static async Task<VolumeType> FindTypeAsync(BlockStoreDbContext db, string? idOrName, bool includePrivate, CancellationToken ct)
+    public static async Task<VolumeType> FindTypeAsync(BlockStoreDbContext db, string? idOrName, ApiRequest? namedBy, CancellationToken ct)
     {
         if (idOrName is null)
             return await db.VolumeTypes.AsNoTracking().FirstAsync(t => t.Name == VolumeType.DefaultName, ct);
         var type = Guid.TryParse(idOrName, out var id)
             ? await db.VolumeTypes.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, ct)
             : await db.VolumeTypes.AsNoTracking().FirstOrDefaultAsync(t => t.Name == idOrName, ct);
-        return type is not null && (type.IsPublic || includePrivate) ? type : throw ResourceNotFoundException.VolumeTypeByName(idOrName);
+        return type is not null && (namedBy is null || await TypeAccessApi.IsVisibleAsync(db, type, namedBy, ct))
+            ? type
+            : throw ResourceNotFoundException.VolumeTypeByName(idOrName);
     }
 
     public static async Task<string?> TypeNameAsync(BlockStoreDbContext db, Guid typeId, CancellationToken ct) =>

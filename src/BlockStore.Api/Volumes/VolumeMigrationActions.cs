@@ -19,7 +19,7 @@ public static class VolumeMigrationActions
         var policy = action.MigrationPolicy ?? "never";
         if (policy is not ("never" or "on-demand"))
             throw new InvalidRequestException($"Invalid input received: migration_policy must be 'never' or 'on-demand', not '{policy}'.");
-        var type = await VolumeLookup.FindTypeAsync(db, action.NewType, req.Caller.IsAdmin, ct);
+        var type = await VolumeLookup.FindTypeAsync(db, action.NewType, req, ct);
         if (type.Id == volume.VolumeTypeId)
             throw new InvalidRequestException($"Invalid input received: Retype cannot change the volume's type to the same type it already has: {type.Name}.");
         var backend = VolumeLookup.BackendFor(type, catalog);

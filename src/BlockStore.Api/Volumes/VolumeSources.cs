@@ -43,8 +43,8 @@ public static class VolumeSources
         }
 
         var type = r.VolumeType is null && parent is not null
-            ? await VolumeLookup.FindTypeAsync(db, parent.VolumeTypeId.ToString(), includePrivate: true, ct)
-            : await VolumeLookup.FindTypeAsync(db, r.VolumeType, req.Caller.IsAdmin, ct);
+            ? await VolumeLookup.FindTypeAsync(db, parent.VolumeTypeId.ToString(), namedBy: null, ct)
+            : await VolumeLookup.FindTypeAsync(db, r.VolumeType, req, ct);
         var backend = VolumeLookup.BackendFor(type, catalog);
         if (r.EffectiveImage is { } imageRef)
         {

@@ -59,6 +59,8 @@ public sealed class IsolationMatrixTests : ApiTest
             new("GET", "types", null, null, "__DEFAULT__", "200", "200", "200", "200"),
             new("GET", $"types/{defaultType}", null, null, "__DEFAULT__", "200", "200", "200", "200"),
             new("GET", $"types/{defaultType}/extra_specs", null, null, "", "200", "200", "200", "200"),
+            new("GET", $"types/{defaultType}/os-volume-type-access", null, null, "", "403", "403", "403", "404"),
+            new("POST", $"types/{defaultType}/action", Action("addProjectAccess", new { project = "p" }), null, "", "403", "403", "403", "400"),
             new("POST", "types", new { volume_type = new { name = Unique("matrix") } }, null, "", "403", "403", "403", "200"),
             new("GET", $"os-quota-sets/{owner.ProjectId}?usage=True", null, null, "", "200", "403", "200", "200"),
             new("GET", $"os-quota-sets/{owner.ProjectId}/defaults", null, null, "", "200", "403", "200", "200"),

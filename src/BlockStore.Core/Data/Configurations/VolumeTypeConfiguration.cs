@@ -17,5 +17,18 @@ internal sealed class VolumeTypeConfiguration : IEntityTypeConfiguration<VolumeT
         b.HasIndex(t => t.Name).IsUnique();
         b.Property(t => t.ExtraSpecs).AsJsonb();
         b.Ignore(t => t.BackendName);
+        b.Ignore(t => t.AvailabilityZones);
+    }
+}
+
+internal sealed class VolumeTypeAccessConfiguration : IEntityTypeConfiguration<VolumeTypeAccess>
+{
+    public void Configure(EntityTypeBuilder<VolumeTypeAccess> b)
+    {
+        b.ToTable("volume_type_access");
+        b.HasKey(a => new { a.VolumeTypeId, a.ProjectId });
+        b.Property(a => a.ProjectId).HasMaxLength(255);
+        // Deleting a type takes its access list with it.
+        b.HasOne<VolumeType>().WithMany().HasForeignKey(a => a.VolumeTypeId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -21,6 +21,15 @@ public static class Flows
         return id;
     }
 
+    /// <summary>Creates a volume type as the tenant's admin; returns its id.</summary>
+    public static async Task<string> CreateTypeAsync(this Tenant t, string name, Dictionary<string, string>? extraSpecs = null, bool isPublic = true)
+    {
+        var type = new Dictionary<string, object> { ["name"] = name, ["os-volume-type-access:is_public"] = isPublic };
+        if (extraSpecs is not null) type["extra_specs"] = extraSpecs;
+        var reply = (await t.Admin.Post("types", new Dictionary<string, object> { ["volume_type"] = type })).ShouldHave(200);
+        return reply.Json.GetProperty("volume_type").GetProperty("id").GetString()!;
+    }
+
     public static async Task<string> CreateSnapshotAsync(this Tenant t, string volumeId, string? name = null)
     {
         var reply = (await t.Member.Post("snapshots", new { snapshot = new { volume_id = volumeId, name } })).ShouldHave(202);

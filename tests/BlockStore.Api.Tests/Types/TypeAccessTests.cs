@@ -11,7 +11,7 @@ public sealed class TypeAccessTests : ApiTest
     {
         var (shared, other) = (NewTenant(), NewTenant());
         var name = Unique("private");
-        var id = await CreatePrivateTypeAsync(shared, name);
+        var id = await shared.CreateTypeAsync(name, isPublic: false);
 
         await ShouldNotSeeAsync(shared, id, name);
         (await Access(shared.Admin, id, "addProjectAccess", shared.ProjectId)).ShouldHave(202);
@@ -37,7 +37,7 @@ public sealed class TypeAccessTests : ApiTest
     public async Task Access_changes_are_refused_as_Cinder_refuses_them_and_change_nothing()
     {
         var t = NewTenant();
-        var id = await CreatePrivateTypeAsync(t, Unique("private"));
+        var id = await t.CreateTypeAsync(Unique("private"), isPublic: false);
         var publicType = Host.DefaultTypeId.ToString();
 
         (await Access(t.Member, id, "addProjectAccess", t.ProjectId)).ShouldBeFault(403, "forbidden")
@@ -64,19 +64,13 @@ public sealed class TypeAccessTests : ApiTest
     public async Task Deleting_a_shared_type_takes_its_access_list_with_it()
     {
         var t = NewTenant();
-        var id = await CreatePrivateTypeAsync(t, Unique("private"));
+        var id = await t.CreateTypeAsync(Unique("private"), isPublic: false);
         (await Access(t.Admin, id, "addProjectAccess", t.ProjectId)).ShouldHave(202);
         (await t.Admin.Delete($"types/{id}")).ShouldHave(202);
         (await t.Admin.Get($"types/{id}/os-volume-type-access")).ShouldBeFault(404, "itemNotFound");
         await using var db = Host.NewDb();
         db.VolumeTypeAccess.Count(a => a.VolumeTypeId == Guid.Parse(id)).ShouldBe(0);
     }
-
-    private static async Task<string> CreatePrivateTypeAsync(Tenant t, string name) =>
-        (await t.Admin.Post("types", new Dictionary<string, object>
-        {
-            ["volume_type"] = new Dictionary<string, object> { ["name"] = name, ["os-volume-type-access:is_public"] = false },
-        })).ShouldHave(200).Json.GetProperty("volume_type").GetProperty("id").GetString()!;
 
     private static Task<Reply> Access(ApiClient client, string typeId, string action, string project) =>
         client.Post($"types/{typeId}/action", Action(action, new { project }));

@@ -26,14 +26,7 @@ public sealed class AvailabilityZoneTests : ApiTest
     {
         var t = NewTenant();
         var type = Unique("zoned");
-        (await t.Admin.Post("types", new Dictionary<string, object>
-        {
-            ["volume_type"] = new Dictionary<string, object>
-            {
-                ["name"] = type,
-                ["extra_specs"] = new Dictionary<string, string> { ["RESKEY:availability_zones"] = "az1,nova" },
-            },
-        })).ShouldHave(200);
+        await t.CreateTypeAsync(type, new() { ["RESKEY:availability_zones"] = "az1,nova" });
 
         foreach (var volume in new object[]
         {

@@ -1,4 +1,5 @@
 using BlockStore.Api.Tests.Infrastructure;
+using static BlockStore.Api.Tests.Infrastructure.Flows;
 using BlockStore.Core.Quotas;
 using BlockStore.Core.Volumes;
 
@@ -243,14 +244,7 @@ public sealed class BadInputTests : ApiTest
     {
         var t = NewTenant();
         var type = Unique("zoned");
-        (await t.Admin.Post("types", new Dictionary<string, object>
-        {
-            ["volume_type"] = new Dictionary<string, object>
-            {
-                ["name"] = type,
-                ["extra_specs"] = new Dictionary<string, string> { ["RESKEY:availability_zones"] = "az1, az2" },
-            },
-        })).ShouldHave(200);
+        await t.CreateTypeAsync(type, new() { ["RESKEY:availability_zones"] = "az1, az2" });
         (await t.Member.Post("volumes", new { volume = new { size = 1, volume_type = type } }))
             .ShouldBeFault(400, "badRequest").ShouldBe("Volume type is only supported in these availability zones: ['az1', 'az2']");
         await NothingWrittenAsync(t);

@@ -1,4 +1,6 @@
 using BlockStore.Api.Tests.Infrastructure;
+using BlockStore.Core.Services;
+using Microsoft.EntityFrameworkCore;
 using static BlockStore.Api.Tests.Infrastructure.Flows;
 
 namespace BlockStore.Api.Tests.Volumes;
@@ -7,9 +9,26 @@ namespace BlockStore.Api.Tests.Volumes;
 public sealed class AvailabilityZoneTests : ApiTest
 {
     [Fact]
-    public async Task Every_caller_lists_the_one_zone_in_Cinder_s_shape_with_or_without_the_project_in_the_path()
+    public async Task Every_caller_lists_the_one_zone_in_Cinder_s_shape_available_while_a_volume_service_is_up()
     {
         var t = NewTenant();
+        // A worker's heartbeat, as the worker stamps it (no worker runs in these tests).
+        var host = $"az-{Guid.NewGuid():N}@ceph";
+        await using var db = Host.NewDb();
+        db.Services.Add(new ServiceRecord { Host = host, Zone = "nova", BackendUp = true, CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow });
+        await db.SaveChangesAsync();
+        try
+        {
+            await ListsTheZoneAsync(t);
+        }
+        finally
+        {
+            await db.Services.Where(s => s.Host == host).ExecuteDeleteAsync();
+        }
+    }
+
+    private static async Task ListsTheZoneAsync(Tenant t)
+    {
         foreach (var path in new[] { "os-availability-zone", "/v3/os-availability-zone" })
         {
             var zones = (await t.Reader.Get(path)).ShouldHave(200).Json;

@@ -30,8 +30,14 @@ public static class QuotaSetsApi
         RequireReadable(req, project);
         var usage = http.Query["usage"].ToString() is { Length: > 0 } u
             && (CinderBoolConverter.Parse(u) ?? throw new InvalidRequestException($"Invalid value '{u}' for usage: it must be a boolean."));
-        var report = await quotas.ReportAsync(project, ct);
-        return QuotaSet(project, (w, r) =>
+        var report = new Dictionary<string, (int Limit, long InUse)>(await quotas.ReportAsync(project, ct));
+        var types = await quotas.TypeUsageAsync(project, ct);
+        foreach (var (type, volumes, gigabytes, snapshots) in types)
+        {
+            var names = QuotaResources.OfType(type);
+            (report[names[0]], report[names[1]], report[names[2]]) = ((-1, volumes), (-1, gigabytes), (-1, snapshots));
+        }
+        return QuotaSet(project, types.Select(t => t.Type), (w, r) =>
         {
             var (limit, inUse) = report[r];
             if (!usage)
@@ -47,10 +53,12 @@ public static class QuotaSetsApi
         });
     }
 
-    public static IResult Defaults(string project, ApiRequest req, IOptions<QuotaOptions> defaults)
+    public static async Task<IResult> Defaults(string project, ApiRequest req, IOptions<QuotaOptions> defaults, QuotaService quotas,
+        CancellationToken ct)
     {
         RequireReadable(req, project);
-        return QuotaSet(project, (w, r) => w.WriteNumber(r, defaults.Value.DefaultFor(r)));
+        var types = await quotas.TypeUsageAsync(project, ct);
+        return QuotaSet(project, types.Select(t => t.Type), (w, r) => w.WriteNumber(r, defaults.Value.DefaultFor(r)));
     }
 
     /// <summary>
@@ -79,7 +87,8 @@ public static class QuotaSetsApi
         }
         await db.SaveChangesAsync(ct);
         var after = await quotas.ReportAsync(project, ct);
-        return QuotaSet(null, (w, r) => w.WriteNumber(r, after[r].Limit));
+        var types = await quotas.TypeUsageAsync(project, ct);
+        return QuotaSet(null, types.Select(t => t.Type), (w, r) => w.WriteNumber(r, after.TryGetValue(r, out var l) ? l.Limit : -1));
     }
 
     /// <summary>Back to the defaults: the project's own limits are forgotten.</summary>
@@ -124,12 +133,15 @@ public static class QuotaSetsApi
         if (!req.Caller.IsAdmin && project != req.ProjectId) throw new PolicyNotAuthorizedException("volume_extension:quotas:show");
     }
 
-    /// <summary><c>{"quota_set": {resource: value, …, "id": project}}</c>, in Cinder's order.</summary>
-    private static JsonBody QuotaSet(string? project, Action<Utf8JsonWriter, string> writeResource) => JsonBody.Ok(w =>
+    /// <summary>
+    /// <c>{"quota_set": {resource: value, …, "id": project}}</c>, in Cinder's order, with the per-type resources of
+    /// <paramref name="typeNames"/> (no limit is kept per type: theirs is -1).
+    /// </summary>
+    private static JsonBody QuotaSet(string? project, IEnumerable<string> typeNames, Action<Utf8JsonWriter, string> writeResource) => JsonBody.Ok(w =>
     {
         w.WriteStartObject();
         w.WriteStartObject("quota_set");
-        foreach (var resource in QuotaResources.All) writeResource(w, resource);
+        foreach (var resource in QuotaResources.WithTypes(typeNames)) writeResource(w, resource);
         if (project is not null) w.WriteString("id", project);
         w.WriteEndObject();
         w.WriteEndObject();

@@ -19,6 +19,13 @@ public static class QuotaResources
     /// </summary>
     public static readonly IReadOnlyList<string> All =
         [Volumes, PerVolumeGigabytes, Snapshots, Gigabytes, Backups, BackupGigabytes, Groups];
+
+    /// <summary>The per-type resources of a volume type, as Cinder names them: <c>volumes_&lt;type&gt;</c> and so on.</summary>
+    public static string[] OfType(string typeName) => [$"{Volumes}_{typeName}", $"{Gigabytes}_{typeName}", $"{Snapshots}_{typeName}"];
+
+    /// <summary><see cref="All"/> with the per-type resources of <paramref name="typeNames"/>, in Cinder's order (before groups).</summary>
+    public static IEnumerable<string> WithTypes(IEnumerable<string> typeNames) =>
+        All.Take(All.Count - 1).Concat(typeNames.SelectMany(OfType)).Append(Groups);
 }
 
 /// <summary>Defaults for projects without their own limits (configuration section <c>Quotas</c>).</summary>

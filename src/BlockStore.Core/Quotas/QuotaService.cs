@@ -98,6 +98,53 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
             r => (limits.TryGetValue(r, out var l) ? l : _defaults.DefaultFor(r), usage.GetValueOrDefault(r)));
     }
 
+    /// <summary>
+    /// Usage per volume type, as Cinder's quota sets show it (<c>volumes_&lt;type&gt;</c>, <c>gigabytes_&lt;type&gt;</c>,
+    /// <c>snapshots_&lt;type&gt;</c>), for the types the project may use or holds volumes of, oldest type first. Counted from
+    /// the rows, by the rules the project-wide counters follow: every volume row, its size or, while it extends, the size
+    /// it grows to, and the snapshots not hidden. No limit is kept per type.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Type, long Volumes, long Gigabytes, long Snapshots)>> TypeUsageAsync(string projectId, CancellationToken ct)
+    {
+        var conn = (NpgsqlConnection)db.Database.GetDbConnection();
+        var opened = conn.State != System.Data.ConnectionState.Open;
+        if (opened) await conn.OpenAsync(ct);
+        try
+        {
+            await using var cmd = new NpgsqlCommand(TypeUsageSql, conn, (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
+            cmd.Parameters.AddWithValue("project", projectId);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            var rows = new List<(string, long, long, long)>();
+            while (await reader.ReadAsync(ct))
+                rows.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2) + reader.GetInt64(3), reader.GetInt64(4)));
+            return rows;
+        }
+        finally
+        {
+            if (opened) await conn.CloseAsync();
+        }
+    }
+
+    private const string TypeUsageSql = """
+        WITH mine AS (
+            SELECT v.id, v.volume_type_id,
+                CASE WHEN v.status = 'extending' AND v.extending_to > v.size THEN v.extending_to ELSE v.size END AS gigabytes
+            FROM blockstore.volumes v WHERE v.project_id = @project),
+        snaps AS (
+            SELECT m.volume_type_id, count(*) AS n, sum(s.size) AS gigabytes
+            FROM blockstore.snapshots s JOIN mine m ON m.id = s.volume_id WHERE NOT s.hidden GROUP BY m.volume_type_id)
+        SELECT t.name,
+            (SELECT count(*) FROM mine m WHERE m.volume_type_id = t.id),
+            (SELECT coalesce(sum(m.gigabytes), 0)::bigint FROM mine m WHERE m.volume_type_id = t.id),
+            coalesce((SELECT sn.gigabytes FROM snaps sn WHERE sn.volume_type_id = t.id), 0)::bigint,
+            coalesce((SELECT sn.n FROM snaps sn WHERE sn.volume_type_id = t.id), 0)
+        FROM blockstore.volume_types t
+        WHERE t.is_public
+            OR EXISTS (SELECT 1 FROM blockstore.volume_type_access a WHERE a.volume_type_id = t.id AND a.project_id = @project)
+            OR EXISTS (SELECT 1 FROM mine m WHERE m.volume_type_id = t.id)
+        ORDER BY t.created_at, t.name
+        """;
+
     private async Task<List<(string Resource, long InUse, int? HardLimit, int? PerVolumeLimit)>> RunChargeAsync(
         string projectId, List<(string Resource, long Delta)> charges, CancellationToken ct)
     {

@@ -1,12 +1,34 @@
 using System.Text.Json;
 using BlockStore.Api.Tests.Infrastructure;
+using static BlockStore.Api.Tests.Infrastructure.Flows;
 
 namespace BlockStore.Api.Tests.Quotas;
 
 public sealed class QuotaTests : ApiTest
 {
-    /// <summary>The resources of sample 25 that BlockStore shows (per-type quotas are not kept), in Cinder's order.</summary>
+    /// <summary>The project-wide resources of sample 25, in Cinder's order; the per-type ones come before the last.</summary>
     private static readonly string[] Resources = ["volumes", "per_volume_gigabytes", "snapshots", "gigabytes", "backups", "backup_gigabytes", "groups"];
+
+    /// <summary>
+    /// Sample 25's shape: the project-wide resources, with <c>volumes_&lt;type&gt;</c>, <c>gigabytes_&lt;type&gt;</c> and
+    /// <c>snapshots_&lt;type&gt;</c> of each type between <c>backup_gigabytes</c> and <c>groups</c> (other tests add types
+    /// meanwhile, so which types is not fixed here), then <c>id</c> when asked.
+    /// </summary>
+    private static void ShouldHaveCinderKeys(JsonElement set, bool withId)
+    {
+        var keys = set.Keys().ToList();
+        if (withId) keys[^1].ShouldBe("id");
+        var resources = withId ? keys[..^1] : keys;
+        resources.Take(6).ShouldBe(Resources.Take(6));
+        resources[^1].ShouldBe("groups");
+        var perType = resources.Skip(6).SkipLast(1).ToList();
+        (perType.Count % 3).ShouldBe(0, string.Join(", ", perType));
+        for (var i = 0; i < perType.Count; i += 3)
+        {
+            var type = perType[i]["volumes_".Length..];
+            perType.Skip(i).Take(3).ShouldBe([$"volumes_{type}", $"gigabytes_{type}", $"snapshots_{type}"]);
+        }
+    }
 
     [Fact]
     public async Task A_project_reads_its_quotas_with_usage_in_Cinder_s_shape()
@@ -15,7 +37,7 @@ public sealed class QuotaTests : ApiTest
         var volume = await t.CreateAvailableVolumeAsync(size: 3);
         await t.CreateSnapshotAsync(volume);
         var set = (await t.Reader.Get($"os-quota-sets/{t.ProjectId}?usage=True")).ShouldHave(200).Json.GetProperty("quota_set");
-        set.Keys().ShouldBe([.. Resources, "id"]);
+        ShouldHaveCinderKeys(set, withId: true);
         set.GetProperty("id").GetString().ShouldBe(t.ProjectId);
         foreach (var r in Resources) set.GetProperty(r).Keys().ShouldBe(["limit", "in_use", "reserved"]);
         Usage(set, "volumes").ShouldBe((10, 1));
@@ -23,6 +45,9 @@ public sealed class QuotaTests : ApiTest
         Usage(set, "snapshots").ShouldBe((10, 1));
         Usage(set, "per_volume_gigabytes").ShouldBe((-1, 0));
         Usage(set, "backups").ShouldBe((10, 0));
+        Usage(set, "volumes___DEFAULT__").ShouldBe((-1, 1));
+        Usage(set, "gigabytes___DEFAULT__").ShouldBe((-1, 6));
+        Usage(set, "snapshots___DEFAULT__").ShouldBe((-1, 1));
 
         var plain = (await t.Member.Get($"os-quota-sets/{t.ProjectId}")).ShouldHave(200).Json.GetProperty("quota_set");
         plain.GetProperty("volumes").GetInt32().ShouldBe(10);
@@ -31,11 +56,46 @@ public sealed class QuotaTests : ApiTest
     }
 
     [Fact]
+    public async Task Usage_per_type_is_counted_from_the_rows_and_adds_up_to_the_project_s()
+    {
+        var t = NewTenant();
+        var (a, shared, hidden) = (Unique("gold"), Unique("shared"), Unique("hidden"));
+        await t.CreateTypeAsync(a);
+        var sharedId = await t.CreateTypeAsync(shared, isPublic: false);
+        await t.CreateTypeAsync(hidden, isPublic: false);
+        (await t.Admin.Post($"types/{sharedId}/action", Action("addProjectAccess", new { project = t.ProjectId }))).ShouldHave(202);
+
+        var small = await t.CreateAvailableVolumeAsync(size: 1, type: a);
+        await t.CreateSnapshotAsync(small);
+        var growing = await t.CreateAvailableVolumeAsync(size: 2, type: a);
+        (await t.Member.Post($"volumes/{growing}/action", Action("os-extend", new { new_size = 5 }))).ShouldHave(202);
+        await t.CreateVolumeAsync(size: 3);
+
+        var set = (await t.Member.Get($"os-quota-sets/{t.ProjectId}?usage=True")).ShouldHave(200).Json.GetProperty("quota_set");
+        ShouldHaveCinderKeys(set, withId: true);
+        Usage(set, $"volumes_{a}").ShouldBe((-1, 2));
+        Usage(set, $"gigabytes_{a}").ShouldBe((-1, 1 + 1 + 5)); // the snapshot, and the size an extend grows to
+        Usage(set, $"snapshots_{a}").ShouldBe((-1, 1));
+        Usage(set, $"volumes_{shared}").ShouldBe((-1, 0));
+        set.Keys().ShouldNotContain($"volumes_{hidden}");
+        foreach (var resource in new[] { "volumes", "gigabytes", "snapshots" })
+        {
+            var perType = set.Keys().Where(k => k.StartsWith($"{resource}_", StringComparison.Ordinal) && k != "per_volume_gigabytes")
+                .Sum(k => Usage(set, k).InUse);
+            perType.ShouldBe(Usage(set, resource).InUse, resource);
+        }
+
+        (await t.Admin.Put($"os-quota-sets/{t.ProjectId}", new Dictionary<string, object> { ["quota_set"] = new Dictionary<string, int> { [$"volumes_{a}"] = 1 } }))
+            .ShouldBeFault(400, "badRequest").ShouldContain($"volumes_{a}");
+    }
+
+    [Fact]
     public async Task Defaults_are_Cinder_s_and_carry_the_project_id()
     {
         var t = NewTenant();
         var set = (await t.Member.Get($"os-quota-sets/{t.ProjectId}/defaults")).ShouldHave(200).Json.GetProperty("quota_set");
-        set.Keys().ShouldBe([.. Resources, "id"]);
+        ShouldHaveCinderKeys(set, withId: true);
+        set.GetProperty("volumes___DEFAULT__").GetInt32().ShouldBe(-1);
         set.GetProperty("volumes").GetInt32().ShouldBe(10);
         set.GetProperty("snapshots").GetInt32().ShouldBe(10);
         set.GetProperty("gigabytes").GetInt32().ShouldBe(1000);
@@ -60,7 +120,7 @@ public sealed class QuotaTests : ApiTest
         var t = NewTenant();
         var path = $"os-quota-sets/{t.ProjectId}";
         var set = (await t.Admin.Put(path, new { quota_set = new { volumes = 2, gigabytes = "50", backups = 0 } })).ShouldHave(200).Json.GetProperty("quota_set");
-        set.Keys().ShouldBe(Resources);
+        ShouldHaveCinderKeys(set, withId: false);
         set.GetProperty("volumes").GetInt32().ShouldBe(2);
         set.GetProperty("gigabytes").GetInt32().ShouldBe(50);
         set.GetProperty("snapshots").GetInt32().ShouldBe(10);

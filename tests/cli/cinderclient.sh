@@ -109,9 +109,35 @@ in_use() { echo "$usage" | awk -F'|' -v t="$1" '{ gsub(/ /, "", $2); gsub(/ /, "
 [[ $(in_use volumes) == 4 ]] || fail "quota-usage: volumes in use is $(in_use volumes), expected 4"
 [[ $(in_use snapshots) == 1 ]] || fail "quota-usage: snapshots in use is $(in_use snapshots), expected 1"
 
+[[ $(in_use "volumes_$type_name") == 1 ]] || fail "quota-usage: volumes_$type_name in use is $(in_use "volumes_$type_name"), expected 1"
+[[ $(in_use volumes___DEFAULT__) == 3 ]] || fail "quota-usage: volumes___DEFAULT__ in use is $(in_use volumes___DEFAULT__), expected 3"
+
+step "availability-zone-list, service-list, list-extensions"
+member availability-zone-list | grep -E '^\| nova +\| available +\|$' >/dev/null || fail "availability-zone-list does not show nova available"
+services=$(admin service-list --binary cinder-volume)
+echo "$services" >&2
+for backend in ceph ceph-fast local; do
+  echo "$services" | grep -E "\| cinder-volume +\| [^ ]+@$backend +\| nova +\| enabled +\| up +\|.*\| up +\|$" >/dev/null ||
+    fail "service-list does not show the $backend backend up"
+done
+member service-list >/dev/null 2>&1 && fail "service-list answered a member"
+member list-extensions | grep -E '\| AvailabilityZones +\|' >/dev/null || fail "list-extensions does not list AvailabilityZones"
+
+step "type-create --is-public false, type-access-add, create with the shared type, type-access-remove"
+private_name=cli-private-$project
+private_id=$(admin type-create --is-public false "$private_name" | awk -F'|' -v n="$private_name" '{ gsub(/ /, "", $3) } $3 == n { gsub(/ /, "", $2); print $2 }')
+[[ -n $private_id ]] || fail "type-create --is-public false returned no id"
+member create --volume-type "$private_name" 1 >/dev/null 2>&1 && fail "a member used a private type that is not shared"
+admin type-access-add --volume-type "$private_id" --project-id "$project"
+admin type-access-list --volume-type "$private_id" | grep "$project" >/dev/null || fail "type-access-list does not show $project"
+shared=$(member create --volume-type "$private_name" --name cli-shared 1 | prop id)
+wait_for show "$shared" available
+admin type-access-remove --volume-type "$private_id" --project-id "$project"
+member type-list | grep "$private_name" >/dev/null && fail "type-list still shows $private_name after type-access-remove"
+
 step "delete"
-member delete "$from_snap" "$from_vol" "$typed"
-for id in "$from_snap" "$from_vol" "$typed"; do wait_gone "$id"; rbd_gone "$id"; done
+member delete "$from_snap" "$from_vol" "$typed" "$shared"
+for id in "$from_snap" "$from_vol" "$typed" "$shared"; do wait_gone "$id"; rbd_gone "$id"; done
 member snapshot-delete "$snap"
 for ((i = 0; i < 240; i++)); do member snapshot-show "$snap" >/dev/null 2>&1 || break; sleep 0.5; done
 member snapshot-show "$snap" >/dev/null 2>&1 && fail "snapshot $snap was not deleted"
@@ -119,6 +145,7 @@ member delete "$vol"
 wait_gone "$vol"
 rbd_gone "$vol"
 admin type-delete "$type_id"
+admin type-delete "$private_id"
 usage=$(member quota-usage "$project")
 [[ $(in_use volumes) == 0 ]] || fail "quota-usage after delete: volumes in use is $(in_use volumes), expected 0"
 

@@ -25,10 +25,6 @@ public static class TypeAccessApi
         type.IsPublic || req.Caller.IsAdmin
         || await db.VolumeTypeAccess.AnyAsync(a => a.VolumeTypeId == type.Id && a.ProjectId == req.ProjectId, ct);
 
-    /// <summary>The SQL condition a type list is scoped by for a caller who is not an admin (<c>v</c> is the type, <c>@project</c> the caller's).</summary>
-    public const string VisibleSql =
-        "(v.is_public OR EXISTS (SELECT 1 FROM blockstore.volume_type_access a WHERE a.volume_type_id = v.id AND a.project_id = @project))";
-
     public static async Task<IResult> List(string id, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
     {
         req.Caller.RequireAdmin("volume_extension:volume_type_access");

@@ -40,7 +40,7 @@ public static class TypesApi
     public static async Task<IResult> List(HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
     {
         var list = new ListQuery(http.Query, Table, Sortable);
-        if (!req.Caller.IsAdmin) list.Scope(TypeAccessApi.VisibleSql, ("project", req.ProjectId));
+        if (!req.Caller.IsAdmin) list.Scope(VolumeTypeAccess.UsableSql("v"), ("project", req.ProjectId));
         else if (ParseIsPublic(http.Query["is_public"]) is { } p) list.Scope("v.is_public = @is_public", ("is_public", p));
         var page = await list.RunAsync<VolumeType>(db, withCount: false, ct);
         return ListBody.Ok(page, http, req, "volume_types", "types", t => t.Id, (w, t) => TypeView.Write(w, t, req), "volume_type_links");

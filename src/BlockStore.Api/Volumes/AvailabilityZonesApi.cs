@@ -22,7 +22,7 @@ public static class AvailabilityZonesApi
         TimeProvider clock, CancellationToken ct)
     {
         var zone = catalog.Value.AvailabilityZone;
-        var freshSince = clock.GetUtcNow().UtcDateTime - services.Value.DownAfter;
+        var freshSince = ServiceRecord.FreshSince(clock.GetUtcNow().UtcDateTime, services.Value.DownAfter);
         var available = await db.Services.AnyAsync(s => s.Zone == zone && s.Binary == ServiceRecord.VolumeBinary && s.UpdatedAt >= freshSince, ct);
         return JsonBody.Ok(w =>
         {

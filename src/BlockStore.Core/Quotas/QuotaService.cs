@@ -1,5 +1,6 @@
 using BlockStore.Core.Data;
 using BlockStore.Core.Errors;
+using BlockStore.Core.Types;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
@@ -125,7 +126,7 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
         }
     }
 
-    private const string TypeUsageSql = """
+    private static readonly string TypeUsageSql = $$"""
         WITH mine AS (
             SELECT v.id, v.volume_type_id,
                 CASE WHEN v.status = 'extending' AND v.extending_to > v.size THEN v.extending_to ELSE v.size END AS gigabytes
@@ -139,9 +140,7 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
             coalesce((SELECT sn.gigabytes FROM snaps sn WHERE sn.volume_type_id = t.id), 0)::bigint,
             coalesce((SELECT sn.n FROM snaps sn WHERE sn.volume_type_id = t.id), 0)
         FROM blockstore.volume_types t
-        WHERE t.is_public
-            OR EXISTS (SELECT 1 FROM blockstore.volume_type_access a WHERE a.volume_type_id = t.id AND a.project_id = @project)
-            OR EXISTS (SELECT 1 FROM mine m WHERE m.volume_type_id = t.id)
+        WHERE {{VolumeTypeAccess.UsableSql("t")}} OR EXISTS (SELECT 1 FROM mine m WHERE m.volume_type_id = t.id)
         ORDER BY t.created_at, t.name
         """;
 

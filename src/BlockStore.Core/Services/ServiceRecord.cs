@@ -21,5 +21,8 @@ public sealed class ServiceRecord
     public DateTime UpdatedAt { get; set; }
 
     /// <summary>Whether a worker stamped the row within <paramref name="downAfter"/> of <paramref name="now"/>.</summary>
-    public bool IsUp(DateTime now, TimeSpan downAfter) => now - UpdatedAt <= downAfter;
+    public bool IsUp(DateTime now, TimeSpan downAfter) => UpdatedAt >= FreshSince(now, downAfter);
+
+    /// <summary>The oldest stamp of a service still up at <paramref name="now"/>; queries compare <see cref="UpdatedAt"/> with it.</summary>
+    public static DateTime FreshSince(DateTime now, TimeSpan downAfter) => now - downAfter;
 }

@@ -22,7 +22,8 @@ public sealed class CephHealthCheck(CephConnection connection, IOptions<CephOpti
     /// <summary>How long a probe waits for Ceph before it reports it down.</summary>
     public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
 
-    private const string ProbeObject = "blockstore-readiness-probe";
+    /// <summary>An object normally absent from the pools, whose stat is a round trip to an OSD (also <see cref="RbdVolumeBackend.ProbeAsync"/>).</summary>
+    internal const string ProbeObject = "blockstore-readiness-probe";
     private readonly Lock _lock = new();
     private Task<HealthCheckResult>? _inFlight;
 

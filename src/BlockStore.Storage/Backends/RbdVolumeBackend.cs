@@ -140,7 +140,7 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
     /// <inheritdoc />
     /// <remarks>A stat of an object that is normally absent: the OSD's answer is what counts.</remarks>
     public async Task ProbeAsync(CancellationToken cancellationToken) =>
-        (await IoAsync(cancellationToken).ConfigureAwait(false)).Stat("blockstore-service-probe");
+        (await IoAsync(cancellationToken).ConfigureAwait(false)).Stat(CephHealthCheck.ProbeObject);
 
     /// <inheritdoc />
     public async Task<bool> ExistsAsync(string volume, CancellationToken cancellationToken)

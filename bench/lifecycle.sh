@@ -10,13 +10,14 @@
 #   2. GET /volumes/detail?limit=100 in a project seeded with --seed rows (SQL insert), with hey at 16 clients and at 1,
 #      each next to the bare SQL of the same page timed with pgbench at the same number of clients (p50/p99 of both),
 #      after 10 s of unmeasured warm-up;
-#   3. POST /volumes accepted per second (p50/p99), with hey, across P projects at once, at 8, 16 and C connections in
-#      all (one run each, after an unmeasured warm-up run), worker stopped (the outbox still publishes every
-#      CreateVolume to RabbitMQ);
+#   3. POST /volumes accepted per second (p50/p99), with hey, across P projects at once: the API alone (worker stopped,
+#      so each create commits its rows and outbox row and nothing is published) at 8, 16 and C connections in all (one
+#      run each, after an unmeasured warm-up run), then at 16 connections while the worker runs (its dispatcher
+#      publishing each CreateVolume and its consumers creating the images, as in a deployment);
 #   4. the API's peak RSS during 1 to 3 (sampled from /proc every 0.2 s), with the peak so far after each step.
-# Stops the API and worker of scripts/run first (scripts/stack down app). Cleans up after itself: volumes of step 1 are
-# deleted through the API (images removed by the worker), the seeded and POSTed rows by SQL (they have no images), and
-# the POSTed volumes' queued CreateVolume messages are drained by a worker once their rows are gone.
+# Stops the API and worker of scripts/run first (scripts/stack down app). Cleans up after itself: volumes that got images
+# are deleted through the API (images removed by the worker); the seeded rows, and the API-alone creates with their
+# unpublished outbox rows, by SQL (they have no images).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -97,6 +98,22 @@ hey_rps() { awk '/Requests\/sec/ { printf "%.0f", $2 }' "$1"; }
 hey_pct() { awk -v p="$2%" '$1 == p && $2 == "in" { printf "%.1f", $3 * 1000 }' "$1"; }
 hey_codes() { sed -n '/Status code distribution/,/^$/p' "$1" | tr -s ' ' | tr '\n' ' '; }
 
+# delete_through_api PROJECT...: deletes the projects' volumes through the API and waits until the worker has removed
+# them (images included).
+delete_through_api() {
+  local project
+  say "   deleting them through the API"
+  for project; do
+    sql "SELECT id FROM blockstore.volumes WHERE project_id = '$project'" |
+      xargs -P 16 -I{} curl -fs -o /dev/null -X DELETE -H "X-Auth-Token: bench:$project" "$url/v3/$project/volumes/{}"
+  done
+  for ((i = 0; i < 1200; i++)); do
+    (($(sql "SELECT count(*) FROM blockstore.volumes WHERE project_id = ANY(string_to_array('$*', ' '))") == 0)) && return
+    sleep 0.5
+  done
+  say "   warning: not all volumes of $* were gone within 10 minutes"
+}
+
 # ---- 1. end to end, one worker ------------------------------------------------------------------------------------
 start_worker
 project=bench-e2e-$run
@@ -112,13 +129,7 @@ read -r made e2e_seconds errors < <(sql "SELECT count(*), extract(epoch FROM max
   count(*) FILTER (WHERE status <> 'available') FROM blockstore.volumes WHERE project_id = '$project'" | tr '|' ' ')
 e2e_rate=$(awk -v n="$made" -v s="$e2e_seconds" 'BEGIN { printf "%.0f", n / s }')
 say "   $made volumes, $errors not available, in ${e2e_seconds}s: $e2e_rate/s ($(hey_codes "$work/e2e.txt"))"
-say "   deleting them through the API"
-sql "SELECT id FROM blockstore.volumes WHERE project_id = '$project'" |
-  xargs -P 16 -I{} curl -fs -o /dev/null -X DELETE -H "X-Auth-Token: bench:$project" "$url/v3/$project/volumes/{}"
-for ((i = 0; i < 1200; i++)); do
-  (($(sql "SELECT count(*) FROM blockstore.volumes WHERE project_id = '$project'") == 0)) && break
-  sleep 0.5
-done
+delete_through_api "$project"
 kill "$worker"; wait "$worker" 2>/dev/null || true
 
 # ---- 2. the detail list over a seeded project -----------------------------------------------------------------------
@@ -184,27 +195,31 @@ post_run() { # post_run TAG CONNECTIONS -> "creates/s p50 p99"; the percentiles 
   echo "$rps $p50 $p99"
 }
 say "   API peak RSS so far: $(peak_so_far) MiB"
-say "3. POST /volumes: $posts creates over $projects projects at once, with 8, 16 and $concurrency connections in all, worker stopped"
+say "3. POST /volumes: $posts creates over $projects projects at once, with 8, 16 and $concurrency connections in all, the API alone"
 post_run warm 16 >/dev/null # warm-up, not measured
 post_rows=()
-for conc in 8 16 "$concurrency"; do
-  read -r post_rps post_p50 post_p99 < <(post_run "c$conc" "$conc")
-  say "   $conc connections: $post_rps creates/s accepted, p50 $post_p50 ms, p99 $post_p99 ms ($(hey_codes "$work/post-c$conc-0.txt"))"
-  post_rows+=("| POST /volumes accepted, $conc connections over $projects projects | $post_rps/s, p50 $post_p50 ms, p99 $post_p99 ms | >= 1,000/s, p99 < 50 ms |")
-done
-# No images were made (no worker): drop the rows, their quota usage and their messages.
-for ((i = 0; i < 600; i++)); do (($(sql "SELECT count(*) FROM blockstore.outbox") == 0)) && break; sleep 0.2; done
-sql "DELETE FROM blockstore.volumes WHERE project_id LIKE 'bench-post-$run-%'; DELETE FROM blockstore.quota_usages WHERE project_id LIKE 'bench-%-$run%'"
-# Their CreateVolume messages are still queued, since no worker ran. A worker drains them now, each a no-op (its
-# row is gone), so that the next worker on this stack does not start behind them.
-say "   draining the queued creates with a worker"
+post_row() { # post_row TAG CONNECTIONS LABEL
+  local post_rps post_p50 post_p99
+  read -r post_rps post_p50 post_p99 < <(post_run "$1" "$2")
+  say "   $2 connections$3: $post_rps creates/s accepted, p50 $post_p50 ms, p99 $post_p99 ms ($(hey_codes "$work/post-$1-0.txt"))"
+  post_rows+=("| POST /volumes accepted, $2 connections over $projects projects$3 | $post_rps/s, p50 $post_p50 ms, p99 $post_p99 ms | >= 1,000/s, p99 < 50 ms |")
+}
+for conc in 8 16 "$concurrency"; do post_row "c$conc" "$conc" ""; done
+# No worker ran: no images, and nothing published. Drop the rows, their outbox rows and their quota usage.
+sql "DELETE FROM blockstore.outbox WHERE message_type = 'BlockStore.Contracts.CreateVolume'
+       AND (body->>'volumeId')::uuid IN (SELECT id FROM blockstore.volumes WHERE project_id LIKE 'bench-post-$run-%');
+     DELETE FROM blockstore.volumes WHERE project_id LIKE 'bench-post-$run-%';
+     DELETE FROM blockstore.quota_usages WHERE project_id LIKE 'bench-%-$run%'"
+say "   while the worker runs (it publishes the outbox and creates the images)"
 start_worker
-queued=$(cat "$work"/post-*.txt | awk '$1 == "[202]" { n += $2 } END { print n + 0 }') # every create accepted in step 3
-for ((i = 0; i < 1500; i++)); do
-  (($(grep -c 'create skipped' "$work/worker.log") >= queued)) && break
-  sleep 0.2
+post_row worker 16 ", worker running"
+for ((i = 0; i < 1200; i++)); do
+  (($(sql "SELECT count(*) FROM blockstore.volumes WHERE project_id LIKE 'bench-post-$run-worker-%' AND status = 'creating'") == 0)) && break
+  sleep 0.5
 done
-(($(grep -c 'create skipped' "$work/worker.log") >= queued)) || say "   warning: not all $queued queued creates were drained within 5 minutes"
+mapfile -t worker_projects < <(sql "SELECT DISTINCT project_id FROM blockstore.volumes WHERE project_id LIKE 'bench-post-$run-worker-%'")
+delete_through_api "${worker_projects[@]}"
+sql "DELETE FROM blockstore.quota_usages WHERE project_id LIKE 'bench-%-$run%'"
 kill "$worker"; wait "$worker" 2>/dev/null || true
 rss_peak=$(sort -n "$work/rss" | tail -1)
 

@@ -13,7 +13,6 @@ using BlockStore.Api.Versions;
 using BlockStore.Api.Volumes;
 using BlockStore.Core.Data;
 using BlockStore.Core.Health;
-using BlockStore.Core.Messaging;
 using BlockStore.Core.Quotas;
 using BlockStore.Core.Services;
 using BlockStore.Core.Volumes;
@@ -27,11 +26,12 @@ builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
 
 var services = builder.Services;
 services.AddBlockStoreDb(builder.Configuration);
-services.AddBlockStoreBus(builder.Configuration);
 services.AddBlockStoreAuth(builder.Configuration);
 services.Configure<CephOptions>(builder.Configuration.GetSection("Ceph"));
-services.AddSingleton<CephHealthCheck>(); // one probe in flight at a time (see the class)
-services.AddBlockStoreDependencyChecks().AddCheck<CephHealthCheck>("ceph", tags: [DependencyChecks.Tag]);
+// Ready when PostgreSQL answers: a change commits with its outbox row, and the workers' dispatchers publish it, so
+// the API accepts work while RabbitMQ is away. Ceph is the workers' (their readiness, os-services); the API only
+// connects to it for image uploads, on the first one.
+services.AddBlockStoreDependencyChecks();
 services.Configure<QuotaOptions>(builder.Configuration.GetSection("Quotas"));
 services.AddOptions<ServiceOptions>().Bind(builder.Configuration.GetSection("Services"))
     .Validate(ServiceOptions.IsValid, ServiceOptions.ValidRanges).ValidateOnStart();

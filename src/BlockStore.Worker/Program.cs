@@ -35,7 +35,7 @@ services.AddScoped<ImageService>();
 services.AddScoped<ImageReconciler>();
 services.AddBlockStoreBus(builder.Configuration, bus => bus.AddWorkerConsumers(builder.Configuration));
 services.AddSingleton<CephHealthCheck>(); // one probe in flight at a time (see the class)
-services.AddBlockStoreDependencyChecks().AddCheck<CephHealthCheck>("ceph", tags: [DependencyChecks.Tag]);
+services.AddBlockStoreDependencyChecks().AddBusCheck().AddCheck<CephHealthCheck>("ceph", tags: [DependencyChecks.Tag]);
 services.AddHostedService<Reconciler>();
 services.AddHostedService<ReadinessLog>();
 services.AddOptions<ServiceOptions>().Bind(builder.Configuration.GetSection("Services"))

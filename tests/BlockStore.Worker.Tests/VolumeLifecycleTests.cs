@@ -77,7 +77,7 @@ public sealed class VolumeLifecycleTests(LifecycleFixture stack)
     }
 
     [Fact]
-    public async Task While_rabbitmq_is_down_readyz_names_it_and_accepted_volumes_are_created_once_it_is_back()
+    public async Task While_rabbitmq_is_down_the_API_stays_ready_and_accepted_volumes_are_created_once_it_is_back()
     {
         using var client = stack.Client(Guid.NewGuid().ToString("N"));
         var (code, output) = await StackEnvironment.StackAsync("down rabbitmq");
@@ -85,12 +85,11 @@ public sealed class VolumeLifecycleTests(LifecycleFixture stack)
         Guid[] ids;
         try
         {
+            // The broker is the workers' dependency: the API commits each create with its outbox row and stays in service.
             using (var probe = new HttpClient { BaseAddress = stack.ApiUrl })
             {
                 var ready = await probe.GetAsync("/readyz");
-                ((int)ready.StatusCode).ShouldBe(503);
-                var down = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement.GetProperty("down");
-                down.EnumerateArray().Select(d => d.GetString()).ShouldContain("rabbitmq");
+                ((int)ready.StatusCode).ShouldBe(200, await ready.Content.ReadAsStringAsync());
             }
             ids = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => LifecycleFixture.CreateVolumeAsync(client)));
         }
@@ -99,21 +98,10 @@ public sealed class VolumeLifecycleTests(LifecycleFixture stack)
             (code, output) = await StackEnvironment.StackAsync("up rabbitmq");
             code.ShouldBe(0, output);
         }
-        using (var probe = new HttpClient { BaseAddress = stack.ApiUrl })
-            await WaitReadyAsync(probe);
         var statuses = await LifecycleFixture.WaitSettledAsync(client, 100, TimeSpan.FromMinutes(3));
         ids.Select(id => statuses[id]).ShouldAllBe(s => s == "available");
         foreach (var id in ids) (await client.DeleteAsync($"volumes/{id}")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
         await WaitGoneAsync(client, TimeSpan.FromMinutes(2));
-    }
-
-    private static async Task WaitReadyAsync(HttpClient probe)
-    {
-        for (var i = 0; !(await probe.GetAsync("/readyz")).IsSuccessStatusCode; i++)
-        {
-            if (i > 120) throw new TimeoutException("/readyz did not recover after RabbitMQ came back");
-            await Task.Delay(500);
-        }
     }
 
     private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");

@@ -20,7 +20,8 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s%s:%s" .root.Values.image.registry .name (default .root.Chart.AppVersion .root.Values.image.tag) -}}
 {{- end -}}
 
-{{/* Environment shared by api and worker: settings from the ConfigMap, secrets from the Secret. */}}
+{{/* Environment shared by api and worker: settings from the ConfigMap, secrets from the Secret. Only the worker
+     reaches RabbitMQ (worker.yaml adds RabbitMq__Uri): the API commits to the outbox, and workers publish it. */}}
 {{- define "blockstore.env" -}}
 envFrom:
   - configMapRef:
@@ -31,11 +32,6 @@ env:
       secretKeyRef:
         name: {{ include "blockstore.fullname" . }}
         key: connectionString
-  - name: RabbitMq__Uri
-    valueFrom:
-      secretKeyRef:
-        name: {{ include "blockstore.fullname" . }}
-        key: rabbitmqUri
   - name: Ceph__Key
     valueFrom:
       secretKeyRef:

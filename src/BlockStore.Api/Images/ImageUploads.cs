@@ -69,6 +69,8 @@ public sealed partial class ImageUploads(BlockStoreDbContext db, ImagePool pool,
             {
                 ImageDataException { TooLarge: true } => new UploadTooLargeException(ex.Message),
                 ImageDataException => new InvalidRequestException(ex.Message),
+                // The API reaches Ceph only here, on the first upload: an outage answers this request, not /readyz.
+                Rbd.RbdException => new ServiceUnavailableException(Reason(ex)),
                 _ => ex,
             };
         }

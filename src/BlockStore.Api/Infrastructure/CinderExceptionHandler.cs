@@ -22,6 +22,7 @@ public sealed partial class CinderExceptionHandler(ILogger<CinderExceptionHandle
             UploadTooLargeException e => (413, e.Message),
             ConflictException e => (409, e.Message),
             QuotaExceededException e => (413, e.Message),
+            ServiceUnavailableException e => (503, e.Message),
             // Another request changed the row between our read and our write: it won the transition, and
             // this one is refused as Cinder refuses a request in the wrong state.
             DbUpdateConcurrencyException e => (400, $"Invalid {ResourceOf(e)}: it changed state while this request was processed; the request was not applied."),

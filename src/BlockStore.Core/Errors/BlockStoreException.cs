@@ -40,3 +40,7 @@ public sealed class ForbiddenException(string message) : BlockStoreException(mes
 
 /// <summary>413: an upload is larger than the configured limit.</summary>
 public sealed class UploadTooLargeException(string message) : BlockStoreException(message);
+
+/// <summary>503 <c>serviceUnavailable</c>: a dependency of this request (Ceph, for an upload) failed or did not answer.
+/// The cause is logged where it is caught.</summary>
+public sealed class ServiceUnavailableException(string message) : BlockStoreException(message);

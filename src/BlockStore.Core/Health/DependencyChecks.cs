@@ -12,10 +12,14 @@ public static class DependencyChecks
 {
     public const string Tag = "ready";
 
+    /// <summary>PostgreSQL: what every process needs. The API needs nothing else to accept work (the outbox holds it).</summary>
     public static IHealthChecksBuilder AddBlockStoreDependencyChecks(this IServiceCollection services) =>
         services.AddHealthChecks()
-            .AddCheck<PostgresCheck>("postgres", tags: [Tag], timeout: TimeSpan.FromSeconds(3))
-            .AddCheck<RabbitMqCheck>("rabbitmq", tags: [Tag], timeout: TimeSpan.FromSeconds(3));
+            .AddCheck<PostgresCheck>("postgres", tags: [Tag], timeout: TimeSpan.FromSeconds(3));
+
+    /// <summary>RabbitMQ, for a process that publishes or consumes (the worker).</summary>
+    public static IHealthChecksBuilder AddBusCheck(this IHealthChecksBuilder checks) =>
+        checks.AddCheck<RabbitMqCheck>("rabbitmq", tags: [Tag], timeout: TimeSpan.FromSeconds(3));
 
     private sealed class PostgresCheck(BlockStoreDbContext db) : IHealthCheck
     {

@@ -8,8 +8,9 @@ namespace BlockStore.Core.Messaging;
 public static class BusSetup
 {
     /// <summary>
-    /// MassTransit on RabbitMQ (publisher confirms are on by default), plus the outbox dispatcher.
-    /// Both hosts run a dispatcher: rows are claimed with SKIP LOCKED, so they compete safely.
+    /// MassTransit on RabbitMQ (publisher confirms are on by default), plus the outbox dispatcher: the worker's bus.
+    /// The API has none; it only writes outbox rows, and every worker's dispatcher publishes them (rows are claimed
+    /// with SKIP LOCKED, so several workers compete safely).
     /// </summary>
     public static IServiceCollection AddBlockStoreBus(this IServiceCollection services, IConfiguration configuration,
         Action<IBusRegistrationConfigurator>? consumers = null)

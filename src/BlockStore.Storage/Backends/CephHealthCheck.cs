@@ -1,5 +1,4 @@
 using BlockStore.Rbd;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
@@ -17,7 +16,7 @@ namespace BlockStore.Storage.Backends;
 /// only reached the monitors, never an OSD. The stat blocks a thread for up to the connection's operation timeout, so
 /// probes share one stat in flight instead of piling up while Ceph is away. Register as a singleton.
 /// </remarks>
-public sealed class CephHealthCheck(CephConnection connection, IOptions<CephOptions> options, IConfiguration configuration) : IHealthCheck
+public sealed class CephHealthCheck(CephConnection connection, IOptions<CephOptions> options) : IHealthCheck
 {
     /// <summary>How long a probe waits for Ceph before it reports it down.</summary>
     public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
@@ -47,7 +46,7 @@ public sealed class CephHealthCheck(CephConnection connection, IOptions<CephOpti
 
     private async Task<HealthCheckResult> ProbeAsync()
     {
-        var pool = configuration["Ceph:ProbePool"] ?? "volumes";
+        var pool = options.Value.ProbePool;
         try
         {
             var cluster = await connection.GetAsync(CancellationToken.None).ConfigureAwait(false);

@@ -15,6 +15,8 @@ public sealed class CephOptions
     public string? Key { get; set; }
     /// <summary>Bounds every monitor and OSD operation, so that a cluster outage fails requests instead of hanging them.</summary>
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>The pool the readiness check stats its probe object in.</summary>
+    public string ProbePool { get; set; } = "volumes";
     /// <summary>Further client settings (<c>Ceph__Settings__rbd_cache=false</c>), applied before connecting.</summary>
     public Dictionary<string, string> Settings { get; set; } = [];
 }

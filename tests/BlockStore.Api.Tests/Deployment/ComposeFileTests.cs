@@ -30,7 +30,7 @@ public sealed class ComposeFileTests
 
     [Theory]
     [InlineData("migrate", new[] { "ConnectionStrings__BlockStore" })]
-    [InlineData("api", new[] { "ConnectionStrings__BlockStore", "RabbitMq__Uri", "Ceph__" })]
+    [InlineData("api", new[] { "ConnectionStrings__BlockStore", "Ceph__" })]
     [InlineData("worker", new[] { "ConnectionStrings__BlockStore", "RabbitMq__Uri", "Ceph__" })]
     public void Each_dotnet_service_gets_the_settings_it_reads(string service, string[] required)
     {

@@ -1,15 +1,19 @@
 using BlockStore.Core.Data;
+using BlockStore.Core.Messaging;
 using BlockStore.Core.Types;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BlockStore.Api.Tests.Infrastructure;
 
 /// <summary>
 /// The API hosted in-process on the real stack (PostgreSQL, RabbitMQ) named by the environment that
 /// <c>scripts/stack env</c> exports. One host serves every test class; each test works in projects of
-/// its own, so tests are independent and tolerate rows left by earlier runs.
+/// its own, so tests are independent and tolerate rows left by earlier runs. No worker runs here, so the host
+/// also runs the outbox dispatcher (a worker's part in a deployment): what the API commits reaches the broker, and
+/// no outbox rows are left for the worker tests' worker to publish.
 /// </summary>
 public sealed class ApiHost : WebApplicationFactory<Program>
 {
@@ -25,7 +29,8 @@ public sealed class ApiHost : WebApplicationFactory<Program>
     public static Task<ApiHost> GetAsync() => Shared.Value;
 
     /// <summary>As deployed: no developer exception page between a failure and the Cinder fault handler.</summary>
-    protected override void ConfigureWebHost(IWebHostBuilder builder) => builder.UseEnvironment("Production");
+    protected override void ConfigureWebHost(IWebHostBuilder builder) =>
+        builder.UseEnvironment("Production").ConfigureServices((context, services) => services.AddBlockStoreBus(context.Configuration));
 
     public BlockStoreDbContext NewDb() => new(DbSetup.OptionsFor(ConnectionString));
 

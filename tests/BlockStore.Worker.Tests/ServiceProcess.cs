@@ -13,6 +13,9 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public string Log { get { lock (_log) return _log.ToString(); } }
 
+    /// <summary>The process id, to read what it has mapped under <c>/proc</c>.</summary>
+    public int Id => _process.Id;
+
     public static ServiceProcess Start(string project, IDictionary<string, string>? settings = null)
     {
         var dll = StackEnvironment.BuiltDll(project);

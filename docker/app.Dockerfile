@@ -20,7 +20,7 @@ USER $APP_UID
 # A fixed gen0 budget (by default it follows the L3 size, which large hosts report in hundreds of MiB); no
 # double mapping of JIT'd code (W^X costs each process about 50 MiB of shared pages); two malloc arenas; and
 # a fixed mmap threshold, so librados' freed multi-MiB buffers go back to the kernel instead of the heap.
-ENV DOTNET_GCgen0size=0x1000000 \
+ENV DOTNET_GCgen0size=0x800000 \
     DOTNET_EnableWriteXorExecute=0 \
     MALLOC_ARENA_MAX=2 \
     MALLOC_MMAP_THRESHOLD_=131072

@@ -26,7 +26,7 @@ app_build() {
 # hundreds of MiB); no double mapping of JIT'd code (W^X costs about 50 MiB of shared pages); two malloc
 # arenas; a fixed mmap threshold, so librados' freed multi-MiB buffers go back to the kernel.
 app_tuning() {
-  export DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x1000000}
+  export DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x800000}
   export DOTNET_EnableWriteXorExecute=${DOTNET_EnableWriteXorExecute:-0}
   export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
   export MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-131072}

@@ -17,13 +17,7 @@ public sealed class ApiFootprintTests
         await using var api = ServiceProcess.Start("BlockStore.Api", new Dictionary<string, string> { ["ASPNETCORE_URLS"] = url.ToString() });
         var project = Guid.NewGuid().ToString("N");
         using var http = new HttpClient { BaseAddress = new Uri(url, $"/v3/{project}/"), DefaultRequestHeaders = { { "X-Auth-Token", $"tester:{project}" } } };
-        for (var i = 0; ; i++)
-        {
-            try { if ((await http.GetAsync("/readyz")).IsSuccessStatusCode) break; }
-            catch (HttpRequestException) when (i < 300) { }
-            if (i >= 300) throw new TimeoutException($"API not ready:\n{api.Tail()}");
-            await Task.Delay(200);
-        }
+        await LifecycleFixture.WaitReadyAsync(http, api);
 
         var created = await LifecycleFixture.CreateVolumeAsync(http);
         (await http.GetAsync("volumes/detail")).StatusCode.ShouldBe(HttpStatusCode.OK);

@@ -48,11 +48,17 @@ public sealed class LifecycleFixture : IAsyncLifetime
         Worker = StartWorker();
         await Worker.WaitForLogAsync("Worker ready", TimeSpan.FromSeconds(60));
         using var http = new HttpClient { BaseAddress = ApiUrl };
+        await WaitReadyAsync(http, Api);
+    }
+
+    /// <summary>Polls the API's <c>/readyz</c> for up to a minute.</summary>
+    public static async Task WaitReadyAsync(HttpClient http, ServiceProcess api)
+    {
         for (var i = 0; ; i++)
         {
-            try { if ((await http.GetAsync("/readyz")).IsSuccessStatusCode) break; }
+            try { if ((await http.GetAsync("/readyz")).IsSuccessStatusCode) return; }
             catch (HttpRequestException) when (i < 300) { }
-            if (i >= 300) throw new TimeoutException($"API not ready:\n{Api.Tail()}");
+            if (i >= 300) throw new TimeoutException($"API not ready:\n{api.Tail()}");
             await Task.Delay(200);
         }
     }

@@ -69,18 +69,12 @@ internal sealed partial class CopyRun
     private async Task CheckBehindAsync(Extent range, ReadOnlyMemory<byte> data, SlotLease lease, CancellationToken token)
     {
         await _checks.WaitAsync(token).ConfigureAwait(false);
-        try
+        lease.HoldsCheck = true; // released by the chunk once its outcome is recorded (RunChunkAsync)
+        ValueTask<Extent?> check = _inPlace!.FindMismatchAsync(range.Offset, data, token);
+        lease.Return();
+        if (await check.ConfigureAwait(false) is { } differs)
         {
-            ValueTask<Extent?> check = _inPlace!.FindMismatchAsync(range.Offset, data, token);
-            lease.Return();
-            if (await check.ConfigureAwait(false) is { } differs)
-            {
-                throw new BlockVerificationException(differs, range, written: true);
-            }
-        }
-        finally
-        {
-            _checks.Release();
+            throw new BlockVerificationException(differs, range, written: true);
         }
     }
 

@@ -220,7 +220,8 @@ internal sealed partial class CopyRun : IDisposable
 
     /// <summary>
     /// Waits for every chunk in flight by taking all the slots back, then all the checks: a chunk takes a check
-    /// before it gives its slot back, so once every slot is here, every chunk still running holds a check.
+    /// before it gives its slot back, so once every slot is here, every chunk still running holds a check; and a
+    /// chunk gives its check back only after its outcome, failure included, is recorded.
     /// </summary>
     private async Task DrainAsync()
     {
@@ -263,7 +264,13 @@ internal sealed partial class CopyRun : IDisposable
         }
         finally
         {
+            // Only now, with the chunk's failure recorded: once every slot and check is back, DrainAsync's caller reads
+            // _failure, and a check given back before its mismatch was recorded would let the copy pass.
             lease.Return();
+            if (lease.HoldsCheck)
+            {
+                _checks.Release();
+            }
         }
     }
 
@@ -287,12 +294,17 @@ internal sealed partial class CopyRun : IDisposable
         }
     }
 
-    /// <summary>One chunk's hold on its slot, given back once: early, by a check running behind, or when the chunk ends.</summary>
+    /// <summary>
+    /// One chunk's hold on its slot, given back once: early, by a check running behind, or when the chunk ends; and
+    /// whether the chunk holds a check, which it gives back only when it ends.
+    /// </summary>
     private sealed class SlotLease(ChannelWriter<Slot> slots, Slot slot)
     {
         private int _returned;
 
         public Slot Slot { get; } = slot;
+
+        public bool HoldsCheck { get; set; }
 
         public void Return()
         {

@@ -268,6 +268,27 @@ public sealed class RbdBlockDeviceTests(CephPool ceph) : IClassFixture<CephPool>
     }
 
     [Fact]
+    public async Task A_corrupted_last_chunk_fails_the_copy_every_time_however_its_check_and_the_drain_interleave()
+    {
+        // The last check to finish is the one that races the end of the copy: its mismatch must be recorded before
+        // the copy counts its checks back in and reports success. Many rounds, so that an interleaving that loses it
+        // shows (before the chunk held its check until its failure was recorded, two runs in three lost one).
+        const long size = 16L * MiB;
+        await using var files = new CopyFixture(size, (0, 16 * MiB));
+        for (int round = 0; round < 20; round++)
+        {
+            string name = await ceph.CreateAsync(size);
+            await using var rbd = RbdBlockDevice.Open(ceph.Io, name, writable: true);
+            var watched = new RecordingDevice(rbd) { CorruptAt = size - 1 - round };
+
+            var error = await Should.ThrowAsync<BlockVerificationException>(() => new BlockCopier().CopyAsync(files.OpenSource(), watched),
+                $"round {round}");
+
+            error.Differs.ShouldBe(new Extent(3L * ObjectSize, ObjectSize));
+        }
+    }
+
+    [Fact]
     public async Task A_write_corrupted_on_its_way_to_rbd_fails_the_in_place_check_naming_its_object()
     {
         const long size = 32L * MiB;

@@ -14,11 +14,14 @@ public sealed class QuotaSetBody : OpenBody
 
     public Dictionary<string, JsonElement>? QuotaSet { get; set; }
 
-    public IEnumerable<string> BadKeys => (QuotaSet ?? []).Keys.Where(k => !QuotaResources.All.Contains(k) && !NonQuotaKeys.Contains(k));
+    /// <summary>Keys that name no resource. Per-type keys (<c>volumes_&lt;type&gt;</c> …) pass here; their types are checked against the database.</summary>
+    public IEnumerable<string> BadKeys => (QuotaSet ?? []).Keys.Where(k => !IsResource(k) && !NonQuotaKeys.Contains(k));
 
     /// <summary>The limits to set; a value that is not an integer comes back as null.</summary>
     public IEnumerable<(string Resource, long? Limit)> Limits =>
-        (QuotaSet ?? []).Where(p => QuotaResources.All.Contains(p.Key)).Select(p => (p.Key, Integer(p.Value)));
+        (QuotaSet ?? []).Where(p => IsResource(p.Key)).Select(p => (p.Key, Integer(p.Value)));
+
+    private static bool IsResource(string key) => QuotaResources.All.Contains(key) || QuotaResources.TypeOf(key) is not null;
 
     private static long? Integer(JsonElement e) => e.ValueKind switch
     {

@@ -30,16 +30,10 @@ public static class QuotaSetsApi
         RequireReadable(req, project);
         var usage = http.Query["usage"].ToString() is { Length: > 0 } u
             && (CinderBoolConverter.Parse(u) ?? throw new InvalidRequestException($"Invalid value '{u}' for usage: it must be a boolean."));
-        var report = new Dictionary<string, (int Limit, long InUse)>(await quotas.ReportAsync(project, ct));
-        var types = await quotas.TypeUsageAsync(project, ct);
-        foreach (var (type, volumes, gigabytes, snapshots) in types)
+        var report = await quotas.ReportAsync(project, withTypes: true, ct);
+        return QuotaSet(project, report, (w, r) =>
         {
-            var names = QuotaResources.OfType(type);
-            (report[names[0]], report[names[1]], report[names[2]]) = ((-1, volumes), (-1, gigabytes), (-1, snapshots));
-        }
-        return QuotaSet(project, types.Select(t => t.Type), (w, r) =>
-        {
-            var (limit, inUse) = report[r];
+            var (limit, inUse, reserved) = report.Resources[r];
             if (!usage)
             {
                 w.WriteNumber(r, limit);
@@ -48,7 +42,7 @@ public static class QuotaSetsApi
             w.WriteStartObject(r);
             w.WriteNumber("limit", limit);
             w.WriteNumber("in_use", inUse);
-            w.WriteNumber("reserved", 0);
+            w.WriteNumber("reserved", reserved);
             w.WriteEndObject();
         });
     }
@@ -57,24 +51,30 @@ public static class QuotaSetsApi
         CancellationToken ct)
     {
         RequireReadable(req, project);
-        var types = await quotas.TypeUsageAsync(project, ct);
-        return QuotaSet(project, types.Select(t => t.Type), (w, r) => w.WriteNumber(r, defaults.Value.DefaultFor(r)));
+        var report = await quotas.ReportAsync(project, withTypes: true, ct);
+        return QuotaSet(project, report, (w, r) => w.WriteNumber(r, defaults.Value.DefaultFor(r)));
     }
 
     /// <summary>
-    /// Sets the given limits. A limit below what the project already uses is refused, as Cinder does
-    /// (per_volume_gigabytes and -1 excepted); nothing is set unless every limit is acceptable.
+    /// Sets the given limits, project-wide or per volume type (<c>volumes_&lt;type&gt;</c> … of any existing type). A
+    /// limit below what the project already uses and reserves is refused, as Cinder does (per_volume_gigabytes and -1
+    /// excepted); nothing is set unless every limit is acceptable.
     /// </summary>
     public static async Task<IResult> Update(string project, QuotaSetBody body, ApiRequest req, BlockStoreDbContext db, QuotaService quotas,
         CancellationToken ct)
     {
         req.Caller.RequireAdmin("volume_extension:quotas:update");
         if (project.Length > 255) throw new InvalidRequestException("Invalid input received: quota_set_name must be at most 255 characters.");
-        var report = await quotas.ReportAsync(project, ct);
         var limits = body.Limits.ToDictionary(l => l.Resource, l => (int)l.Limit!.Value);
+        var typeNames = limits.Keys.Select(QuotaResources.TypeOf).OfType<(string Resource, string TypeName)>().Select(t => t.TypeName).Distinct().ToList();
+        var known = await db.VolumeTypes.Where(t => typeNames.Contains(t.Name)).Select(t => t.Name).ToListAsync(ct);
+        if (limits.Keys.Where(k => QuotaResources.TypeOf(k) is { } t && !known.Contains(t.TypeName)).ToList() is { Count: > 0 } unknown)
+            throw new InvalidRequestException($"Invalid input received: Bad key(s) in quota set: {string.Join(", ", unknown)}");
+
+        var report = await quotas.ReportAsync(project, withTypes: typeNames.Count > 0, ct);
         foreach (var (resource, limit) in limits)
         {
-            var used = report[resource].InUse;
+            var used = report.Resources.TryGetValue(resource, out var use) ? use.InUse + use.Reserved : 0;
             if (resource != QuotaResources.PerVolumeGigabytes && limit != -1 && limit < used)
                 throw new InvalidRequestException(
                     $"Quota {resource} limit must be equal or greater than existing resources. Current usage is {used} and the requested limit is {limit}.");
@@ -86,9 +86,8 @@ public static class QuotaSetsApi
             else db.QuotaLimits.Add(new QuotaLimit { ProjectId = project, Resource = resource, HardLimit = limit });
         }
         await db.SaveChangesAsync(ct);
-        var after = await quotas.ReportAsync(project, ct);
-        var types = await quotas.TypeUsageAsync(project, ct);
-        return QuotaSet(null, types.Select(t => t.Type), (w, r) => w.WriteNumber(r, after.TryGetValue(r, out var l) ? l.Limit : -1));
+        var after = await quotas.ReportAsync(project, withTypes: true, ct);
+        return QuotaSet(null, after, (w, r) => w.WriteNumber(r, after.Resources[r].Limit));
     }
 
     /// <summary>Back to the defaults: the project's own limits are forgotten.</summary>
@@ -104,7 +103,7 @@ public static class QuotaSetsApi
     {
         var named = http.Query["project_id"].ToString() is { Length: > 0 } p ? p : http.Query["tenant_id"].ToString();
         var project = req.Caller.IsAdmin && req.Version.AtLeast(39) && named.Length > 0 ? named : req.ProjectId;
-        var r = await quotas.ReportAsync(project, ct);
+        var r = (await quotas.ReportAsync(project, withTypes: false, ct)).Resources;
         return JsonBody.Ok(w =>
         {
             w.WriteStartObject();
@@ -133,15 +132,12 @@ public static class QuotaSetsApi
         if (!req.Caller.IsAdmin && project != req.ProjectId) throw new PolicyNotAuthorizedException("volume_extension:quotas:show");
     }
 
-    /// <summary>
-    /// <c>{"quota_set": {resource: value, …, "id": project}}</c>, in Cinder's order, with the per-type resources of
-    /// <paramref name="typeNames"/> (no limit is kept per type: theirs is -1).
-    /// </summary>
-    private static JsonBody QuotaSet(string? project, IEnumerable<string> typeNames, Action<Utf8JsonWriter, string> writeResource) => JsonBody.Ok(w =>
+    /// <summary><c>{"quota_set": {resource: value, …, "id": project}}</c>, in Cinder's order, with the per-type resources of the report's types.</summary>
+    private static JsonBody QuotaSet(string? project, QuotaReport report, Action<Utf8JsonWriter, string> writeResource) => JsonBody.Ok(w =>
     {
         w.WriteStartObject();
         w.WriteStartObject("quota_set");
-        foreach (var resource in QuotaResources.WithTypes(typeNames)) writeResource(w, resource);
+        foreach (var resource in report.Order) writeResource(w, resource);
         if (project is not null) w.WriteString("id", project);
         w.WriteEndObject();
         w.WriteEndObject();

@@ -60,7 +60,6 @@ public static class SnapshotsApi
         var snapshot = Snapshot.Create(volume.Id, volume.ProjectId, req.Caller.UserId, volume.Size, r.EffectiveName, r.Description,
             r.Metadata, now);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await quotas.ChargeAsync(volume.ProjectId, volumes: 0, gigabytes: volume.Size, snapshots: 1, volumeSize: null, ct);
         // Compare-and-swap on the volume row (a no-op write that moves its xmin): a delete, extend or retype
         // that read the volume before us now fails its own check, and if one committed first, we fail here.
         var claimed = await db.Volumes.Where(v => v.Id == volume.Id && v.Version == volume.Version)
@@ -70,6 +69,8 @@ public static class SnapshotsApi
         db.Snapshots.Add(snapshot);
         db.Enqueue(new CreateSnapshot(snapshot.Id, volume.Id), now);
         await db.SaveChangesAsync(ct);
+        // Charged after the save, as a create is: the type's usage is counted from the rows, this snapshot included.
+        await quotas.ChargeAsync(volume.ProjectId, volume.VolumeTypeId, volumes: 0, gigabytes: volume.Size, snapshots: 1, volumeSize: null, ct);
         await tx.CommitAsync(ct);
         return SnapshotView.Single(snapshot, req, 202);
     }

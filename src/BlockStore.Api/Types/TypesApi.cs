@@ -1,5 +1,6 @@
 using BlockStore.Api.Infrastructure;
 using BlockStore.Core.Data;
+using BlockStore.Core.Quotas;
 using BlockStore.Core.Errors;
 using BlockStore.Core.Types;
 using BlockStore.Core.Volumes;
@@ -71,36 +72,45 @@ public static class TypesApi
         return TypeView.One(type, req);
     }
 
-    public static async Task<IResult> Update(string id, UpdateTypeBody body, ApiRequest req, BlockStoreDbContext db, TimeProvider clock,
-        CancellationToken ct)
+    /// <summary>A renamed type keeps its per-type quota limits, under its new name.</summary>
+    public static async Task<IResult> Update(string id, UpdateTypeBody body, ApiRequest req, BlockStoreDbContext db, QuotaService quotas,
+        TimeProvider clock, CancellationToken ct)
     {
         req.Caller.RequireAdmin("volume_extension:type_update");
         var r = body.VolumeType!;
         var type = await FindAsync(db, req, id, ct);
-        if (r.Name is not null && r.Name != type.Name)
+        var oldName = type.Name;
+        var renamed = r.Name is not null && r.Name != oldName;
+        if (renamed)
         {
             // Volumes created without a type are given the default one by its name.
             if (type.Name == VolumeType.DefaultName) throw new InvalidRequestException("Invalid volume type: the default volume type cannot be renamed.");
-            await RequireUniqueNameAsync(db, r.Name, ct);
+            await RequireUniqueNameAsync(db, r.Name!, ct);
         }
         type.Update(r.Name, r.Description, r.IsPublic, clock.GetUtcNow().UtcDateTime);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         await db.SaveChangesAsync(ct);
+        if (renamed) await quotas.RenameTypeAsync(oldName, type.Name, ct);
+        await tx.CommitAsync(ct);
         return TypeView.One(type, req);
     }
 
-    /// <summary>202; refused while any volume, even one being deleted, still has the type.</summary>
-    public static async Task<IResult> Delete(string id, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
+    /// <summary>202; refused while any volume, even one being deleted, still has the type. Its per-type quota limits go with it.</summary>
+    public static async Task<IResult> Delete(string id, ApiRequest req, BlockStoreDbContext db, QuotaService quotas, CancellationToken ct)
     {
         req.Caller.RequireAdmin("volume_extension:type_delete");
         var type = await FindAsync(db, req, id, ct);
         if (type.Name == VolumeType.DefaultName)
             throw new InvalidRequestException($"The volume type {type.Id} is a default volume type and cannot be deleted.");
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         // One statement, so that the check and the delete see the same volumes.
         var deleted = await db.Database.ExecuteSqlAsync($"""
             DELETE FROM blockstore.volume_types t
             WHERE t.id = {type.Id} AND NOT EXISTS (SELECT 1 FROM blockstore.volumes v WHERE v.volume_type_id = {type.Id})
             """, ct);
         if (deleted == 0) throw new InvalidRequestException("Target volume type is still in use.");
+        await quotas.ForgetTypeAsync(type.Name, ct);
+        await tx.CommitAsync(ct);
         return Results.StatusCode(202);
     }
 

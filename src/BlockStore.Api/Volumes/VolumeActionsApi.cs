@@ -24,7 +24,7 @@ public static class VolumeActionsApi
         return body switch
         {
             { Extend: { } e } => await ExtendAsync(volume, e, req, db, quotas, now, ct),
-            { Retype: { } r } => await VolumeMigrationActions.RetypeAsync(volume, r, req, db, catalog.Value, now, ct),
+            { Retype: { } r } => await VolumeMigrationActions.RetypeAsync(volume, r, req, db, quotas, catalog.Value, now, ct),
             { Migrate: { } m } => await VolumeMigrationActions.MigrateAsync(volume, m, req, db, catalog.Value, now, ct),
             { CancelMigration: not null } => await VolumeMigrationActions.CancelAsync(volume, req, db, ct),
             { ResetStatus: { } s } => await ResetStatusAsync(volume, s, req, db, now, ct),
@@ -44,9 +44,10 @@ public static class VolumeActionsApi
         var grow = newSize - volume.Size;
         volume.BeginExtend(newSize, now);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await quotas.ChargeAsync(volume.ProjectId, volumes: 0, gigabytes: grow, snapshots: 0, volumeSize: newSize, ct);
         db.Enqueue(new ExtendVolume(volume.Id, newSize), now);
         await db.SaveChangesAsync(ct);
+        // Charged after the save, as a create is: the type's usage is counted from the rows, this one's new size included.
+        await quotas.ChargeAsync(volume.ProjectId, volume.VolumeTypeId, volumes: 0, gigabytes: grow, snapshots: 0, volumeSize: newSize, ct);
         await tx.CommitAsync(ct);
         return Results.StatusCode(202);
     }

@@ -3,6 +3,7 @@ using BlockStore.Contracts;
 using BlockStore.Core.Data;
 using BlockStore.Core.Errors;
 using BlockStore.Core.Jobs;
+using BlockStore.Core.Quotas;
 using BlockStore.Core.Volumes;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,8 +12,12 @@ namespace BlockStore.Api.Volumes;
 /// <summary>The actions that may move a volume's data: <c>os-retype</c>, <c>os-migrate_volume</c> and <c>os-migrate_volume_cancel</c>.</summary>
 public static class VolumeMigrationActions
 {
+    /// <summary>
+    /// The new type's own quota limits apply: in place, to the volume and its snapshots, which count towards it from the
+    /// commit; across backends, to the volume, reserved in it until the switch-over.
+    /// </summary>
     public static async Task<IResult> RetypeAsync(Volume volume, RetypeAction action, ApiRequest req, BlockStoreDbContext db,
-        BackendCatalog catalog, DateTime now, CancellationToken ct)
+        QuotaService quotas, BackendCatalog catalog, DateTime now, CancellationToken ct)
     {
         req.Caller.RequireWrite("volume:retype");
         if (action.NewType is null) throw new InvalidRequestException("Invalid input received: new_type is required.");
@@ -23,14 +28,22 @@ public static class VolumeMigrationActions
         if (type.Id == volume.VolumeTypeId)
             throw new InvalidRequestException($"Invalid input received: Retype cannot change the volume's type to the same type it already has: {type.Name}.");
         var backend = VolumeLookup.BackendFor(type, catalog);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (backend == volume.Backend)
         {
             volume.RetypeInPlace(type.Id, now);
             await db.SaveChangesAsync(ct);
-            return Results.StatusCode(202);
+            var snapshots = await db.Snapshots.Where(s => s.VolumeId == volume.Id && !s.Hidden)
+                .GroupBy(_ => 1).Select(g => new { Count = g.Count(), Size = g.Sum(s => (long)s.Size) }).FirstOrDefaultAsync(ct);
+            await quotas.ChargeRetypeAsync(volume.ProjectId, type.Id, volume.Size + (snapshots?.Size ?? 0), snapshots?.Count ?? 0, ct);
         }
-        if (policy == "never") throw new InvalidVolumeStateException("Retype requires migration but is not allowed.");
-        await StartAsync(volume, backend, type.Id, forceHostCopy: false, db, now, ct);
+        else
+        {
+            if (policy == "never") throw new InvalidVolumeStateException("Retype requires migration but is not allowed.");
+            await StartAsync(volume, backend, type.Id, forceHostCopy: false, db, now, ct);
+            await quotas.ChargeRetypeAsync(volume.ProjectId, type.Id, volume.Size, snapshots: 0, ct);
+        }
+        await tx.CommitAsync(ct);
         return Results.StatusCode(202);
     }
 

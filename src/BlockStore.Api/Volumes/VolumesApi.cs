@@ -51,7 +51,7 @@ public static class VolumesApi
         // Charged last: the charge locks the project's usage rows until the commit, so every create of the
         // project waits behind it; inserting first keeps that window to the charge and the commit. Over
         // quota, the transaction rolls back and the rows above were never seen.
-        await quotas.ChargeAsync(req.ProjectId, volumes: 1, gigabytes: volume.Size, snapshots: 0, volumeSize: volume.Size, ct);
+        await quotas.ChargeAsync(req.ProjectId, source.Type.Id, volumes: 1, gigabytes: volume.Size, snapshots: 0, volumeSize: volume.Size, ct);
         await tx.CommitAsync(ct);
         return VolumeView.Single(volume, req, source.Type.Name, catalog.Value, 202);
     }

@@ -20,8 +20,23 @@ public static class QuotaResources
     public static readonly IReadOnlyList<string> All =
         [Volumes, PerVolumeGigabytes, Snapshots, Gigabytes, Backups, BackupGigabytes, Groups];
 
+    /// <summary>The prefixes of the per-type resources, in Cinder's order: <c>volumes_&lt;type&gt;</c> and so on.</summary>
+    public static readonly IReadOnlyList<string> TypePrefixes = [$"{Volumes}_", $"{Gigabytes}_", $"{Snapshots}_"];
+
     /// <summary>The per-type resources of a volume type, as Cinder names them: <c>volumes_&lt;type&gt;</c> and so on.</summary>
-    public static string[] OfType(string typeName) => [$"{Volumes}_{typeName}", $"{Gigabytes}_{typeName}", $"{Snapshots}_{typeName}"];
+    public static string[] OfType(string typeName) => TypePrefixes.Select(p => p + typeName).ToArray();
+
+    /// <summary>
+    /// The volume type a per-type resource names (<c>gigabytes_gold</c> → <c>gold</c>) with its project-wide resource
+    /// (<c>gigabytes</c>), or null for any other key. Whether the type exists is the caller's to check.
+    /// </summary>
+    public static (string Resource, string TypeName)? TypeOf(string key)
+    {
+        foreach (var prefix in TypePrefixes)
+            if (key.Length > prefix.Length && key.StartsWith(prefix, StringComparison.Ordinal))
+                return (prefix[..^1], key[prefix.Length..]);
+        return null;
+    }
 
     /// <summary><see cref="All"/> with the per-type resources of <paramref name="typeNames"/>, in Cinder's order (before groups).</summary>
     public static IEnumerable<string> WithTypes(IEnumerable<string> typeNames) =>

@@ -1,5 +1,6 @@
 using BlockStore.Core.Data;
 using BlockStore.Core.Errors;
+using BlockStore.Core.Jobs;
 using BlockStore.Core.Types;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -11,9 +12,16 @@ namespace BlockStore.Core.Quotas;
 /// <summary>
 /// Charges and releases quota inside the caller's transaction. The charge is one statement: an upsert per
 /// resource, which takes the usage row's lock until commit (concurrent creates in one project serialize
-/// there), returning each new total with its limit and the per-volume limit. A request that would pass a
-/// limit rolls the whole transaction back.
+/// there), returning each new total with its limit, the per-volume limit, and the volume type's own limits.
+/// A request that would pass a limit rolls the whole transaction back.
 /// </summary>
+/// <remarks>
+/// Per-type usage (<c>volumes_&lt;type&gt;</c> …) has no counter: it is counted from the rows, and only when the type
+/// has a limit in the project. The count is exact because it runs after the upsert: every change that can raise a
+/// type's usage in a project holds the lock of the matching project-wide row (creates, extends and snapshots charge
+/// it; a retype charges all three with nothing), so the count sees every change committed before it and its own.
+/// A volume being retyped by a migration counts towards its new type as <c>reserved</c> until the switch-over.
+/// </remarks>
 public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> options)
 {
     private const string ChargeSql = """
@@ -25,44 +33,96 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
         SELECT up.resource, up.in_use, l.hard_limit,
             (SELECT pv.hard_limit FROM blockstore.quota_limits pv WHERE pv.project_id = @project AND pv.resource = @perVolume)
         FROM up LEFT JOIN blockstore.quota_limits l ON l.project_id = @project AND l.resource = up.resource
+        UNION ALL
+        SELECT tl.resource, NULL, tl.hard_limit, NULL
+        FROM blockstore.volume_types t JOIN blockstore.quota_limits tl ON tl.project_id = @project
+            AND tl.resource IN (SELECT p || t.name FROM unnest(@typed) AS p)
+        WHERE t.id = @type AND tl.hard_limit >= 0
         """;
+
+    private static readonly string[] CinderOrder = [QuotaResources.Volumes, QuotaResources.Gigabytes, QuotaResources.Snapshots];
 
     private readonly QuotaOptions _defaults = options.Value;
 
     /// <summary>
-    /// Charge volumes/gigabytes/snapshots. Must run inside a transaction the caller commits.
-    /// <paramref name="volumeSize"/> is the size of the one volume being created or extended, checked against
-    /// <c>per_volume_gigabytes</c> (Cinder checks it on both); null when no volume grows.
+    /// Charge volumes/gigabytes/snapshots to the project and to the volume type <paramref name="typeId"/>. Must run
+    /// inside a transaction the caller commits, after the change it pays for is saved, so that the type's usage,
+    /// counted from the rows, includes it. <paramref name="volumeSize"/> is the size of the one volume being created
+    /// or extended, checked against <c>per_volume_gigabytes</c> (Cinder checks it on both); null when no volume grows.
     /// </summary>
-    public async Task ChargeAsync(string projectId, int volumes, int gigabytes, int snapshots, int? volumeSize, CancellationToken ct)
+    public async Task ChargeAsync(string projectId, Guid typeId, int volumes, int gigabytes, int snapshots, int? volumeSize, CancellationToken ct)
+    {
+        var charges = Charges(volumes, gigabytes, snapshots);
+        if (charges.Count == 0) return;
+        var typed = new TypeCharge(typeId, volumes, gigabytes, snapshots);
+        await ChargeAndCheckAsync(projectId, charges, volumeSize, typed, ct);
+    }
+
+    /// <summary>
+    /// A volume of <paramref name="gigabytes"/> (snapshots included) with <paramref name="snapshots"/> snapshots takes
+    /// the type <paramref name="newTypeId"/>: nothing changes project-wide, but the new type's limits apply. Runs inside
+    /// the caller's transaction, after the volume's new type, or its migration job, is saved.
+    /// </summary>
+    public Task ChargeRetypeAsync(string projectId, Guid newTypeId, long gigabytes, int snapshots, CancellationToken ct) =>
+        ChargeAndCheckAsync(projectId, [(QuotaResources.Volumes, 0), (QuotaResources.Gigabytes, 0), (QuotaResources.Snapshots, 0)],
+            volumeSize: null, new TypeCharge(newTypeId, 1, gigabytes, snapshots), ct);
+
+    /// <summary>What one request adds to a volume type's usage.</summary>
+    private readonly record struct TypeCharge(Guid TypeId, long Volumes, long Gigabytes, long Snapshots)
+    {
+        public long Of(string resource) => resource switch
+        {
+            QuotaResources.Volumes => Volumes,
+            QuotaResources.Gigabytes => Gigabytes,
+            _ => Snapshots,
+        };
+    }
+
+    private async Task ChargeAndCheckAsync(string projectId, List<(string Resource, long Delta)> charges, int? volumeSize, TypeCharge typed,
+        CancellationToken ct)
     {
         if (db.Database.CurrentTransaction is null) throw new InvalidOperationException("Quota is charged inside the creating transaction.");
-        var charges = new List<(string Resource, long Delta)>();
-        if (volumes != 0) charges.Add((QuotaResources.Volumes, volumes));
-        if (gigabytes != 0) charges.Add((QuotaResources.Gigabytes, gigabytes));
-        if (snapshots != 0) charges.Add((QuotaResources.Snapshots, snapshots));
-        if (charges.Count == 0) return;
-
-        var rows = await RunChargeAsync(projectId, charges, ct);
-        var perVolume = rows[0].PerVolumeLimit ?? _defaults.PerVolumeGigabytes;
+        var rows = await RunChargeAsync(projectId, charges, ct, typed);
+        var perVolume = rows.First(r => r.InUse is not null).PerVolumeLimit ?? _defaults.PerVolumeGigabytes;
         if (volumeSize is { } size && perVolume >= 0 && size > perVolume)
             throw new QuotaExceededException($"VolumeSizeExceedsLimit: Requested volume size {size}G is larger than maximum allowed limit {perVolume}G.");
-        foreach (var (resource, inUse, hardLimit, _) in rows)
+        foreach (var (resource, inUse, hardLimit, _) in rows.Where(r => r.InUse is not null))
         {
             var limit = hardLimit ?? _defaults.DefaultFor(resource);
             var delta = charges.First(c => c.Resource == resource).Delta;
-            if (delta <= 0 || limit < 0 || inUse <= limit) continue;
-            var consumed = inUse - delta;
-            throw resource switch
-            {
-                QuotaResources.Gigabytes => new QuotaExceededException(
-                    $"VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested {delta}G, quota is {limit}G and {consumed}G has been consumed."),
-                QuotaResources.Snapshots => new QuotaExceededException(
-                    $"SnapshotLimitExceeded: Maximum number of snapshots allowed ({limit}) exceeded for quota 'snapshots'."),
-                _ => new QuotaExceededException(
-                    $"VolumeLimitExceeded: Maximum number of volumes allowed ({limit}) exceeded for quota '{resource}'."),
-            };
+            if (delta > 0 && limit >= 0 && inUse > limit) throw OverLimit(resource, resource, delta, limit, inUse!.Value - delta);
         }
+
+        // In Cinder's order (volumes, gigabytes, snapshots), so that the first limit passed is the one named.
+        var typeLimits = rows.Where(r => r.InUse is null)
+            .Select(r => (Name: r.Resource, Limit: r.HardLimit!.Value, Resource: QuotaResources.TypeOf(r.Resource)!.Value.Resource))
+            .OrderBy(r => Array.IndexOf(CinderOrder, r.Resource)).ToList();
+        if (typeLimits.Count == 0) return;
+        var usage = (await TypeUsageAsync(projectId, typed.TypeId, ct)).Single();
+        foreach (var (name, limit, resource) in typeLimits)
+        {
+            var delta = typed.Of(resource);
+            var used = usage.Used(resource);
+            if (used > limit) throw OverLimit(resource, name, delta, limit, used - delta);
+        }
+    }
+
+    /// <summary>Cinder's over-quota messages, for <paramref name="resource"/> or one of its per-type resources (<paramref name="name"/>).</summary>
+    private static QuotaExceededException OverLimit(string resource, string name, long delta, int limit, long consumed) => new(resource switch
+    {
+        QuotaResources.Gigabytes =>
+            $"VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed {name} quota. Requested {delta}G, quota is {limit}G and {consumed}G has been consumed.",
+        QuotaResources.Snapshots => $"SnapshotLimitExceeded: Maximum number of snapshots allowed ({limit}) exceeded for quota '{name}'.",
+        _ => $"VolumeLimitExceeded: Maximum number of volumes allowed ({limit}) exceeded for quota '{name}'.",
+    });
+
+    private static List<(string Resource, long Delta)> Charges(int volumes, int gigabytes, int snapshots)
+    {
+        var charges = new List<(string, long)>();
+        if (volumes != 0) charges.Add((QuotaResources.Volumes, volumes));
+        if (gigabytes != 0) charges.Add((QuotaResources.Gigabytes, gigabytes));
+        if (snapshots != 0) charges.Add((QuotaResources.Snapshots, snapshots));
+        return charges;
     }
 
     /// <summary>Charge one image to its owner, inside the creating transaction; over the limit rolls it back with 413.</summary>
@@ -80,44 +140,67 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
     /// <summary>Give quota back when the counted row goes away (negative charge, never refused).</summary>
     public Task ReleaseAsync(string projectId, int volumes, int gigabytes, int snapshots, CancellationToken ct)
     {
-        var charges = new List<(string, long)>();
-        if (volumes != 0) charges.Add((QuotaResources.Volumes, -volumes));
-        if (gigabytes != 0) charges.Add((QuotaResources.Gigabytes, -gigabytes));
-        if (snapshots != 0) charges.Add((QuotaResources.Snapshots, -snapshots));
+        var charges = Charges(-volumes, -gigabytes, -snapshots);
         return charges.Count == 0 ? Task.CompletedTask : RunChargeAsync(projectId, charges, ct);
     }
 
-    /// <summary>Limits and usage of every resource, as the quota-set and limits APIs show them.</summary>
-    public async Task<IReadOnlyDictionary<string, (int Limit, long InUse)>> ReportAsync(string projectId, CancellationToken ct)
+    /// <summary>
+    /// Limits and usage of every project-wide resource, as the quota-set and limits APIs show them, and with
+    /// <paramref name="withTypes"/> those of each volume type the project may use, holds volumes of, or has a limit for.
+    /// </summary>
+    public async Task<QuotaReport> ReportAsync(string projectId, bool withTypes, CancellationToken ct)
     {
         var limits = await db.QuotaLimits.AsNoTracking().Where(l => l.ProjectId == projectId)
             .ToDictionaryAsync(l => l.Resource, l => l.HardLimit, ct);
         var usage = await db.QuotaUsages.AsNoTracking().Where(u => u.ProjectId == projectId)
             .ToDictionaryAsync(u => u.Resource, u => u.InUse, ct);
-        return QuotaResources.All.ToDictionary(
+        var resources = QuotaResources.All.ToDictionary(
             r => r,
-            r => (limits.TryGetValue(r, out var l) ? l : _defaults.DefaultFor(r), usage.GetValueOrDefault(r)));
+            r => new QuotaUse(limits.TryGetValue(r, out var l) ? l : _defaults.DefaultFor(r), usage.GetValueOrDefault(r), 0));
+        var types = withTypes ? await TypeUsageAsync(projectId, typeId: null, ct) : [];
+        foreach (var type in types)
+            foreach (var prefix in QuotaResources.TypePrefixes)
+            {
+                var (name, resource) = (prefix + type.Name, prefix[..^1]);
+                resources[name] = new QuotaUse(limits.TryGetValue(name, out var l) ? l : -1, type.InUse(resource), type.Reserved(resource));
+            }
+        return new QuotaReport(types.Select(t => t.Name).ToList(), resources);
     }
+
+    /// <summary>A type's quota names follow it when it is renamed (inside the caller's transaction).</summary>
+    public Task RenameTypeAsync(string oldName, string newName, CancellationToken ct) => db.Database.ExecuteSqlAsync($"""
+        UPDATE blockstore.quota_limits SET resource = left(resource, length(resource) - length({oldName})) || {newName}
+        WHERE resource IN (SELECT p || {oldName} FROM unnest({QuotaResources.TypePrefixes.ToArray()}) AS p)
+        """, ct);
+
+    /// <summary>A deleted type's limits go with it, in every project (inside the caller's transaction).</summary>
+    public Task ForgetTypeAsync(string name, CancellationToken ct) => db.Database.ExecuteSqlAsync($"""
+        DELETE FROM blockstore.quota_limits WHERE resource IN (SELECT p || {name} FROM unnest({QuotaResources.TypePrefixes.ToArray()}) AS p)
+        """, ct);
 
     /// <summary>
     /// Usage per volume type, as Cinder's quota sets show it (<c>volumes_&lt;type&gt;</c>, <c>gigabytes_&lt;type&gt;</c>,
-    /// <c>snapshots_&lt;type&gt;</c>), for the types the project may use or holds volumes of, oldest type first. Counted from
-    /// the rows, by the rules the project-wide counters follow: every volume row, its size or, while it extends, the size
-    /// it grows to, and the snapshots not hidden. No limit is kept per type.
+    /// <c>snapshots_&lt;type&gt;</c>): of <paramref name="typeId"/> alone, or of the types the project may use, holds volumes
+    /// of or has a limit for, oldest type first. Counted from the rows, by the rules the project-wide counters follow:
+    /// every volume row, its size or, while it extends, the size it grows to, and the snapshots not hidden; a volume
+    /// that a migration retypes is reserved in its new type until the switch-over.
     /// </summary>
-    public async Task<IReadOnlyList<(string Type, long Volumes, long Gigabytes, long Snapshots)>> TypeUsageAsync(string projectId, CancellationToken ct)
+    private async Task<IReadOnlyList<TypeUsage>> TypeUsageAsync(string projectId, Guid? typeId, CancellationToken ct)
     {
         var conn = (NpgsqlConnection)db.Database.GetDbConnection();
         var opened = conn.State != System.Data.ConnectionState.Open;
         if (opened) await conn.OpenAsync(ct);
         try
         {
-            await using var cmd = new NpgsqlCommand(TypeUsageSql, conn, (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
+            await using var cmd = new NpgsqlCommand(typeId is null ? ListedTypeUsageSql : OneTypeUsageSql, conn,
+                (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
             cmd.Parameters.AddWithValue("project", projectId);
+            if (typeId is { } id) cmd.Parameters.AddWithValue("type", id);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
-            var rows = new List<(string, long, long, long)>();
+            var rows = new List<TypeUsage>();
             while (await reader.ReadAsync(ct))
-                rows.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2) + reader.GetInt64(3), reader.GetInt64(4)));
+                rows.Add(new TypeUsage(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3),
+                    reader.GetInt64(4), reader.GetInt64(5)));
             return rows;
         }
         finally
@@ -126,26 +209,63 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
         }
     }
 
-    private static readonly string TypeUsageSql = $$"""
+    private sealed record TypeUsage(string Name, long Volumes, long Gigabytes, long Snapshots, long ReservedVolumes, long ReservedGigabytes)
+    {
+        public long InUse(string resource) => resource switch
+        {
+            QuotaResources.Volumes => Volumes,
+            QuotaResources.Gigabytes => Gigabytes,
+            _ => Snapshots,
+        };
+
+        /// <summary>Volumes moving into the type: no snapshots, since a volume with snapshots is never migrated.</summary>
+        public long Reserved(string resource) => resource switch
+        {
+            QuotaResources.Volumes => ReservedVolumes,
+            QuotaResources.Gigabytes => ReservedGigabytes,
+            _ => 0,
+        };
+
+        public long Used(string resource) => InUse(resource) + Reserved(resource);
+    }
+
+    private static readonly string ListedTypeUsageSql = TypeUsageSql("TRUE", $$"""
+        {{VolumeTypeAccess.UsableSql("t")}} OR EXISTS (SELECT 1 FROM mine m WHERE m.volume_type_id = t.id)
+            OR EXISTS (SELECT 1 FROM blockstore.quota_limits ql WHERE ql.project_id = @project
+                AND ql.resource IN ({{string.Join(", ", QuotaResources.TypePrefixes.Select(p => $"'{p}' || t.name"))}}))
+        """);
+
+    /// <summary>One type's usage: only its own volumes and those being retyped are read.</summary>
+    private static readonly string OneTypeUsageSql = TypeUsageSql("(v.volume_type_id = @type OR v.status = 'retyping')", "t.id = @type");
+
+    private static string TypeUsageSql(string volumeFilter, string typeFilter) => $$"""
         WITH mine AS (
-            SELECT v.id, v.volume_type_id,
+            SELECT v.id, v.volume_type_id, v.status,
                 CASE WHEN v.status = 'extending' AND v.extending_to > v.size THEN v.extending_to ELSE v.size END AS gigabytes
-            FROM blockstore.volumes v WHERE v.project_id = @project),
+            FROM blockstore.volumes v WHERE v.project_id = @project AND {{volumeFilter}}),
         snaps AS (
             SELECT m.volume_type_id, count(*) AS n, sum(s.size) AS gigabytes
-            FROM blockstore.snapshots s JOIN mine m ON m.id = s.volume_id WHERE NOT s.hidden GROUP BY m.volume_type_id)
+            FROM blockstore.snapshots s JOIN mine m ON m.id = s.volume_id WHERE NOT s.hidden GROUP BY m.volume_type_id),
+        incoming AS (
+            SELECT (j.checkpoint ->> 'newTypeId')::uuid AS volume_type_id, count(*) AS n, sum(m.gigabytes) AS gigabytes
+            FROM blockstore.jobs j JOIN mine m ON m.id = j.volume_id
+            WHERE j.kind = '{{MigrationPlan.Kind}}' AND j.state IN ('{{JobState.Pending}}', '{{JobState.Running}}') AND m.status = 'retyping'
+                AND (j.checkpoint ->> 'newTypeId')::uuid <> m.volume_type_id
+            GROUP BY 1)
         SELECT t.name,
             (SELECT count(*) FROM mine m WHERE m.volume_type_id = t.id),
-            (SELECT coalesce(sum(m.gigabytes), 0)::bigint FROM mine m WHERE m.volume_type_id = t.id),
-            coalesce((SELECT sn.gigabytes FROM snaps sn WHERE sn.volume_type_id = t.id), 0)::bigint,
-            coalesce((SELECT sn.n FROM snaps sn WHERE sn.volume_type_id = t.id), 0)
+            (SELECT coalesce(sum(m.gigabytes), 0)::bigint FROM mine m WHERE m.volume_type_id = t.id)
+                + coalesce((SELECT sn.gigabytes FROM snaps sn WHERE sn.volume_type_id = t.id), 0)::bigint,
+            coalesce((SELECT sn.n FROM snaps sn WHERE sn.volume_type_id = t.id), 0),
+            coalesce((SELECT i.n FROM incoming i WHERE i.volume_type_id = t.id), 0),
+            coalesce((SELECT i.gigabytes FROM incoming i WHERE i.volume_type_id = t.id), 0)::bigint
         FROM blockstore.volume_types t
-        WHERE {{VolumeTypeAccess.UsableSql("t")}} OR EXISTS (SELECT 1 FROM mine m WHERE m.volume_type_id = t.id)
+        WHERE {{typeFilter}}
         ORDER BY t.created_at, t.name
         """;
 
-    private async Task<List<(string Resource, long InUse, int? HardLimit, int? PerVolumeLimit)>> RunChargeAsync(
-        string projectId, List<(string Resource, long Delta)> charges, CancellationToken ct)
+    private async Task<List<(string Resource, long? InUse, int? HardLimit, int? PerVolumeLimit)>> RunChargeAsync(
+        string projectId, List<(string Resource, long Delta)> charges, CancellationToken ct, TypeCharge? typed = null)
     {
         var conn = (NpgsqlConnection)db.Database.GetDbConnection();
         await using var cmd = new NpgsqlCommand(ChargeSql, conn, (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
@@ -153,11 +273,25 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
         cmd.Parameters.AddWithValue("resources", charges.Select(c => c.Resource).ToArray());
         cmd.Parameters.AddWithValue("deltas", charges.Select(c => c.Delta).ToArray());
         cmd.Parameters.AddWithValue("perVolume", QuotaResources.PerVolumeGigabytes);
+        // The type's own limits, for what this request raises; none for a release or an image.
+        var raised = typed is { } t ? QuotaResources.TypePrefixes.Where(p => t.Of(p[..^1]) > 0).ToArray() : [];
+        cmd.Parameters.AddWithValue("typed", raised);
+        cmd.Parameters.AddWithValue("type", typed?.TypeId ?? Guid.Empty);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        var rows = new List<(string, long, int?, int?)>();
+        var rows = new List<(string, long?, int?, int?)>();
         while (await reader.ReadAsync(ct))
-            rows.Add((reader.GetString(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt32(2),
+            rows.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt32(2),
                 reader.IsDBNull(3) ? null : reader.GetInt32(3)));
         return rows;
     }
 }
+
+/// <summary>Every resource of a quota set, with the volume types whose per-type resources it holds, oldest first.</summary>
+public sealed record QuotaReport(IReadOnlyList<string> Types, IReadOnlyDictionary<string, QuotaUse> Resources)
+{
+    /// <summary>The resources in Cinder's order.</summary>
+    public IEnumerable<string> Order => QuotaResources.WithTypes(Types);
+}
+
+/// <summary>A resource's limit (-1: none), what is in use, and what is reserved by work under way.</summary>
+public readonly record struct QuotaUse(int Limit, long InUse, long Reserved);

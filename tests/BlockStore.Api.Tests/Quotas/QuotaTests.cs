@@ -84,9 +84,116 @@ public sealed class QuotaTests : ApiTest
                 .Sum(k => Usage(set, k).InUse);
             perType.ShouldBe(Usage(set, resource).InUse, resource);
         }
+    }
 
-        (await t.Admin.Put($"os-quota-sets/{t.ProjectId}", new Dictionary<string, object> { ["quota_set"] = new Dictionary<string, int> { [$"volumes_{a}"] = 1 } }))
-            .ShouldBeFault(400, "badRequest").ShouldContain($"volumes_{a}");
+    [Fact]
+    public async Task Per_type_limits_apply_to_creates_snapshots_extends_and_retypes_and_follow_a_rename()
+    {
+        var t = NewTenant();
+        var (gold, other) = (Unique("gold"), Unique("other"));
+        var goldId = await t.CreateTypeAsync(gold);
+        await t.CreateTypeAsync(other);
+        var path = $"os-quota-sets/{t.ProjectId}";
+        var set = (await t.Admin.Put(path, QuotaSetOf(($"volumes_{gold}", 2), ($"gigabytes_{gold}", 12), ($"snapshots_{gold}", 1))))
+            .ShouldHave(200).Json.GetProperty("quota_set");
+        set.GetProperty($"volumes_{gold}").GetInt32().ShouldBe(2);
+        set.GetProperty($"gigabytes_{gold}").GetInt32().ShouldBe(12);
+        set.GetProperty($"snapshots_{other}").GetInt32().ShouldBe(-1);
+
+        var first = await t.CreateAvailableVolumeAsync(size: 3, type: gold);
+        var second = await t.CreateAvailableVolumeAsync(size: 3, type: gold);
+        (await t.Member.Post("volumes", new { volume = new { size = 1, volume_type = gold } })).ShouldBeFault(413, "overLimit")
+            .ShouldBe($"VolumeLimitExceeded: Maximum number of volumes allowed (2) exceeded for quota 'volumes_{gold}'.");
+        (await Host.VolumeCountAsync(t.ProjectId)).ShouldBe(2);
+        (await Host.UsageAsync(t.ProjectId, "volumes")).ShouldBe(2);
+        var elsewhere = await t.CreateAvailableVolumeAsync(size: 1, type: other);
+
+        await t.CreateSnapshotAsync(first);
+        (await t.Member.Post("snapshots", new { snapshot = new { volume_id = second } })).ShouldBeFault(413, "overLimit")
+            .ShouldBe($"SnapshotLimitExceeded: Maximum number of snapshots allowed (1) exceeded for quota 'snapshots_{gold}'.");
+        (await Host.UsageAsync(t.ProjectId, "snapshots")).ShouldBe(1);
+
+        // gold holds 3 + 3 + the snapshot's 3: growing the second volume by 4 passes 12, by 3 does not.
+        (await t.Member.Post($"volumes/{second}/action", Action("os-extend", new { new_size = 7 }))).ShouldBeFault(413, "overLimit")
+            .ShouldBe($"VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes_{gold} quota. Requested 4G, quota is 12G and 9G has been consumed.");
+        (await t.Member.StatusOfAsync("volume", second)).ShouldBe("available");
+        (await t.Member.Post($"volumes/{second}/action", Action("os-extend", new { new_size = 6 }))).ShouldHave(202);
+
+        (await t.Member.Post($"volumes/{elsewhere}/action", Action("os-retype", new { new_type = gold }))).ShouldBeFault(413, "overLimit")
+            .ShouldBe($"VolumeLimitExceeded: Maximum number of volumes allowed (2) exceeded for quota 'volumes_{gold}'.");
+        (await t.Member.Get($"volumes/{elsewhere}")).Json.GetProperty("volume").GetProperty("volume_type").GetString().ShouldBe(other);
+        (await t.Admin.Put(path, QuotaSetOf(($"volumes_{gold}", 3), ($"gigabytes_{gold}", 13)))).ShouldHave(200);
+        (await t.Member.Post($"volumes/{elsewhere}/action", Action("os-retype", new { new_type = gold }))).ShouldHave(202);
+
+        var usage = (await t.Member.Get($"{path}?usage=True")).Json.GetProperty("quota_set");
+        Usage(usage, $"volumes_{gold}").ShouldBe((3, 3));
+        Usage(usage, $"gigabytes_{gold}").ShouldBe((13, 3 + 6 + 3 + 1));
+        Usage(usage, $"snapshots_{gold}").ShouldBe((1, 1));
+        (await t.Admin.Put(path, QuotaSetOf(($"volumes_{gold}", 2)))).ShouldBeFault(400, "badRequest")
+            .ShouldBe($"Quota volumes_{gold} limit must be equal or greater than existing resources. Current usage is 3 and the requested limit is 2.");
+
+        var renamed = Unique("platinum");
+        (await t.Admin.Put($"types/{goldId}", new { volume_type = new { name = renamed } })).ShouldHave(200);
+        var after = (await t.Member.Get(path)).Json.GetProperty("quota_set");
+        after.GetProperty($"volumes_{renamed}").GetInt32().ShouldBe(3);
+        after.Keys().ShouldNotContain($"volumes_{gold}");
+        (await t.Member.Post("volumes", new { volume = new { size = 1, volume_type = renamed } })).ShouldBeFault(413, "overLimit")
+            .ShouldBe($"VolumeLimitExceeded: Maximum number of volumes allowed (3) exceeded for quota 'volumes_{renamed}'.");
+    }
+
+    [Fact]
+    public async Task Parallel_creates_never_pass_a_per_type_limit()
+    {
+        var t = NewTenant();
+        var type = Unique("capped");
+        await t.CreateTypeAsync(type);
+        (await t.Admin.Put($"os-quota-sets/{t.ProjectId}", QuotaSetOf(($"volumes_{type}", 5), ("volumes", 50)))).ShouldHave(200);
+        var replies = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ =>
+            t.Member.Post("volumes", new { volume = new { size = 1, volume_type = type } })));
+        replies.Count(r => r.Status == 202).ShouldBe(5);
+        replies.Count(r => r.Status == 413).ShouldBe(25);
+        (await Host.VolumeCountAsync(t.ProjectId)).ShouldBe(5);
+        (await Host.UsageAsync(t.ProjectId, "volumes")).ShouldBe(5);
+    }
+
+    [Fact]
+    public async Task A_volume_retyped_by_migration_is_reserved_in_its_new_type_until_the_switch_over()
+    {
+        var t = NewTenant();
+        var local = Unique("on-file");
+        await t.CreateTypeAsync(local, new() { ["volume_backend_name"] = "local" });
+        var path = $"os-quota-sets/{t.ProjectId}";
+        (await t.Admin.Put(path, QuotaSetOf(($"volumes_{local}", 1)))).ShouldHave(200);
+        var moving = await t.CreateAvailableVolumeAsync(size: 2);
+        var staying = await t.CreateAvailableVolumeAsync(size: 1);
+
+        // No worker runs here: the migration stays pending, and the volume in its old type.
+        (await t.Member.Post($"volumes/{moving}/action", Action("os-retype", new { new_type = local, migration_policy = "on-demand" }))).ShouldHave(202);
+        (await t.Member.StatusOfAsync("volume", moving)).ShouldBe("retyping");
+        var set = (await t.Member.Get($"{path}?usage=True")).Json.GetProperty("quota_set");
+        set.GetProperty($"volumes_{local}").GetProperty("in_use").GetInt32().ShouldBe(0);
+        set.GetProperty($"volumes_{local}").GetProperty("reserved").GetInt32().ShouldBe(1);
+        set.GetProperty($"gigabytes_{local}").GetProperty("reserved").GetInt32().ShouldBe(2);
+        Usage(set, "volumes___DEFAULT__").ShouldBe((-1, 2));
+
+        (await t.Member.Post($"volumes/{staying}/action", Action("os-retype", new { new_type = local, migration_policy = "on-demand" })))
+            .ShouldBeFault(413, "overLimit").ShouldBe($"VolumeLimitExceeded: Maximum number of volumes allowed (1) exceeded for quota 'volumes_{local}'.");
+        (await t.Member.StatusOfAsync("volume", staying)).ShouldBe("available");
+        (await t.Member.Post("volumes", new { volume = new { size = 1, volume_type = local } })).ShouldBeFault(413, "overLimit");
+        (await t.Admin.Put(path, QuotaSetOf(($"volumes_{local}", 0)))).ShouldBeFault(400, "badRequest")
+            .ShouldBe($"Quota volumes_{local} limit must be equal or greater than existing resources. Current usage is 1 and the requested limit is 0.");
+    }
+
+    [Fact]
+    public async Task A_deleted_type_takes_its_limits_with_it()
+    {
+        var t = NewTenant();
+        var name = Unique("brief");
+        var id = await t.CreateTypeAsync(name);
+        (await t.Admin.Put($"os-quota-sets/{t.ProjectId}", QuotaSetOf(($"volumes_{name}", 4)))).ShouldHave(200);
+        (await t.Admin.Delete($"types/{id}")).ShouldHave(202);
+        await t.CreateTypeAsync(name);
+        (await t.Member.Get($"os-quota-sets/{t.ProjectId}")).Json.GetProperty("quota_set").GetProperty($"volumes_{name}").GetInt32().ShouldBe(-1);
     }
 
     [Fact]
@@ -152,7 +259,10 @@ public sealed class QuotaTests : ApiTest
     [InlineData("{\"quota_set\":{\"volumes\":1.5}}", "volumes must be an integer")]
     [InlineData("{\"quota_set\":{\"volumes\":true}}", "volumes must be an integer")]
     [InlineData("{\"quota_set\":{\"volumes\":3000000000}}", "volumes must be <= 2147483647")]
-    [InlineData("{\"quota_set\":{\"bogus\":1,\"volumes_ceph\":1}}", "Invalid input received: Bad key(s) in quota set: bogus, volumes_ceph")]
+    [InlineData("{\"quota_set\":{\"bogus\":1,\"volumes\":1}}", "Invalid input received: Bad key(s) in quota set: bogus")]
+    [InlineData("{\"quota_set\":{\"volumes\":1,\"volumes_no-such-type\":1,\"gigabytes_\":1}}",
+        "Invalid input received: Bad key(s) in quota set: gigabytes_")]
+    [InlineData("{\"quota_set\":{\"volumes\":1,\"volumes_no-such-type\":1}}", "Invalid input received: Bad key(s) in quota set: volumes_no-such-type")]
     [InlineData("{\"quota_set\":{}}", "Invalid input for field/attribute quota_set. It must be an object with at least one member.")]
     [InlineData("{\"quota_set\":{\"volumes\":1},\"extra\":1}", "Additional properties are not allowed ('extra' was unexpected)")]
     public async Task A_bad_limit_is_refused_and_nothing_is_set(string body, string message)
@@ -197,6 +307,9 @@ public sealed class QuotaTests : ApiTest
         (await other.Member.Get($"limits?project_id={t.ProjectId}", "3.39")).Json.GetProperty("limits").GetProperty("absolute")
             .GetProperty("totalGigabytesUsed").GetInt32().ShouldBe(0);
     }
+
+    private static Dictionary<string, object> QuotaSetOf(params (string Resource, int Limit)[] limits) =>
+        new() { ["quota_set"] = limits.ToDictionary(l => l.Resource, l => l.Limit) };
 
     private static (int Limit, int InUse) Usage(JsonElement set, string resource) =>
         (set.GetProperty(resource).GetProperty("limit").GetInt32(), set.GetProperty(resource).GetProperty("in_use").GetInt32());

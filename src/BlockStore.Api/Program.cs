@@ -45,6 +45,7 @@ services.AddScoped<ImageUploads>();
 services.AddSingleton(TimeProvider.System);
 // Validators are stateless, and building one compiles its rules: one instance each, for the process.
 services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton, includeInternalTypes: true);
+services.AddListAdmission(builder.Configuration);
 services.AddExceptionHandler<CinderExceptionHandler>();
 services.AddProblemDetails();
 services.AddOpenApi();
@@ -68,6 +69,7 @@ app.UseWhen(ctx => ctx.Request.Path.StartsWithSegments("/v3") || ctx.Request.Pat
 // Routing runs inside the exception handler, so that even a routing failure reaches the client as a Cinder fault.
 app.UseRouting();
 app.UseAuthentication();
+app.UseRateLimiter();
 
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapScalarApiReference("/docs", o => o.WithTitle("BlockStore API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));

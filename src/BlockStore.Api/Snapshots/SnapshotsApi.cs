@@ -35,8 +35,8 @@ public static class SnapshotsApi
     {
         var snapshots = v3.MapGroup("/snapshots").WithTags("Snapshots");
         snapshots.MapPost("", Create);
-        snapshots.MapGet("", List);
-        snapshots.MapGet("/detail", Detail);
+        snapshots.MapGet("", List).AdmittedAsList();
+        snapshots.MapGet("/detail", Detail).AdmittedAsList();
         snapshots.MapGet("/{id}", Show);
         snapshots.MapPut("/{id}", Update);
         snapshots.MapDelete("/{id}", Delete);

@@ -17,8 +17,8 @@ public static class VolumesApi
     {
         var volumes = v3.MapGroup("/volumes").WithTags("Volumes");
         volumes.MapPost("", Create);
-        volumes.MapGet("", List);
-        volumes.MapGet("/detail", Detail);
+        volumes.MapGet("", List).AdmittedAsList();
+        volumes.MapGet("/detail", Detail).AdmittedAsList();
         volumes.MapGet("/summary", Summary).RequireVersion(12);
         volumes.MapGet("/{id}", Show);
         volumes.MapPut("/{id}", Update);

@@ -1,7 +1,7 @@
 using BlockStore.Api.Infrastructure;
 using BlockStore.Core.Data;
-using BlockStore.Core.Quotas;
 using BlockStore.Core.Errors;
+using BlockStore.Core.Quotas;
 using BlockStore.Core.Types;
 using BlockStore.Core.Volumes;
 using Microsoft.EntityFrameworkCore;

@@ -45,6 +45,12 @@ public sealed class MigrationTests(LifecycleFixture stack) : IAsyncLifetime
         // Sparse: the 9 MiB written, the zero MiB skipped; a filesystem block or two of slack.
         (new FileInfo(_backends.FilePath(id)).Length).ShouldBe(1L << 30);
         AllocatedBytes(_backends.FilePath(id)).ShouldBeInRange(9 * MiB, 9 * MiB + 64 * 1024);
+        // Reserved in the new type while it moved; in use there, and no longer in the old one, after the switch-over.
+        var quota = JsonDocument.Parse(await _member.GetStringAsync($"os-quota-sets/{_project}?usage=True")).RootElement.GetProperty("quota_set");
+        (quota.GetProperty($"volumes_{_local}").GetProperty("in_use").GetInt32(), quota.GetProperty($"volumes_{_local}").GetProperty("reserved").GetInt32())
+            .ShouldBe((1, 0));
+        quota.GetProperty($"gigabytes_{_local}").GetProperty("in_use").GetInt32().ShouldBe(1);
+        quota.GetProperty($"volumes_{_ceph}").GetProperty("in_use").GetInt32().ShouldBe(0);
 
         (await Retype(id, _ceph)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
         var back = await MigrationSupport.WaitMigratedAsync(_admin, id, Timeout);

@@ -8,7 +8,7 @@ namespace BlockStore.Api.Infrastructure;
 /// Admission control for the list endpoints, whose work is the API's own CPU (reading a page of rows and writing it
 /// out). At most <see cref="ListAdmissionOptions.Concurrency"/> lists run at once; the rest wait their turn, oldest
 /// first, without holding a thread. On a small host this keeps a burst of lists from being scheduled all at once and
-/// finishing in random order: the median is unchanged and the tail shortens (docs/benchmarks.md, lifecycle run 13).
+/// finishing in random order: the tail shortens for a slightly higher median (docs/benchmarks.md, lifecycle run 13).
 /// A request that would wait behind more than <see cref="ListAdmissionOptions.QueueLimit"/> others is refused with
 /// Cinder's rate-limit fault, 413 <c>overLimit</c>. Writes and single reads are not limited: they mostly wait on
 /// PostgreSQL, and limiting them would only serialise those waits.

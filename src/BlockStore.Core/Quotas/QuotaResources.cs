@@ -20,8 +20,11 @@ public static class QuotaResources
     public static readonly IReadOnlyList<string> All =
         [Volumes, PerVolumeGigabytes, Snapshots, Gigabytes, Backups, BackupGigabytes, Groups];
 
+    /// <summary>The resources also kept per volume type, in Cinder's order.</summary>
+    public static readonly IReadOnlyList<string> PerType = [Volumes, Gigabytes, Snapshots];
+
     /// <summary>The prefixes of the per-type resources, in Cinder's order: <c>volumes_&lt;type&gt;</c> and so on.</summary>
-    public static readonly IReadOnlyList<string> TypePrefixes = [$"{Volumes}_", $"{Gigabytes}_", $"{Snapshots}_"];
+    public static readonly IReadOnlyList<string> TypePrefixes = PerType.Select(r => r + "_").ToArray();
 
     /// <summary>The per-type resources of a volume type, as Cinder names them: <c>volumes_&lt;type&gt;</c> and so on.</summary>
     public static string[] OfType(string typeName) => TypePrefixes.Select(p => p + typeName).ToArray();

@@ -40,8 +40,6 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
         WHERE t.id = @type AND tl.hard_limit >= 0
         """;
 
-    private static readonly string[] CinderOrder = [QuotaResources.Volumes, QuotaResources.Gigabytes, QuotaResources.Snapshots];
-
     private readonly QuotaOptions _defaults = options.Value;
 
     /// <summary>
@@ -93,14 +91,15 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
             if (delta > 0 && limit >= 0 && inUse > limit) throw OverLimit(resource, resource, delta, limit, inUse!.Value - delta);
         }
 
-        // In Cinder's order (volumes, gigabytes, snapshots), so that the first limit passed is the one named.
         var typeLimits = rows.Where(r => r.InUse is null)
-            .Select(r => (Name: r.Resource, Limit: r.HardLimit!.Value, Resource: QuotaResources.TypeOf(r.Resource)!.Value.Resource))
-            .OrderBy(r => Array.IndexOf(CinderOrder, r.Resource)).ToList();
+            .ToDictionary(r => QuotaResources.TypeOf(r.Resource)!.Value.Resource, r => (Name: r.Resource, Limit: r.HardLimit!.Value));
         if (typeLimits.Count == 0) return;
         var usage = (await TypeUsageAsync(projectId, typed.TypeId, ct)).Single();
-        foreach (var (name, limit, resource) in typeLimits)
+        // In Cinder's order (volumes, gigabytes, snapshots), so that the first limit passed is the one named.
+        foreach (var resource in QuotaResources.PerType)
         {
+            if (!typeLimits.TryGetValue(resource, out var l)) continue;
+            var (name, limit) = l;
             var delta = typed.Of(resource);
             var used = usage.Used(resource);
             if (used > limit) throw OverLimit(resource, name, delta, limit, used - delta);
@@ -159,9 +158,9 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
             r => new QuotaUse(limits.TryGetValue(r, out var l) ? l : _defaults.DefaultFor(r), usage.GetValueOrDefault(r), 0));
         var types = withTypes ? await TypeUsageAsync(projectId, typeId: null, ct) : [];
         foreach (var type in types)
-            foreach (var prefix in QuotaResources.TypePrefixes)
+            foreach (var resource in QuotaResources.PerType)
             {
-                var (name, resource) = (prefix + type.Name, prefix[..^1]);
+                var name = $"{resource}_{type.Name}";
                 resources[name] = new QuotaUse(limits.TryGetValue(name, out var l) ? l : -1, type.InUse(resource), type.Reserved(resource));
             }
         return new QuotaReport(types.Select(t => t.Name).ToList(), resources);
@@ -274,7 +273,7 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
         cmd.Parameters.AddWithValue("deltas", charges.Select(c => c.Delta).ToArray());
         cmd.Parameters.AddWithValue("perVolume", QuotaResources.PerVolumeGigabytes);
         // The type's own limits, for what this request raises; none for a release or an image.
-        var raised = typed is { } t ? QuotaResources.TypePrefixes.Where(p => t.Of(p[..^1]) > 0).ToArray() : [];
+        var raised = typed is { } t ? QuotaResources.PerType.Where(r => t.Of(r) > 0).Select(r => r + "_").ToArray() : [];
         cmd.Parameters.AddWithValue("typed", raised);
         cmd.Parameters.AddWithValue("type", typed?.TypeId ?? Guid.Empty);
         await using var reader = await cmd.ExecuteReaderAsync(ct);

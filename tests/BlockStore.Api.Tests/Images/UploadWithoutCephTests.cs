@@ -3,9 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using BlockStore.Api.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 
 namespace BlockStore.Api.Tests.Images;
 
@@ -19,7 +16,8 @@ public sealed class UploadWithoutCephTests
     public async Task An_upload_while_Ceph_does_not_answer_is_refused_with_503_and_the_image_is_killed()
     {
         await ApiHost.GetAsync(); // the shared host has migrated the database
-        await using var host = new UnreachableCeph();
+        // Ceph's monitors at a loopback port nobody listens on.
+        await using var host = new ConfiguredApi(new Dictionary<string, string?> { ["Ceph:ConfFile"] = "", ["Ceph:MonHost"] = "v2:127.0.0.1:9" });
         using var http = host.CreateClient();
         http.DefaultRequestHeaders.Add("X-Auth-Token", $"uploader:{Guid.NewGuid():N}");
 
@@ -37,16 +35,5 @@ public sealed class UploadWithoutCephTests
 
         var image = JsonDocument.Parse(await http.GetStringAsync($"/v2/images/{id}")).RootElement;
         image.GetProperty("status").GetString().ShouldBe("killed");
-    }
-
-    /// <summary>The API with Ceph's monitors at a loopback port nobody listens on.</summary>
-    private sealed class UnreachableCeph : WebApplicationFactory<Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder) =>
-            builder.UseEnvironment("Production").ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Ceph:ConfFile"] = "",
-                ["Ceph:MonHost"] = "v2:127.0.0.1:9",
-            }));
     }
 }

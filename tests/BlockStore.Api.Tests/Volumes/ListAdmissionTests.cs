@@ -1,9 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using BlockStore.Api.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 
 namespace BlockStore.Api.Tests.Volumes;
 
@@ -22,7 +19,8 @@ public sealed class ListAdmissionTests : ApiTest
     [Fact]
     public async Task Past_the_queue_a_list_is_refused_with_413_overLimit_and_other_requests_are_not_limited()
     {
-        await using var host = new OneListAtATime();
+        // One list at a time, and no queue.
+        await using var host = new ConfiguredApi(new Dictionary<string, string?> { ["Api:Lists:Concurrency"] = "1", ["Api:Lists:QueueLimit"] = "0" });
         using var http = host.CreateClient();
         var project = Guid.NewGuid().ToString("N");
         http.DefaultRequestHeaders.Add("X-Auth-Token", $"lister:{project}");
@@ -40,16 +38,5 @@ public sealed class ListAdmissionTests : ApiTest
         // Single reads and writes do not queue behind lists.
         var others = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => http.GetAsync($"/v3/{project}/os-quota-sets/{project}")));
         others.ShouldAllBe(r => r.StatusCode == HttpStatusCode.OK);
-    }
-
-    /// <summary>The API with one list at a time and no queue.</summary>
-    private sealed class OneListAtATime : WebApplicationFactory<Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder) =>
-            builder.UseEnvironment("Production").ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Api:Lists:Concurrency"] = "1",
-                ["Api:Lists:QueueLimit"] = "0",
-            }));
     }
 }

@@ -4,7 +4,8 @@
 #
 #   bench/migrate.sh [--size-gib 2] [--sparse-gib 16] [--sparse-data-gib 1] [--skip-p2]
 #
-# P2  a fully written volume: file -> ceph vs `rbd import`, ceph -> ceph-fast vs `rbd deep cp`,
+# P2  a fully written volume: file -> ceph vs `rbd import`, ceph -> ceph-fast vs `rbd deep cp` and vs
+#     `rbd export - | rbd import -`,
 #     ceph(-fast) -> file vs `rbd export`, and vs `rbd export` followed by a sync of the file (a migration is durable).
 # P3  a sparse volume (16 GiB holding 1 GiB) vs a fully written 1 GiB one, file -> ceph.
 # P6  the worker's peak RSS while the sparse volume migrates.
@@ -119,6 +120,10 @@ read -r t_export_sync r_export_sync w_export_sync c_export_sync < <(timed export
 rm -f "$work/export.raw"
 read -r t_deep r_deep w_deep c_deep < <(timed rbd deep cp --no-progress "volumes/volume-$id" "volumes-fast/bench-deep-$id")
 rbd rm --no-progress "volumes-fast/bench-deep-$id"
+# The issue's other baseline for this move: the data streamed through one pipe, out of one pool and into the other.
+pipe_copy() { rbd export --no-progress "$1" - | rbd import --no-progress - "$2"; }
+read -r t_pipe r_pipe w_pipe c_pipe < <(timed pipe_copy "volumes/volume-$id" "volumes-fast/bench-pipe-$id")
+rbd rm --no-progress "volumes-fast/bench-pipe-$id"
 read -r t_to_fast r_to_fast w_to_fast c_to_fast < <(migrate "$id" ceph-fast)
 read -r t_to_file r_to_file w_to_file c_to_file < <(migrate "$id" local)
 got=$(sha256sum <"$(file_of "$id")" | cut -d' ' -f1)
@@ -133,6 +138,7 @@ row "file -> ceph" "$t_to_ceph" "$(mibps $bytes 0 "$t_to_ceph")" "$(io "$r_to_ce
   "rbd import" "$t_import" "$(mibps $bytes 0 "$t_import")" "$(io "$r_import" "$w_import")" "$c_import"
 row "ceph -> ceph-fast (server-side)" "$t_to_fast" "$(mibps $bytes 0 "$t_to_fast")" "$(io "$r_to_fast" "$w_to_fast")" "$c_to_fast" \
   "rbd deep cp" "$t_deep" "$(mibps $bytes 0 "$t_deep")" "$(io "$r_deep" "$w_deep")" "$c_deep"
+row "" "" "" "" "" "rbd export - | import -" "$t_pipe" "$(mibps $bytes 0 "$t_pipe")" "$(io "$r_pipe" "$w_pipe")" "$c_pipe"
 row "ceph-fast -> file" "$t_to_file" "$(mibps $bytes 0 "$t_to_file")" "$(io "$r_to_file" "$w_to_file")" "$c_to_file" \
   "rbd export (volumes)" "$t_export" "$(mibps $bytes 0 "$t_export")" "$(io "$r_export" "$w_export")" "$c_export"
 row "" "" "" "" "" "rbd export; sync" "$t_export_sync" "$(mibps $bytes 0 "$t_export_sync")" "$(io "$r_export_sync" "$w_export_sync")" "$c_export_sync"

@@ -16,7 +16,7 @@ namespace BlockStore.Rbd;
 /// still open: they keep working until they are disposed. Calls on the disposed cluster object
 /// itself throw <see cref="ObjectDisposedException"/>.</para>
 /// </remarks>
-public sealed class RadosCluster : IDisposable
+public sealed partial class RadosCluster : IDisposable
 {
     private readonly RadosClusterHandle _handle;
 

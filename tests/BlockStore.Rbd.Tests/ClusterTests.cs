@@ -81,6 +81,27 @@ public sealed class ClusterTests(CephFixture ceph)
     }
 
     [Fact]
+    public void The_monitors_report_a_pools_usage_to_the_restricted_user()
+    {
+        PoolUsage usage = ceph.Cluster.GetPoolUsage(CephFixture.VolumesPool);
+
+        usage.Pool.ShouldBe(CephFixture.VolumesPool);
+        usage.MaxAvailableBytes.ShouldBeGreaterThan(0);
+        usage.StoredBytes.ShouldBeGreaterThanOrEqualTo(0);
+        usage.TotalBytes.ShouldBe(usage.StoredBytes + usage.MaxAvailableBytes);
+        Should.Throw<RbdNotFoundException>(() => ceph.Cluster.GetPoolUsage("no-such-pool-" + Guid.NewGuid().ToString("N")));
+    }
+
+    [Fact]
+    public void A_command_the_monitors_refuse_throws_with_their_reason()
+    {
+        RbdException ex = Should.Throw<RbdException>(() => ceph.Cluster.MonCommand(@"{""prefix"": ""no such command""}"));
+
+        ex.Message.ShouldContain("rados_mon_command failed");
+        ex.Message.ShouldContain("no such command");
+    }
+
+    [Fact]
     public void Opening_an_io_context_on_a_missing_pool_throws_not_found()
     {
         Should.Throw<RbdNotFoundException>(() => ceph.Cluster.OpenIoContext("no-such-pool-" + Guid.NewGuid().ToString("N")));

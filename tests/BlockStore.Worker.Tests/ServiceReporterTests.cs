@@ -51,18 +51,25 @@ public sealed class ServiceReporterTests(LifecycleFixture stack)
         try
         {
             Directory.Delete(folder);
-            var failures = await probes.ProbeAllAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
-            failures["files"].ShouldNotBeNull();
-            failures["no-pool"].ShouldNotBeNull();
-            failures["ceph"].ShouldBeNull();
-            await ServiceRegistry.StampAsync(db, host, "nova", failures.ToDictionary(f => f.Key, f => f.Value is null), DateTime.UtcNow, default);
+            var probed = await probes.ProbeAllAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+            probed["files"].Failure.ShouldNotBeNull();
+            probed["no-pool"].Failure.ShouldNotBeNull();
+            probed["ceph"].Failure.ShouldBeNull();
+            probed["ceph"].Capacity!.FreeBytes.ShouldBeGreaterThan(0);
+            probed["ceph"].Capacity!.TotalBytes.ShouldBeGreaterThanOrEqualTo(probed["ceph"].Capacity!.FreeBytes);
+            await ServiceRegistry.StampAsync(db, host, "nova", 
+                probed.ToDictionary(p => p.Key, p => new BackendReport(p.Value.IsUp, p.Value.Capacity?.TotalBytes, p.Value.Capacity?.FreeBytes)), DateTime.UtcNow, default);
             (await BackendStatesAsync(host)).ShouldBe(new Dictionary<string, string>
             {
                 [$"{host}@ceph"] = "up", [$"{host}@files"] = "down", [$"{host}@no-pool"] = "down",
             });
 
             Directory.CreateDirectory(folder);
-            (await probes.ProbeAllAsync(TimeSpan.FromSeconds(10), CancellationToken.None))["files"].ShouldBeNull();
+            var files = (await probes.ProbeAllAsync(TimeSpan.FromSeconds(10), CancellationToken.None))["files"];
+            files.Failure.ShouldBeNull();
+            var filesystem = new DriveInfo(folder);
+            files.Capacity!.TotalBytes.ShouldBe(filesystem.TotalSize);
+            files.Capacity!.FreeBytes.ShouldBeInRange(1, filesystem.TotalSize);
             Directory.EnumerateFileSystemEntries(folder).ShouldBeEmpty("the probe leaves nothing behind");
         }
         finally

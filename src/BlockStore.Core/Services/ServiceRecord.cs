@@ -16,6 +16,10 @@ public sealed class ServiceRecord
     public string Zone { get; set; } = "";
     /// <summary>Whether the backend answered the last probe.</summary>
     public bool BackendUp { get; set; }
+    /// <summary>How much the backend holds in all, in bytes, as its last answered probe found it; null while it is down.</summary>
+    public long? TotalBytes { get; set; }
+    /// <summary>How much more the backend can take, in bytes, as its last answered probe found it; null while it is down.</summary>
+    public long? FreeBytes { get; set; }
     public DateTime CreatedAt { get; set; }
     /// <summary>The last heartbeat.</summary>
     public DateTime UpdatedAt { get; set; }

@@ -3,26 +3,34 @@ using Microsoft.EntityFrameworkCore;
 
 namespace BlockStore.Core.Services;
 
+/// <summary>What a worker's probe found of one backend: whether it answered and, if so, how full it is.</summary>
+public sealed record BackendReport(bool Up, long? TotalBytes = null, long? FreeBytes = null);
+
 /// <summary>Writes the volume services' heartbeats (<see cref="ServiceRecord"/>).</summary>
 public static class ServiceRegistry
 {
     private const string Stamp = """
-        INSERT INTO blockstore.services AS s (host, binary_name, zone, backend_up, created_at, updated_at)
-        VALUES ({0}, {1}, {2}, {3}, {4}, {4})
+        INSERT INTO blockstore.services AS s (host, binary_name, zone, backend_up, total_bytes, free_bytes, created_at, updated_at)
+        VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {6})
         ON CONFLICT (host, binary_name) DO UPDATE
-        SET zone = excluded.zone, backend_up = excluded.backend_up, updated_at = excluded.updated_at
+        SET zone = excluded.zone, backend_up = excluded.backend_up, total_bytes = excluded.total_bytes,
+            free_bytes = excluded.free_bytes, updated_at = excluded.updated_at
         """;
 
     /// <summary>
-    /// Stamps <c>host@backend</c> for each of <paramref name="backendsUp"/> (backend name → whether it answered) with
+    /// Stamps <c>host@backend</c> for each of <paramref name="backends"/> (backend name → what its probe found) with
     /// <paramref name="now"/>; a service seen for the first time is added.
     /// </summary>
-    public static async Task StampAsync(BlockStoreDbContext db, string host, string zone, IReadOnlyDictionary<string, bool> backendsUp,
+    public static async Task StampAsync(BlockStoreDbContext db, string host, string zone, IReadOnlyDictionary<string, BackendReport> backends,
         DateTime now, CancellationToken ct)
     {
-        foreach (var (backend, up) in backendsUp)
+        foreach (var (backend, report) in backends)
         {
-            await db.Database.ExecuteSqlRawAsync(Stamp, [$"{host}@{backend}", ServiceRecord.VolumeBinary, zone, up, now], ct);
+            await db.Database.ExecuteSqlRawAsync(Stamp,
+                [$"{host}@{backend}", ServiceRecord.VolumeBinary, zone, report.Up, Nullable(report.TotalBytes), Nullable(report.FreeBytes), now], ct);
         }
     }
+
+    // A null in FromSql's parameter list has no type to send; a typed parameter does.
+    private static object Nullable(long? value) => new Npgsql.NpgsqlParameter<long?> { TypedValue = value };
 }

@@ -63,6 +63,8 @@ public sealed class BackendCatalog
     }
 
     /// <summary>Cinder's <c>os-vol-host-attr:host</c>: <c>host@backend#pool</c>.</summary>
-    public string HostOf(string backend) =>
-        $"{Host}@{backend}#{(Backends.TryGetValue(backend, out var b) ? b.Pool ?? b.Driver : backend)}";
+    public string HostOf(string backend) => $"{Host}@{backend}#{PoolOf(backend)}";
+
+    /// <summary>The pool part of <c>host@backend#pool</c>: an RBD backend's pool, or else its driver.</summary>
+    public string PoolOf(string backend) => Backends.TryGetValue(backend, out var b) ? b.Pool ?? b.Driver : backend;
 }

@@ -28,4 +28,11 @@ internal static unsafe partial class LibRados
 
     [LibraryImport(Libraries.Rados, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial long rados_pool_lookup(RadosClusterHandle cluster, string pool_name);
+
+    [LibraryImport(Libraries.Rados)]
+    internal static partial int rados_mon_command(RadosClusterHandle cluster, byte** cmd, nuint cmdlen, byte* inbuf, nuint inbuflen,
+        out byte* outbuf, out nuint outbuflen, out byte* outs, out nuint outslen);
+
+    [LibraryImport(Libraries.Rados)]
+    internal static partial void rados_buffer_free(byte* buf);
 }

@@ -7,41 +7,53 @@ namespace BlockStore.Storage.Backends;
 /// </summary>
 public sealed class BackendProbes(VolumeBackends backends)
 {
-    private readonly Dictionary<string, Task> _running = [];
+    private readonly Dictionary<string, Task<BackendCapacity>> _running = [];
 
-    /// <summary>Each backend's name, with null when it answered within <paramref name="timeout"/>, or else what went wrong.</summary>
-    public async Task<IReadOnlyDictionary<string, string?>> ProbeAllAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Each backend's name, with what its probe found within <paramref name="timeout"/>.</summary>
+    public async Task<IReadOnlyDictionary<string, BackendProbe>> ProbeAllAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var probes = backends.All.Select(b => (b.Name, Failure: ProbeAsync(b, timeout, cancellationToken))).ToList();
-        var results = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var (name, failure) in probes)
+        var probes = backends.All.Select(b => (b.Name, Probe: ProbeAsync(b, timeout, cancellationToken))).ToList();
+        var results = new Dictionary<string, BackendProbe>(StringComparer.Ordinal);
+        foreach (var (name, probe) in probes)
         {
-            results[name] = await failure.ConfigureAwait(false);
+            results[name] = await probe.ConfigureAwait(false);
         }
 
         return results;
     }
 
-    private async Task<string?> ProbeAsync(IVolumeBackend backend, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<BackendProbe> ProbeAsync(IVolumeBackend backend, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (_running.GetValueOrDefault(backend.Name) is { IsCompleted: false })
         {
-            return "the previous probe has not been answered yet";
+            return BackendProbe.Down("the previous probe has not been answered yet");
         }
 
         var probe = _running[backend.Name] = Task.Run(() => backend.ProbeAsync(cancellationToken), cancellationToken);
         try
         {
-            await probe.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
-            return null;
+            return BackendProbe.Up(await probe.WaitAsync(timeout, cancellationToken).ConfigureAwait(false));
         }
         catch (TimeoutException)
         {
-            return $"no answer within {timeout.TotalSeconds:0.#} s";
+            return BackendProbe.Down($"no answer within {timeout.TotalSeconds:0.#} s");
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            return ex.Message;
+            return BackendProbe.Down(ex.Message);
         }
     }
+}
+
+/// <summary>What a probe of one backend found: its capacity when it answered, or else why it cannot serve.</summary>
+public sealed record BackendProbe(BackendCapacity? Capacity, string? Failure)
+{
+    /// <summary>Whether the backend answered.</summary>
+    public bool IsUp => Failure is null;
+
+    /// <summary>The backend answered, this full.</summary>
+    public static BackendProbe Up(BackendCapacity capacity) => new(capacity, null);
+
+    /// <summary>The backend did not answer, for this reason.</summary>
+    public static BackendProbe Down(string failure) => new(null, failure);
 }

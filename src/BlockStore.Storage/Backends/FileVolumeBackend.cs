@@ -52,8 +52,11 @@ public sealed class FileVolumeBackend(string name, FileVolumeStore store) : IVol
         store.OpenAsync(IdOf(volume), readOnly: !writable, cancellationToken);
 
     /// <inheritdoc />
-    /// <remarks>A file created in the folder and removed as it is closed: the folder exists and takes new files.</remarks>
-    public Task ProbeAsync(CancellationToken cancellationToken)
+    /// <remarks>
+    /// A file created in the folder and removed as it is closed (the folder exists and takes new files), then the
+    /// statistics of the filesystem that holds it.
+    /// </remarks>
+    public Task<BackendCapacity> ProbeAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         string path = Path.Combine(store.Directory, $".probe-{Guid.NewGuid():N}");
@@ -61,7 +64,8 @@ public sealed class FileVolumeBackend(string name, FileVolumeStore store) : IVol
         {
         }
 
-        return Task.CompletedTask;
+        var filesystem = new DriveInfo(store.Directory);
+        return Task.FromResult(new BackendCapacity(filesystem.TotalSize, filesystem.AvailableFreeSpace));
     }
 
     /// <inheritdoc />

@@ -13,10 +13,11 @@ public interface IVolumeBackend
     bool SupportsSnapshots { get; }
 
     /// <summary>
-    /// Checks that the backend can serve now, with a round trip to its storage (RBD: a stat in the pool; a file
-    /// backend: a file created and removed in its folder). Throws, saying why, when it cannot.
+    /// Checks that the backend can serve now, with a round trip to its storage (RBD: a stat in the pool, then the
+    /// monitors' <c>df</c>; a file backend: a file created and removed in its folder, then its filesystem's statistics),
+    /// and says how full it is. Throws, saying why, when it cannot.
     /// </summary>
-    Task ProbeAsync(CancellationToken cancellationToken);
+    Task<BackendCapacity> ProbeAsync(CancellationToken cancellationToken);
 
     /// <summary>Creates an empty volume of <paramref name="sizeBytes"/>.</summary>
     Task CreateAsync(string volume, long sizeBytes, CancellationToken cancellationToken);

@@ -138,9 +138,13 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
         RbdBlockDevice.Open(await IoAsync(cancellationToken).ConfigureAwait(false), volume, writable);
 
     /// <inheritdoc />
-    /// <remarks>A stat of an object that is normally absent: the OSD's answer is what counts.</remarks>
-    public async Task ProbeAsync(CancellationToken cancellationToken) =>
+    /// <remarks>A stat of an object that is normally absent (the OSD's answer is what counts), then the pool's usage.</remarks>
+    public async Task<BackendCapacity> ProbeAsync(CancellationToken cancellationToken)
+    {
         (await IoAsync(cancellationToken).ConfigureAwait(false)).Stat(CephHealthCheck.ProbeObject);
+        var usage = (await ceph.GetAsync(cancellationToken).ConfigureAwait(false)).GetPoolUsage(pool);
+        return new BackendCapacity(usage.TotalBytes, usage.MaxAvailableBytes);
+    }
 
     /// <inheritdoc />
     public async Task<bool> ExistsAsync(string volume, CancellationToken cancellationToken)

@@ -9,8 +9,8 @@ namespace BlockStore.Worker.Hosting;
 /// <summary>
 /// The worker's heartbeat, as Cinder's volume services report theirs: every <see cref="ServiceOptions.ReportInterval"/>
 /// it probes each configured backend (<see cref="BackendProbes"/>, each for at most one interval) and stamps the
-/// backend's <c>host@backend</c> row with the time and whether it answered. <c>os-services</c> reads the rows; a
-/// backend's failures and recoveries are logged here.
+/// backend's <c>host@backend</c> row with the time, whether it answered and how full it is. <c>os-services</c> and
+/// <c>get_pools</c> read the rows; a backend's failures and recoveries are logged here.
 /// </summary>
 public sealed partial class ServiceReporter(VolumeBackends backends, IOptions<BackendCatalog> catalog, IOptions<ServiceOptions> options,
     IServiceScopeFactory scopes, TimeProvider clock, ILogger<ServiceReporter> logger) : BackgroundService
@@ -38,22 +38,24 @@ public sealed partial class ServiceReporter(VolumeBackends backends, IOptions<Ba
 
     private async Task ReportAsync(CancellationToken ct)
     {
-        var failures = await _probes.ProbeAllAsync(_options.ReportInterval, ct);
-        foreach (var (backend, failure) in failures)
+        var probes = await _probes.ProbeAllAsync(_options.ReportInterval, ct);
+        foreach (var (backend, probe) in probes)
         {
-            var up = failure is null;
-            if (_wasUp.TryGetValue(backend, out var wasUp) ? wasUp != up : !up)
+            if (_wasUp.TryGetValue(backend, out var wasUp) ? wasUp != probe.IsUp : !probe.IsUp)
             {
-                if (up) LogBackendUp(backend); else LogBackendDown(backend, failure!);
+                if (probe.IsUp) LogBackendUp(backend); else LogBackendDown(backend, probe.Failure!);
             }
-            _wasUp[backend] = up;
+            _wasUp[backend] = probe.IsUp;
         }
 
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BlockStoreDbContext>();
         await ServiceRegistry.StampAsync(db, catalog.Value.Host, catalog.Value.AvailabilityZone,
-            failures.ToDictionary(f => f.Key, f => f.Value is null), clock.GetUtcNow().UtcDateTime, ct);
+            probes.ToDictionary(p => p.Key, p => ToReport(p.Value)), clock.GetUtcNow().UtcDateTime, ct);
     }
+
+    private static BackendReport ToReport(BackendProbe probe) =>
+        new(probe.IsUp, probe.Capacity?.TotalBytes, probe.Capacity?.FreeBytes);
 
     [LoggerMessage(LogLevel.Warning, "Backend {Backend} is down: {Reason}")]
     private partial void LogBackendDown(string backend, string reason);

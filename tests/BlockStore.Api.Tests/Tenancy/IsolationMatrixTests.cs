@@ -69,6 +69,7 @@ public sealed class IsolationMatrixTests : ApiTest
             new("GET", "os-availability-zone", null, null, "", "200", "200", "200", "200"),
             new("GET", "extensions", null, null, "", "200", "200", "200", "200"),
             new("GET", "os-services", null, null, "", "403", "403", "403", "200"),
+            new("GET", "scheduler-stats/get_pools", null, null, "", "403", "403", "403", "200"),
             new("GET", "messages", null, "3.3", m, "200+", "200-", "200+", "200-"),
             new("GET", $"messages/{m}", null, "3.3", m, "200", "404", "200", "200"),
             new("DELETE", "messages/{own}", null, "3.3", m, "204", "404", "403", "204"),

@@ -58,17 +58,26 @@ public static class VolumeMigrationActions
         return Results.StatusCode(202);
     }
 
-    /// <summary>BlockStore's own admin action: stops a running migration; the destination is removed and the volume stays where it was.</summary>
-    public static async Task<IResult> CancelAsync(Volume volume, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
+    /// <summary>
+    /// BlockStore's own admin action: stops a running migration; the destination is removed and the volume stays where it
+    /// was. The job's flag and the volume's row change in one commit: a worker that has finished copying reads the flag
+    /// before it switches over, or its switch-over fails on the changed row, so an accepted cancel is never passed over.
+    /// </summary>
+    public static async Task<IResult> CancelAsync(Volume volume, ApiRequest req, BlockStoreDbContext db, DateTime now, CancellationToken ct)
     {
         req.Caller.RequireAdmin("volume_extension:volume_admin_actions:migrate_volume_cancel");
         // Past switch-over (completing) there is nothing left to undo.
-        var running = volume.MigrationStatus is MigrationStatus.Starting or MigrationStatus.Migrating
-            && await db.Jobs.Where(j => j.VolumeId == volume.Id && j.Kind == MigrationPlan.Kind && (j.State == JobState.Pending || j.State == JobState.Running))
-                .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), ct) > 0;
-        if (!running) throw new InvalidVolumeStateException($"Volume {volume.Id} has no migration that can be cancelled.");
+        volume.RequestMigrationCancel(now);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var flagged = await UnfinishedMigrations(db, volume.Id).ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), ct);
+        if (flagged == 0) throw new InvalidVolumeStateException($"Volume {volume.Id} has no migration that can be cancelled.");
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         return Results.StatusCode(202);
     }
+
+    private static IQueryable<Job> UnfinishedMigrations(BlockStoreDbContext db, Guid volumeId) =>
+        db.Jobs.Where(j => j.VolumeId == volumeId && j.Kind == MigrationPlan.Kind && (j.State == JobState.Pending || j.State == JobState.Running));
 
     /// <summary>Cinder's <c>host@backend#pool</c>, or just the backend name.</summary>
     public static string BackendOfHost(string host)
@@ -86,6 +95,12 @@ public static class VolumeMigrationActions
         var hasSnapshots = await db.Snapshots.AnyAsync(s => s.VolumeId == volume.Id && !s.Hidden, ct);
         var source = volume.Backend;
         volume.BeginMigration(backend, retype: newTypeId is not null, hasSnapshots, now);
+        // A job outlives its volume's migration status: after the switch-over it still removes the old copy, and after
+        // an administrator's reset it still has to notice and remove its destination. Two jobs on one volume could
+        // each remove what the other made the volume's home.
+        if (await UnfinishedMigrations(db, volume.Id).AnyAsync(ct))
+            throw new InvalidVolumeStateException(
+                $"Volume {volume.Id} has an earlier migration that is still finishing (removing a copy it made or left); try again in a few minutes.");
         var job = Job.Start(MigrationPlan.Kind, volume.Id, volume.ProjectId, now, new MigrationPlan(source, backend, newTypeId, forceHostCopy).ToJson());
         db.Jobs.Add(job);
         db.Enqueue(new MigrateVolume(job.Id, volume.Id), now);

@@ -175,6 +175,17 @@ public sealed class Volume : IHasMetadata
         else UpdatedAt = now;
     }
 
+    /// <summary>
+    /// An administrator's cancel, while the copy may still be undone (<c>starting</c> or <c>migrating</c>). It changes
+    /// the row, so that the worker's switch-over steps, which compare-and-swap the row, cannot pass a cancel unseen.
+    /// </summary>
+    public void RequestMigrationCancel(DateTime now)
+    {
+        if (MigrationStatus is not (Volumes.MigrationStatus.Starting or Volumes.MigrationStatus.Migrating))
+            throw new InvalidVolumeStateException($"Volume {Id} has no migration that can be cancelled.");
+        UpdatedAt = now;
+    }
+
     /// <summary>The destination exists and the copy is under way.</summary>
     public void MarkMigrating(DateTime now) => StepMigration(Volumes.MigrationStatus.Starting, Volumes.MigrationStatus.Migrating, now);
 

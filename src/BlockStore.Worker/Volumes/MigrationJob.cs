@@ -98,6 +98,13 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
             await AbandonAsync(lease, job, destination, image, ct);
             return;
         }
+        // A cancel that came after the copy's last look: its commit changed the row just reloaded, so it shows here, or
+        // else it comes later and the commits below fail on the changed row.
+        if (await db.Jobs.AnyAsync(j => j.Id == job.Id && j.CancelRequested, ct))
+        {
+            await AbortAsync(lease, job, volume, destination, image, "Cancelled by an administrator.", cancelled: true, ct);
+            return;
+        }
         var now = Now;
         if (!step.Completed)
         {
@@ -177,7 +184,8 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
     /// <summary>After switch-over: the source goes, and the job succeeds. Safe to run again.</summary>
     private async Task FinishAsync(JobLease lease, Job job, Volume? volume, MigrationPlan plan, IVolumeBackend source, string image, CancellationToken ct)
     {
-        await source.DeleteAsync(image, ct);
+        if (await HomeOfAsync(job.VolumeId, ct) == source.Name) LogKeptHome(job.VolumeId, source.Name);
+        else await source.DeleteAsync(image, ct);
         if (volume?.SourceVolumeId is { } parentId) await volumes.ReleaseCloneSnapshotAsync(source, parentId, job.VolumeId, ct);
         var now = Now;
         db.Enqueue(new MigrationCompleted(job.VolumeId, job.ProjectId, job.Id, plan.Source, plan.Destination, now), now);
@@ -191,7 +199,8 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
         CancellationToken ct)
     {
         if (!await lease.IsHeldAsync(db, ct)) return; // the step that took over decides
-        await destination.DeleteAsync(image, ct);
+        if (await HomeOfAsync(job.VolumeId, ct) == destination.Name) LogKeptHome(job.VolumeId, destination.Name);
+        else await destination.DeleteAsync(image, ct);
         var now = Now;
         if (volume is not null)
         {
@@ -207,6 +216,14 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
         LogAborted(job.VolumeId, reason);
     }
 
+    /// <summary>
+    /// The backend the volume's row points at now (null when the row is gone). A job only ever removes a copy that is not
+    /// the volume: one job per volume runs at a time (the API refuses a second), and this is the last guard, should a
+    /// later migration have moved the volume back to where this job would remove a copy.
+    /// </summary>
+    private Task<string?> HomeOfAsync(Guid volumeId, CancellationToken ct) =>
+        db.Volumes.AsNoTracking().Where(v => v.Id == volumeId).Select(v => v.Backend).FirstOrDefaultAsync(ct);
+
     private readonly record struct CopyStep(long Offset, bool Completed, long BytesCopied, long BytesTotal, long BytesRead);
 
     /// <summary>Reports on the caller's thread; <see cref="Progress{T}"/> would queue every report to the thread pool.</summary>
@@ -220,6 +237,9 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
 
     [LoggerMessage(LogLevel.Information, "Migration of volume {VolumeId} from {Source} to {Destination} completed")]
     private partial void LogCompleted(Guid volumeId, string source, string destination);
+
+    [LoggerMessage(LogLevel.Warning, "Migration of volume {VolumeId}: the copy on {Backend} is the volume now, so it stays")]
+    private partial void LogKeptHome(Guid volumeId, string backend);
 
     [LoggerMessage(LogLevel.Warning, "Migration of volume {VolumeId} stopped: {Reason}")]
     private partial void LogAborted(Guid volumeId, string reason);

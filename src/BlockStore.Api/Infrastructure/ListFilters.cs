@@ -13,6 +13,16 @@ public static class ListFilters
             list.Where("v.metadata @> @metadata::jsonb", ("metadata", MetadataJson(raw)));
     }
 
+    /// <summary>
+    /// Whose rows: the caller's project; or, for an admin asking for <c>all_tenants</c>, every project, narrowed to
+    /// <c>project_id</c> when given (openstackclient's <c>--project</c> sends both).
+    /// </summary>
+    public static void Projects(ListQuery list, IQueryCollection q, ApiRequest req)
+    {
+        if (!QueryFlags.AllTenants(q, req)) list.Scope("v.project_id = @project", ("project", req.ProjectId));
+        else Equal(list, q, "project_id", "v.project_id");
+    }
+
     /// <summary>An exact match on one column, when the query names it.</summary>
     public static void Equal(ListQuery list, IQueryCollection q, string name, string column, Func<string, object>? convert = null)
     {

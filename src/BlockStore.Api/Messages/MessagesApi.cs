@@ -36,7 +36,7 @@ public static class MessagesApi
     {
         var q = req.Version.AtLeast(5) ? http.Query : NoQuery;
         var list = new ListQuery(q, Table, Sortable);
-        if (!QueryFlags.AllTenants(http.Query, req)) list.Scope("v.project_id = @project", ("project", req.ProjectId));
+        ListFilters.Projects(list, http.Query, req);
         ListFilters.Equal(list, q, "event_id", "v.event_id");
         ListFilters.Equal(list, q, "resource_type", "v.resource_type");
         ListFilters.Equal(list, q, "message_level", "v.level");

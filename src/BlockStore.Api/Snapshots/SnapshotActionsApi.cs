@@ -12,7 +12,8 @@ namespace BlockStore.Api.Snapshots;
 public sealed class SnapshotActionBody
 {
     [JsonPropertyName("os-reset_status")] public SnapshotResetStatus? ResetStatus { get; set; }
-    [JsonPropertyName("os-force_delete")] public Dictionary<string, JsonElement>? ForceDelete { get; set; }
+    /// <summary>Takes no arguments, so any value asks for it (cinderclient sends null); absent, it is <see cref="JsonValueKind.Undefined"/>.</summary>
+    [JsonPropertyName("os-force_delete")] public JsonElement ForceDelete { get; set; }
     [JsonExtensionData] public Dictionary<string, JsonElement>? Unknown { get; set; }
 }
 
@@ -40,7 +41,7 @@ public static class SnapshotActionsApi
                              ?? throw new InvalidRequestException($"Invalid input received: '{reset.Status}' is not a valid snapshot status.");
                 snapshot.ResetStatus(status, now);
                 break;
-            case { ForceDelete: not null }:
+            case { ForceDelete.ValueKind: not JsonValueKind.Undefined }:
                 req.Caller.RequireAdmin("volume_extension:snapshot_admin_actions:force_delete");
                 snapshot.BeginDeletion(force: true, now);
                 db.Enqueue(new DeleteSnapshot(snapshot.Id, snapshot.VolumeId), now);

@@ -127,7 +127,7 @@ public static class SnapshotsApi
     private static Task<ListPage<Snapshot>> QueryAsync(BlockStoreDbContext db, IQueryCollection q, ApiRequest req, CancellationToken ct)
     {
         var list = new ListQuery(q, Table, Sortable).Scope("NOT v.hidden");
-        if (!QueryFlags.AllTenants(q, req)) list.Scope("v.project_id = @project", ("project", req.ProjectId));
+        ListFilters.Projects(list, q, req);
         ListFilters.Equal(list, q, "name", "v.name");
         ListFilters.Equal(list, q, "status", "v.status", SnapshotView.Stored);
         // A volume_id that is not a uuid matches nothing, as it does in Cinder.

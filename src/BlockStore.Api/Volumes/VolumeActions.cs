@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace BlockStore.Api.Volumes;
@@ -8,14 +9,20 @@ public sealed class VolumeActionBody
     [JsonPropertyName("os-extend")] public ExtendAction? Extend { get; set; }
     [JsonPropertyName("os-retype")] public RetypeAction? Retype { get; set; }
     [JsonPropertyName("os-reset_status")] public ResetStatusAction? ResetStatus { get; set; }
-    [JsonPropertyName("os-force_delete")] public Dictionary<string, object>? ForceDelete { get; set; }
+    /// <summary>
+    /// Takes no arguments, so any value asks for it, as in Cinder: cinderclient and openstackclient send null,
+    /// gophercloud an empty string, others <c>{}</c>. Absent, it is <see cref="JsonValueKind.Undefined"/>.
+    /// </summary>
+    [JsonPropertyName("os-force_delete")] public JsonElement ForceDelete { get; set; }
     [JsonPropertyName("os-set_bootable")] public SetBootableAction? SetBootable { get; set; }
     [JsonPropertyName("os-migrate_volume")] public MigrateAction? Migrate { get; set; }
-    [JsonPropertyName("os-migrate_volume_cancel")] public Dictionary<string, object>? CancelMigration { get; set; }
+    /// <summary>Takes no arguments, as <see cref="ForceDelete"/>.</summary>
+    [JsonPropertyName("os-migrate_volume_cancel")] public JsonElement CancelMigration { get; set; }
     [JsonPropertyName("os-volume_upload_image")] public UploadImageAction? UploadImage { get; set; }
-    [JsonExtensionData] public Dictionary<string, System.Text.Json.JsonElement>? Unknown { get; set; }
+    [JsonExtensionData] public Dictionary<string, JsonElement>? Unknown { get; set; }
 
-    public int Count => new object?[] { Extend, Retype, ResetStatus, ForceDelete, SetBootable, Migrate, CancelMigration, UploadImage }.Count(a => a is not null) + (Unknown?.Count ?? 0);
+    public int Count => new object?[] { Extend, Retype, ResetStatus, SetBootable, Migrate, UploadImage }.Count(a => a is not null)
+        + new[] { ForceDelete, CancelMigration }.Count(a => a.ValueKind != JsonValueKind.Undefined) + (Unknown?.Count ?? 0);
 }
 
 public sealed class ExtendAction { public int? NewSize { get; set; } }

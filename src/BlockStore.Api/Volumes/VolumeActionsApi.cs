@@ -1,3 +1,4 @@
+using System.Text.Json;
 using BlockStore.Api.Infrastructure;
 using BlockStore.Contracts;
 using BlockStore.Core.Data;
@@ -19,6 +20,7 @@ public static class VolumeActionsApi
         IOptions<BackendCatalog> catalog, TimeProvider clock, CancellationToken ct)
     {
         if (body.Unknown is { Count: > 0 } unknown) throw new InvalidRequestException($"There is no such action: {unknown.Keys.First()}");
+        if (body.Count != 1) throw new InvalidRequestException(OneAction);
         var volume = await VolumeLookup.FindAsync(db, req, id, ct);
         var now = clock.GetUtcNow().UtcDateTime;
         return body switch
@@ -26,14 +28,16 @@ public static class VolumeActionsApi
             { Extend: { } e } => await ExtendAsync(volume, e, req, db, quotas, now, ct),
             { Retype: { } r } => await VolumeMigrationActions.RetypeAsync(volume, r, req, db, quotas, catalog.Value, now, ct),
             { Migrate: { } m } => await VolumeMigrationActions.MigrateAsync(volume, m, req, db, catalog.Value, now, ct),
-            { CancelMigration: not null } => await VolumeMigrationActions.CancelAsync(volume, req, db, ct),
+            { CancelMigration.ValueKind: not JsonValueKind.Undefined } => await VolumeMigrationActions.CancelAsync(volume, req, db, now, ct),
             { ResetStatus: { } s } => await ResetStatusAsync(volume, s, req, db, now, ct),
-            { ForceDelete: not null } => await ForceDeleteAsync(volume, req, db, now, ct),
+            { ForceDelete.ValueKind: not JsonValueKind.Undefined } => await ForceDeleteAsync(volume, req, db, now, ct),
             { SetBootable: { } b } => await SetBootableAsync(volume, b, req, db, now, ct),
             { UploadImage: { } u } => await UploadToImageAction.RunAsync(volume, u, req, db, quotas, now, ct),
-            _ => throw new InvalidRequestException("Invalid request body: exactly one action is required."),
+            _ => throw new InvalidRequestException(OneAction),
         };
     }
+
+    private const string OneAction = "Invalid request body: exactly one action is required.";
 
     private static async Task<IResult> ExtendAsync(Volume volume, ExtendAction action, ApiRequest req, BlockStoreDbContext db,
         QuotaService quotas, DateTime now, CancellationToken ct)

@@ -25,7 +25,7 @@ public static class VolumeListing
     public static Task<ListPage<VolumeRow>> QueryAsync(BlockStoreDbContext db, IQueryCollection q, ApiRequest req, CancellationToken ct)
     {
         var list = new ListQuery(q, Table, Sortable);
-        if (!QueryFlags.AllTenants(q, req)) list.Scope("v.project_id = @project", ("project", req.ProjectId));
+        ListFilters.Projects(list, q, req);
         AddFilters(list, q, req);
         return list.RunAsync(db, QueryFlags.WithCount(q, req), VolumeRow.Reader, ct);
     }

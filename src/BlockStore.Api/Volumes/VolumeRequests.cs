@@ -7,6 +7,13 @@ namespace BlockStore.Api.Volumes;
 public sealed class CreateVolumeBody : OpenBody
 {
     public CreateVolumeRequest? Volume { get; set; }
+
+    /// <summary>
+    /// Where Cinder's clients send scheduler hints (<c>cinder create --hint</c>, gophercloud's <c>SchedulerHintOpts</c>);
+    /// Cinder's schema allows it at every version. Accepted and not acted on: a backend has one host here, so
+    /// <c>same_host</c> and <c>different_host</c> have nothing to choose between.
+    /// </summary>
+    [JsonPropertyName("OS-SCH-HNT:scheduler_hints")] public JsonElement? SchedulerHints { get; set; }
 }
 
 public sealed class CreateVolumeRequest : OpenBody

@@ -79,6 +79,19 @@ public sealed class ActionTests : ApiTest
         (await t.Member.StatusOfAsync("snapshot", available.Id.ToString())).ShouldBe("deleting");
     }
 
+    [Theory]
+    [InlineData("null")] // cinderclient and openstackclient
+    [InlineData("\"\"")] // gophercloud
+    [InlineData("{}")]
+    public async Task Force_delete_takes_no_arguments_and_any_value_for_them_as_the_clients_send_it(string value)
+    {
+        var t = NewTenant();
+        var id = await t.CreateVolumeAsync();
+        (await t.Admin.Post($"volumes/{id}/action", $$"""{"os-force_delete": {{value}}}""")).ShouldHave(202);
+        (await t.Member.StatusOfAsync("volume", id)).ShouldBe("deleting");
+        (await t.Admin.Post($"volumes/{id}/action", $$$"""{"os-force_delete": {{{value}}}, "os-extend": {"new_size": 2}}""")).ShouldBeFault(400, "badRequest");
+    }
+
     [Fact]
     public async Task A_cascade_delete_is_refused_while_a_snapshot_is_still_creating()
     {

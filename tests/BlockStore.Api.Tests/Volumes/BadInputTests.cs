@@ -87,6 +87,19 @@ public sealed class BadInputTests : ApiTest
     }
 
     [Fact]
+    public async Task Scheduler_hints_beside_the_volume_are_accepted_at_every_version_as_cinder_create_hint_sends_them()
+    {
+        var t = NewTenant();
+        var body = new Dictionary<string, object>
+        {
+            ["volume"] = new { size = 1 }, ["OS-SCH-HNT:scheduler_hints"] = new { different_host = new[] { Guid.NewGuid().ToString() } },
+        };
+        (await t.Member.Post("volumes", body, "3.70")).ShouldHave(202);
+        (await t.Member.Post("volumes", body, "3.0")).ShouldHave(202);
+        (await Host.VolumeCountAsync(t.ProjectId)).ShouldBe(2);
+    }
+
+    [Fact]
     public async Task An_unknown_volume_type_is_not_found()
     {
         var t = NewTenant();

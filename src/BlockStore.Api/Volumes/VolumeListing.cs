@@ -44,19 +44,26 @@ public static class VolumeListing
         }
     }
 
-    /// <summary>3.60: <c>created_at=gt:2020-01-01T00:00:00</c>, with gt, gte, lt, lte, eq, neq.</summary>
+    /// <summary>
+    /// 3.60: <c>created_at=gt:2020-01-01T00:00:00</c>, with gt, gte, lt, lte, eq, neq; several comma-separated, as in
+    /// <c>created_at=gte:2020-01-01T00:00:00,lt:2021-01-01T00:00:00</c>, must all hold.
+    /// </summary>
     private static void AddTimeFilter(ListQuery list, IQueryCollection q, string column)
     {
         var raw = q[column].ToString();
         if (raw.Length == 0) return;
-        var parts = raw.Split(':', 2);
-        var op = parts.Length == 2 ? parts[0] switch
+        var units = raw.Split(',');
+        for (var i = 0; i < units.Length; i++)
         {
-            "gt" => ">", "gte" => ">=", "lt" => "<", "lte" => "<=", "eq" => "=", "neq" => "<>", _ => null,
-        } : null;
-        if (op is null || !DateTime.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture,
-                System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var at))
-            throw new InvalidRequestException($"Invalid input received: {column} filter must look like gt:2020-01-01T00:00:00.");
-        list.Where($"v.{column} {op} @{column}", (column, DateTime.SpecifyKind(at, DateTimeKind.Utc)));
+            var parts = units[i].Split(':', 2);
+            var op = parts.Length == 2 ? parts[0] switch
+            {
+                "gt" => ">", "gte" => ">=", "lt" => "<", "lte" => "<=", "eq" => "=", "neq" => "<>", _ => null,
+            } : null;
+            if (op is null || !DateTime.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture,
+                    System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var at))
+                throw new InvalidRequestException($"Invalid input received: {column} filter must look like gt:2020-01-01T00:00:00.");
+            list.Where($"v.{column} {op} @{column}_{i}", ($"{column}_{i}", DateTime.SpecifyKind(at, DateTimeKind.Utc)));
+        }
     }
 }

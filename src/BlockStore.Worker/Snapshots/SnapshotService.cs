@@ -29,7 +29,7 @@ public sealed partial class SnapshotService(BlockStoreDbContext db, VolumeBacken
         {
             LogFailed(ex, snapshotId, "create");
             snapshot.MarkFailed(SnapshotStatus.Error, now);
-            failures.Record(snapshot.ProjectId, "SNAPSHOT", snapshot.Id, "snapshot_create", UserMessageEvents.SnapshotCreateFailed,
+            failures.Record(snapshot.ProjectId, "VOLUME_SNAPSHOT", snapshot.Id, "snapshot_create", UserMessageEvents.SnapshotCreateFailed,
                 $"Snapshot {snapshot.Id} of volume {volume.Id} could not be created. {Failures.Describe(ex)}");
             await db.SaveChangesAsync(ct);
             return;
@@ -53,7 +53,7 @@ public sealed partial class SnapshotService(BlockStoreDbContext db, VolumeBacken
         {
             LogFailed(ex, snapshotId, "delete");
             snapshot.MarkFailed(SnapshotStatus.ErrorDeleting, clock.GetUtcNow().UtcDateTime);
-            failures.Record(snapshot.ProjectId, "SNAPSHOT", snapshot.Id, "snapshot_delete", UserMessageEvents.SnapshotDeleteFailed,
+            failures.Record(snapshot.ProjectId, "VOLUME_SNAPSHOT", snapshot.Id, "snapshot_delete", UserMessageEvents.SnapshotDeleteFailed,
                 $"Snapshot {snapshot.Id} could not be deleted. {Failures.Describe(ex)}");
             await db.SaveChangesAsync(ct);
             return;

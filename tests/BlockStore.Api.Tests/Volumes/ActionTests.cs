@@ -103,6 +103,25 @@ public sealed class ActionTests : ApiTest
     }
 
     [Fact]
+    public async Task From_3_60_time_filters_compare_and_several_separated_by_commas_must_all_hold()
+    {
+        var t = NewTenant();
+        var day = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        await using (var db = Host.NewDb())
+        {
+            foreach (var d in new[] { 0, 10, 20, 30 }) db.Volumes.Add(Host.NewVolume(t.ProjectId, name: $"d{d}", createdAt: day.AddDays(d)));
+            await db.SaveChangesAsync();
+        }
+
+        async Task<string[]> Names(string filter) => (await t.Member.Get($"volumes?sort=name:asc&created_at={filter}", "3.60")).ShouldHave(200).Json
+            .GetProperty("volumes").EnumerateArray().Select(v => v.GetProperty("name").GetString()!).ToArray();
+        (await Names("gt:2020-01-05T00:00:00")).ShouldBe(["d10", "d20", "d30"]);
+        (await Names("gte:2020-01-11T00:00:00,lt:2020-01-31T00:00:00")).ShouldBe(["d10", "d20"]);
+        (await Names("neq:2020-01-21T00:00:00,lte:2020-01-21T00:00:00")).ShouldBe(["d0", "d10"]);
+        (await t.Member.Get("volumes?created_at=gt:2020-01-01T00:00:00,soon", "3.60")).ShouldBeFault(400, "badRequest");
+    }
+
+    [Fact]
     public async Task Requests_the_api_cannot_route_or_read_are_client_errors_not_server_errors()
     {
         var t = NewTenant();

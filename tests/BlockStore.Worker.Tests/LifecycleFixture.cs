@@ -18,6 +18,7 @@ public sealed class LifecycleFixture : IAsyncLifetime
         ["Reconciler__Interval"] = "00:00:02",
         ["Reconciler__StuckAfter"] = "00:00:05",
         ["Reconciler__GiveUpAfter"] = "00:05:00",
+        ["Reconciler__MigrationAttempts"] = "6",
         // Small migration steps, so that a test volume of a few hundred MiB crosses many checkpoints.
         ["Migration__StepBytes"] = (16 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Migration__ReportInterval"] = "00:00:00.200",

@@ -2,6 +2,9 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using BlockStore.Api.Tests.Infrastructure;
+using BlockStore.Core.Data;
+using BlockStore.Core.Jobs;
+using Microsoft.EntityFrameworkCore;
 
 namespace BlockStore.Worker.Tests;
 
@@ -195,6 +198,33 @@ public sealed class MigrationTests(LifecycleFixture stack) : IAsyncLifetime
         (await MigrationSupport.ActAsync(_member, id, """{"os-extend":{"new_size":2}}""")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
         await ImageFlows.WaitUntilAsync(async () => await MigrationSupport.ShowAsync(_member, id) is var v
             && v.GetProperty("status").GetString() == "available" && v.GetProperty("size").GetInt32() == 2, "the extend is done", (int)Timeout.TotalSeconds);
+        await DeleteAsync(id, "ceph");
+    }
+
+    [Fact]
+    public async Task A_migration_whose_steps_keep_failing_is_failed_with_a_message_and_the_volume_stays_where_it_was()
+    {
+        var id = await CreateAsync(_ceph);
+        var hash = await _backends.Sha256Async("ceph", id);
+        // A retype to a backend this worker does not have (configured once, since removed): every step fails at once.
+        await using (var db = new BlockStoreDbContext(DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore"))))
+        {
+            var volume = await db.Volumes.SingleAsync(v => v.Id == id);
+            var now = DateTime.UtcNow;
+            volume.BeginMigration("gone", retype: true, hasSnapshots: false, now);
+            db.Jobs.Add(Job.Start(MigrationPlan.Kind, id, volume.ProjectId, now.AddMinutes(-1), new MigrationPlan("ceph", "gone", null, false).ToJson()));
+            await db.SaveChangesAsync();
+        }
+
+        var after = await MigrationSupport.WaitMigratedAsync(_admin, id, Timeout);
+        after.GetProperty("migration_status").GetString().ShouldBe("error");
+        after.GetProperty("status").GetString().ShouldBe("available");
+        using var asked = new HttpRequestMessage(HttpMethod.Get, "messages") { Headers = { { "OpenStack-API-Version", "volume 3.3" } } };
+        using var answer = await _member.SendAsync(asked);
+        var messages = JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.GetProperty("messages");
+        messages.EnumerateArray().ShouldContain(m => m.GetProperty("resource_uuid").GetString() == id.ToString()
+            && m.GetProperty("user_message").GetString()!.Contains("could not be migrated to backend 'gone'; it stays where it was."));
+        (await _backends.Sha256Async("ceph", id)).ShouldBe(hash);
         await DeleteAsync(id, "ceph");
     }
 

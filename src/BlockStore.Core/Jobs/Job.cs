@@ -32,6 +32,7 @@ public sealed class Job
     /// </summary>
     public DateTime? ProgressEventAt { get; private set; }
     public string? Owner { get; private set; }
+    /// <summary>How many times a step took the job up; a migration starts the count afresh whenever it writes progress.</summary>
     public int Attempts { get; private set; }
     public string? Error { get; private set; }
     public DateTime CreatedAt { get; private set; }
@@ -69,4 +70,11 @@ public sealed class Job
     public void Cancel(DateTime now) { State = JobState.Cancelled; FinishedAt = now; HeartbeatAt = now; }
 
     public void Fail(string error, DateTime now) { State = JobState.Failed; Error = error; FinishedAt = now; HeartbeatAt = now; }
+
+    /// <summary>Failed from outside its steps: the step holding it, if any, loses its lease and writes nothing more.</summary>
+    public void GiveUp(string error, DateTime now)
+    {
+        Fail(error, now);
+        Owner = null;
+    }
 }

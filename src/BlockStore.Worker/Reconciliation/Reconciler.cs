@@ -50,7 +50,7 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
         await StepAsync("redrive volumes", sp => RedriveVolumesAsync(sp.GetRequiredService<BlockStoreDbContext>(), sp.GetRequiredService<Failures>(), ct), ct);
         await StepAsync("redrive snapshots", sp => RedriveSnapshotsAsync(sp.GetRequiredService<BlockStoreDbContext>(), ct), ct);
         await StepAsync("purge hidden snapshots", sp => sp.GetRequiredService<SnapshotService>().PurgeHiddenAsync(ct), ct);
-        await StepAsync("redrive migrations", sp => RedriveMigrationsAsync(sp.GetRequiredService<BlockStoreDbContext>(), ct), ct);
+        await StepAsync("redrive migrations", sp => RedriveMigrationsAsync(sp.GetRequiredService<BlockStoreDbContext>(), sp.GetRequiredService<Failures>(), ct), ct);
         await using var scope = scopes.CreateAsyncScope();
         foreach (var backend in scope.ServiceProvider.GetRequiredService<VolumeBackends>().All)
         {
@@ -138,7 +138,7 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
     }
 
     /// <summary>A migration step whose worker died leaves its job's heartbeat old: send the step again; it resumes at the checkpoint.</summary>
-    private async Task RedriveMigrationsAsync(BlockStoreDbContext db, CancellationToken ct)
+    private async Task RedriveMigrationsAsync(BlockStoreDbContext db, Failures failures, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var stuckBefore = now - options.Value.StuckAfter;
@@ -147,11 +147,33 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
             .OrderBy(j => j.HeartbeatAt).Take(500).ToListAsync(ct); // the longest stuck first, as for volumes and snapshots
         foreach (var job in stuck)
         {
+            if (job.Attempts >= options.Value.MigrationAttempts)
+            {
+                await GiveUpMigrationAsync(db, failures, job, now, ct);
+                continue;
+            }
             db.Enqueue(new MigrateVolume(job.Id, job.VolumeId), now);
             job.Heartbeat(now);
             LogMigrationRedriven(job.VolumeId, job.Progress);
         }
         await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>
+    /// A migration whose steps keep failing before they write progress (a backend gone from the configuration, a copy
+    /// that cannot be removed) is failed: before its switch-over the volume stays where it was, with a message, and after
+    /// it the volume is already on its destination. Either way the copy left behind belongs to no row any more, and the
+    /// comparison with the backends removes it.
+    /// </summary>
+    private async Task GiveUpMigrationAsync(BlockStoreDbContext db, Failures failures, Job job, DateTime now, CancellationToken ct)
+    {
+        var plan = MigrationPlan.FromJson(job.Checkpoint);
+        var reason = $"Its steps failed {job.Attempts} times in a row without progress (see the worker's log).";
+        var volume = await db.Volumes.FirstOrDefaultAsync(v => v.Id == job.VolumeId, ct);
+        if (!plan.SwitchedOver && volume?.MigratingTo == plan.Destination)
+            MigrationJob.FailVolume(db, failures, volume, job, plan.Destination, reason, cancelled: false, now);
+        job.GiveUp(reason, now);
+        LogMigrationGaveUp(job.VolumeId, plan.Source, plan.Destination, job.Attempts);
     }
 
     private async Task CompareWithBackendAsync(BlockStoreDbContext db, IVolumeBackend backend, CancellationToken ct)
@@ -197,6 +219,9 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
 
     [LoggerMessage(LogLevel.Warning, "Migration of volume {VolumeId} had no heartbeat at {Percent}%; its step was sent again")]
     private partial void LogMigrationRedriven(Guid volumeId, int percent);
+
+    [LoggerMessage(LogLevel.Error, "Migration of volume {VolumeId} from {Source} to {Destination} was failed: {Attempts} steps in a row made no progress")]
+    private partial void LogMigrationGaveUp(Guid volumeId, string source, string destination, int attempts);
 
     [LoggerMessage(LogLevel.Error, "Volume {VolumeId} did not leave {Status} in time and was failed")]
     private partial void LogGaveUp(Guid volumeId, string status);

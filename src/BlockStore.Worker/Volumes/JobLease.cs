@@ -104,9 +104,10 @@ public sealed partial class JobLease : IAsyncDisposable
     }
 
     /// <summary>Sets the progress columns from a byte count.</summary>
+    /// <remarks>Progress written also starts <see cref="Job.Attempts"/> afresh: it counts the steps taken up since the last.</remarks>
     private static void SetProgress(UpdateSettersBuilder<Job> s, long done, long total, DateTime now) => s
         .SetProperty(j => j.BytesDone, done).SetProperty(j => j.BytesTotal, total)
-        .SetProperty(j => j.Progress, Percent(done, total)).SetProperty(j => j.HeartbeatAt, now);
+        .SetProperty(j => j.Progress, Percent(done, total)).SetProperty(j => j.HeartbeatAt, now).SetProperty(j => j.Attempts, 0);
 
     public async ValueTask DisposeAsync()
     {

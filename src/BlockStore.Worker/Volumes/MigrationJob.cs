@@ -202,19 +202,29 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
         if (await HomeOfAsync(job.VolumeId, ct) == destination.Name) LogKeptHome(job.VolumeId, destination.Name);
         else await destination.DeleteAsync(image, ct);
         var now = Now;
-        if (volume is not null)
-        {
-            var before = volume.Status;
-            volume.FailMigration(now);
-            if (volume.Status != before) db.Enqueue(new VolumeStatusChanged(volume.Id, volume.ProjectId, before.ToWire(), volume.Status.ToWire(), now), now);
-        }
-        if (!cancelled)
-            failures.Record(job.ProjectId, "VOLUME", job.VolumeId, "migrate", UserMessageEvents.MigrationFailed,
-                $"Volume {job.VolumeId} could not be migrated to backend '{destination.Name}'; it stays where it was. {reason}");
+        if (volume is not null) FailVolume(db, failures, volume, job, destination.Name, reason, cancelled, now);
+        else if (!cancelled) RecordFailure(failures, job, destination.Name, reason);
         await lease.CommitAsync(db, s => s.SetProperty(j => j.State, cancelled ? JobState.Cancelled : JobState.Failed).SetProperty(j => j.Error, reason)
             .SetProperty(j => j.FinishedAt, now).SetProperty(j => j.HeartbeatAt, now), ct);
         LogAborted(job.VolumeId, reason);
     }
+
+    /// <summary>
+    /// A migration that ends before its switch-over: the volume stays where it was, its status back from <c>retyping</c>,
+    /// and, unless an administrator cancelled it, a user message says why. Written with the caller's next commit.
+    /// </summary>
+    internal static void FailVolume(BlockStoreDbContext db, Failures failures, Volume volume, Job job, string destination, string reason,
+        bool cancelled, DateTime now)
+    {
+        var before = volume.Status;
+        volume.FailMigration(now);
+        if (volume.Status != before) db.Enqueue(new VolumeStatusChanged(volume.Id, volume.ProjectId, before.ToWire(), volume.Status.ToWire(), now), now);
+        if (!cancelled) RecordFailure(failures, job, destination, reason);
+    }
+
+    private static void RecordFailure(Failures failures, Job job, string destination, string reason) =>
+        failures.Record(job.ProjectId, "VOLUME", job.VolumeId, "migrate", UserMessageEvents.MigrationFailed,
+            $"Volume {job.VolumeId} could not be migrated to backend '{destination}'; it stays where it was. {reason}");
 
     /// <summary>
     /// The backend the volume's row points at now (null when the row is gone). A job only ever removes a copy that is not

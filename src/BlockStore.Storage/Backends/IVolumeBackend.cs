@@ -58,6 +58,9 @@ public interface IVolumeBackend
     /// <summary>Copies the parent's data into the volume so that it no longer depends on it.</summary>
     Task FlattenAsync(string volume, IProgress<double>? percent, CancellationToken cancellationToken);
 
-    /// <summary>Retries removals that were deferred because of clones; returns how many were completed.</summary>
+    /// <summary>
+    /// Retries removals that were deferred because of clones, and removes what an interrupted create left behind;
+    /// returns how many were completed.
+    /// </summary>
     Task<int> PurgeDeferredAsync(CancellationToken cancellationToken);
 }

@@ -77,6 +77,27 @@ public sealed class FileVolumeStore : IVolumeStore
         return Task.FromResult(File.Exists(PathOf(volumeId)));
     }
 
+    /// <summary>
+    /// Removes the temporary files of creates that died before their rename (a process killed half-way), once they
+    /// are older than <paramref name="olderThan"/>: a create in progress keeps its file for well under a second.
+    /// </summary>
+    /// <returns>How many were removed.</returns>
+    public int RemoveAbandonedCreates(TimeSpan olderThan)
+    {
+        int removed = 0;
+        DateTime before = DateTime.UtcNow - olderThan;
+        foreach (string path in System.IO.Directory.EnumerateFiles(Directory, $".{Prefix}*.tmp"))
+        {
+            if (File.GetLastWriteTimeUtc(path) < before)
+            {
+                File.Delete(path);
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
     /// <inheritdoc />
     public Task<IReadOnlyList<Guid>> ListAsync(CancellationToken cancellationToken = default)
     {

@@ -28,6 +28,26 @@ public sealed class FileVolumeStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task What_a_create_killed_before_its_rename_left_behind_is_removed_once_it_is_old_and_nothing_else()
+    {
+        var id = Guid.NewGuid();
+        await _store.CreateAsync(id, GiB);
+        string abandoned = _temp.File($".volume-{Guid.NewGuid()}.{Guid.NewGuid():N}.tmp");
+        string recent = _temp.File($".volume-{Guid.NewGuid()}.{Guid.NewGuid():N}.tmp");
+        string foreign = _temp.File("notes.tmp");
+        foreach (var path in new[] { abandoned, recent, foreign }) await File.WriteAllTextAsync(path, "x");
+        File.SetLastWriteTimeUtc(abandoned, DateTime.UtcNow.AddHours(-2));
+        File.SetLastWriteTimeUtc(foreign, DateTime.UtcNow.AddHours(-2));
+
+        _store.RemoveAbandonedCreates(TimeSpan.FromHours(1)).ShouldBe(1);
+
+        File.Exists(abandoned).ShouldBeFalse();
+        File.Exists(recent).ShouldBeTrue("a create may still be writing it");
+        File.Exists(foreign).ShouldBeTrue("not ours");
+        (await _store.ListAsync()).ShouldBe([id]);
+    }
+
+    [Fact]
     public async Task Creating_a_volume_that_exists_is_refused_and_keeps_its_data()
     {
         var id = Guid.NewGuid();

@@ -47,7 +47,20 @@ public sealed class UpdateVolumeBodyValidator : AbstractValidator<UpdateVolumeBo
     {
         this.NoUnknownMembers(sinceMinor: 53);
         RuleFor(b => b.Volume).NotNull().WithMessage("Missing required element 'volume' in request body.");
-        RuleFor(b => b.Volume!.Name ?? b.Volume.DisplayName).IsName("name").When(b => b.Volume is not null);
-        RuleFor(b => b.Volume!.Metadata).IsMetadata().When(b => b.Volume is not null);
+        RuleFor(b => b.Volume!).SetValidator(new UpdateVolumeRequestValidator()).When(b => b.Volume is not null);
+    }
+}
+
+/// <summary>From 3.53, as Cinder's schema has it, an update names only what it may change, and at least one of them.</summary>
+public sealed class UpdateVolumeRequestValidator : AbstractValidator<UpdateVolumeRequest>
+{
+    public UpdateVolumeRequestValidator()
+    {
+        this.NoUnknownMembers(sinceMinor: 53);
+        RuleFor(v => v.Name ?? v.DisplayName).IsName("name");
+        RuleFor(v => v.Metadata).IsMetadata();
+        RuleFor(v => v).Must(v => (v.Name ?? v.Description ?? v.DisplayName ?? v.DisplayDescription ?? (object?)v.Metadata) is not null)
+            .When((_, ctx) => Rules.VersionOf(ctx).AtLeast(53))
+            .WithMessage("Invalid input for field/attribute volume. Value: {}. {} is not valid under any of the given schemas");
     }
 }

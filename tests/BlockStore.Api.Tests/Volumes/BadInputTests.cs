@@ -87,6 +87,22 @@ public sealed class BadInputTests : ApiTest
     }
 
     [Fact]
+    public async Task From_3_53_an_update_names_only_what_it_may_change_and_at_least_one_of_them()
+    {
+        var t = NewTenant();
+        var volume = await Host.VolumeAsync(t.ProjectId, name: "before");
+        (await t.Member.Put($"volumes/{volume.Id}", new { volume = new { size = 5 } }, "3.53")).ShouldBeFault(400, "badRequest")
+            .ShouldContain("'size' was unexpected");
+        (await t.Member.Put($"volumes/{volume.Id}", new { volume = new { } }, "3.53")).ShouldBeFault(400, "badRequest")
+            .ShouldContain("is not valid under any of the given schemas");
+        (await t.Member.Get($"volumes/{volume.Id}")).Json.GetProperty("volume").GetProperty("name").GetString().ShouldBe("before");
+
+        (await t.Member.Put($"volumes/{volume.Id}", new { volume = new { size = 5 } }, "3.52")).ShouldHave(200);
+        (await t.Member.Put($"volumes/{volume.Id}", new { volume = new { name = "after" } }, "3.53")).ShouldHave(200)
+            .Json.GetProperty("volume").GetProperty("name").GetString().ShouldBe("after");
+    }
+
+    [Fact]
     public async Task Scheduler_hints_beside_the_volume_are_accepted_at_every_version_as_cinder_create_hint_sends_them()
     {
         var t = NewTenant();

@@ -19,6 +19,7 @@ public static class ExtensionsApi
         ("os-extended-snapshot-attributes", "ExtendedSnapshotAttributes", "A snapshot's project and progress."),
         ("os-quota-sets", "Quotas", "Per-project quotas, their defaults and usage."),
         ("os-services", "Services", "The volume services workers report, and their backends' state, for admins."),
+        ("scheduler-stats", "Scheduler_stats", "Each backend's pool and its capacity, for admins."),
         ("os-types-extra-specs", "TypesExtraSpecs", "Extra specs of volume types."),
         ("os-types-manage", "TypesManage", "Creating, updating and deleting volume types."),
         ("os-used-limits", "UsedLimits", "Usage next to the absolute limits."),

@@ -36,6 +36,11 @@ public static class VolumeListing
         ListFilters.Equal(list, q, "status", "v.status");
         ListFilters.Equal(list, q, "availability_zone", "v.availability_zone");
         ListFilters.Equal(list, q, "bootable", "v.bootable", b => QueryFlags.IsTrue(b));
+        ListFilters.Equal(list, q, "size", "v.size", s => int.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, out var gb)
+            ? gb : throw new InvalidRequestException($"Invalid input received: size filter must be a whole number of GiB, not '{s}'."));
+        // Stored by the enum's name; a value that is no migration status matches nothing, as in Cinder.
+        ListFilters.Equal(list, q, "migration_status", "v.migration_status",
+            m => Enum.TryParse<MigrationStatus>(m, ignoreCase: true, out var status) && !int.TryParse(m, out _) ? status.ToString() : "none");
         ListFilters.Metadata(list, q);
         if (req.Version.AtLeast(60))
         {

@@ -122,6 +122,23 @@ public sealed class ActionTests : ApiTest
     }
 
     [Fact]
+    public async Task Volumes_filter_by_size_and_by_migration_status()
+    {
+        var t = NewTenant();
+        await t.CreateAvailableVolumeAsync(size: 1, name: "small");
+        var moving = await t.CreateAvailableVolumeAsync(size: 2, name: "moving");
+        await t.CreateAvailableVolumeAsync(size: 2, name: "staying");
+        (await t.Admin.Post($"volumes/{moving}/action", Action("os-migrate_volume", new { host = "local" }))).ShouldHave(202);
+
+        async Task<string[]> Names(string filter) => (await t.Member.Get($"volumes?sort=name:asc&{filter}")).ShouldHave(200).Json
+            .GetProperty("volumes").EnumerateArray().Select(v => v.GetProperty("name").GetString()!).ToArray();
+        (await Names("size=2")).ShouldBe(["moving", "staying"]);
+        (await Names("migration_status=starting")).ShouldBe(["moving"]);
+        (await Names("migration_status=sideways")).ShouldBeEmpty();
+        (await t.Member.Get("volumes?size=big")).ShouldBeFault(400, "badRequest");
+    }
+
+    [Fact]
     public async Task Requests_the_api_cannot_route_or_read_are_client_errors_not_server_errors()
     {
         var t = NewTenant();

@@ -62,8 +62,7 @@ app.UseMiddleware<RequestIdMiddleware>();
 app.UseExceptionHandler();
 app.UseStatusCodePages(ctx => ctx.HttpContext.Response.HasStarted || ctx.HttpContext.Response.ContentLength > 0
     ? Task.CompletedTask
-    : CinderFault.WriteAsync(ctx.HttpContext, ctx.HttpContext.Response.StatusCode,
-        ctx.HttpContext.Response.StatusCode == 404 ? "The resource could not be found." : "The request could not be served."));
+    : CinderFault.WriteBareStatusAsync(ctx.HttpContext));
 app.UseWhen(ctx => ctx.Request.Path.StartsWithSegments("/v3") || ctx.Request.Path == "/",
     branch => branch.UseMiddleware<MicroversionMiddleware>());
 // Routing runs inside the exception handler, so that even a routing failure reaches the client as a Cinder fault.

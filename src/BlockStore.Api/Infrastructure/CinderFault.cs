@@ -35,6 +35,18 @@ public static class CinderFault
         w.WriteEndObject();
     }
 
+    /// <summary>
+    /// The fault for a status that left the pipeline without a body (no route, a method the route does not take). A
+    /// method a path does not take is answered as a path that does not exist, 404, as Cinder does.
+    /// </summary>
+    public static Task WriteBareStatusAsync(HttpContext http)
+    {
+        if (http.Response.StatusCode is not (404 or 405))
+            return WriteAsync(http, http.Response.StatusCode, "The request could not be served.");
+        http.Response.Headers.Remove("Allow");
+        return WriteAsync(http, 404, "The resource could not be found.");
+    }
+
     /// <summary>The same body as an <see cref="IResult"/>, for handlers that answer a fault without throwing.</summary>
     public static IResult Result(int status, string message) => new FaultResult(status, message);
 

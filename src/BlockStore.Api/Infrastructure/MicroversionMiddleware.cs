@@ -2,7 +2,8 @@ namespace BlockStore.Api.Infrastructure;
 
 /// <summary>
 /// Negotiates the microversion for every request under <c>/v3</c> and echoes it on every response,
-/// errors included. Malformed gets 400, out of range 406, as Cinder answers.
+/// errors included. Malformed gets 400, out of range 406, as Cinder answers; like Cinder, the answer to a
+/// malformed version or to another major version carries no version header, since none was negotiated.
 /// </summary>
 public sealed class MicroversionMiddleware(RequestDelegate next)
 {
@@ -12,10 +13,11 @@ public sealed class MicroversionMiddleware(RequestDelegate next)
     public async Task InvokeAsync(HttpContext http)
     {
         var requested = RequestedVersion(http.Request);
-        var echoed = Microversion.Min.ToString();
+        string? echoed = Microversion.Min.ToString();
         // Written as the response starts, not now: the exception handler clears headers set before it ran.
         http.Response.OnStarting(() =>
         {
+            if (echoed is null) return Task.CompletedTask;
             http.Response.Headers.Vary = Header;
             http.Response.Headers[Header] = $"{Service} {echoed}";
             return Task.CompletedTask;
@@ -31,11 +33,11 @@ public sealed class MicroversionMiddleware(RequestDelegate next)
         }
         if (!Microversion.TryParse(requested, out var asked))
         {
-            // Nothing was negotiated; the answer speaks the base version.
+            echoed = null;
             await CinderFault.WriteAsync(http, 400, $"API Version String {requested} is of invalid format. Must be of format MajorNum.MinorNum.");
             return;
         }
-        echoed = asked.ToString();
+        echoed = asked.Major == Microversion.Min.Major ? asked.ToString() : null;
         if (asked < Microversion.Min || asked > Microversion.Max)
         {
             await CinderFault.WriteAsync(http, 406,

@@ -2,6 +2,7 @@ using BlockStore.Contracts;
 using BlockStore.Core.Data;
 using BlockStore.Core.Jobs;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Query;
 
 namespace BlockStore.Worker.Volumes;
@@ -77,7 +78,8 @@ public sealed partial class JobLease : IAsyncDisposable
         var now = _clock.GetUtcNow().UtcDateTime;
         var announce = progress is { } measured && EventDue(measured.Total, now);
         if (announce) db.Enqueue(ProgressEvent(progress!.Value.Done, progress.Value.Total, now), now);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // Inside the transaction of HoldAsync when there is one; it is then the caller's to commit.
+        await using var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         var rows = await db.Jobs.Where(j => j.Id == _job.Id && j.Owner == Owner).ExecuteUpdateAsync(s =>
         {
             set(s);
@@ -91,16 +93,26 @@ public sealed partial class JobLease : IAsyncDisposable
             return false;
         }
         await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        if (own is not null) await own.CommitAsync(ct);
         if (announce) _lastEvent = now;
         return true;
     }
 
-    /// <summary>Whether no other step has claimed the job since; asked before undoing anything.</summary>
-    public async Task<bool> IsHeldAsync(BlockStoreDbContext db, CancellationToken ct)
+    /// <summary>
+    /// Locks the job row, if no other step has claimed the job since, in a transaction the caller commits (null when
+    /// the lease is lost). Asked before undoing anything: until that commit no other step can claim the job (its claim
+    /// waits on the lock, and then finds the job finished), so nothing is removed from under a step that took over.
+    /// </summary>
+    public async Task<IDbContextTransaction?> HoldAsync(BlockStoreDbContext db, CancellationToken ct)
     {
-        Lost = Lost || !await db.Jobs.AnyAsync(j => j.Id == _job.Id && j.Owner == Owner, ct);
-        return !Lost;
+        await StopLoopAsync();
+        var tx = await db.Database.BeginTransactionAsync(ct);
+        var held = await db.Database.SqlQuery<Guid>($"SELECT id AS \"Value\" FROM blockstore.jobs WHERE id = {_job.Id} AND owner = {Owner} FOR UPDATE")
+            .AnyAsync(ct);
+        if (held) return tx;
+        Lost = true;
+        await tx.DisposeAsync();
+        return null;
     }
 
     /// <summary>Sets the progress columns from a byte count.</summary>

@@ -194,11 +194,15 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
         LogCompleted(job.VolumeId, plan.Source, plan.Destination);
     }
 
-    /// <summary>Before switch-over: the destination goes first, then the volume returns to where it was. Safe to run again.</summary>
+    /// <summary>
+    /// Before switch-over: the destination goes first, then the volume returns to where it was, all under the job row's
+    /// lock, so no other step can have taken the job up and be writing to what is removed. Safe to run again.
+    /// </summary>
     private async Task AbortAsync(JobLease lease, Job job, Volume? volume, IVolumeBackend destination, string image, string reason, bool cancelled,
         CancellationToken ct)
     {
-        if (!await lease.IsHeldAsync(db, ct)) return; // the step that took over decides
+        await using var hold = await lease.HoldAsync(db, ct);
+        if (hold is null) return; // the step that took over decides
         if (await HomeOfAsync(job.VolumeId, ct) == destination.Name) LogKeptHome(job.VolumeId, destination.Name);
         else await destination.DeleteAsync(image, ct);
         var now = Now;
@@ -206,6 +210,7 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
         else if (!cancelled) RecordFailure(failures, job, destination.Name, reason);
         await lease.CommitAsync(db, s => s.SetProperty(j => j.State, cancelled ? JobState.Cancelled : JobState.Failed).SetProperty(j => j.Error, reason)
             .SetProperty(j => j.FinishedAt, now).SetProperty(j => j.HeartbeatAt, now), ct);
+        await hold.CommitAsync(ct);
         LogAborted(job.VolumeId, reason);
     }
 

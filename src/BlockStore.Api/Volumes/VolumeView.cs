@@ -83,9 +83,10 @@ public static class VolumeView
         if (v.IsMigrating) WriteMigrationProgress(w, migration);
         var version = req.Version;
         if (version.AtLeast(13)) w.WriteNull(N.GroupId);
-        if (version.AtLeast(21)) w.WriteNull(N.ProviderId);
+        // provider_id and cluster_name are admins' only, as in Cinder's view.
+        if (version.AtLeast(21) && req.Caller.IsAdmin) w.WriteNull(N.ProviderId);
         if (version.AtLeast(48)) { w.WriteBoolean(N.SharedTargets, false); w.WriteNull(N.ServiceUuid); }
-        if (version.AtLeast(61)) w.WriteNull(N.ClusterName);
+        if (version.AtLeast(61) && req.Caller.IsAdmin) w.WriteNull(N.ClusterName);
         if (version.AtLeast(63)) w.WriteString(N.VolumeTypeId, v.VolumeTypeId);
         if (version.AtLeast(65)) w.WriteBoolean(N.ConsumesQuota, true);
         if (req.Caller.IsAdmin)

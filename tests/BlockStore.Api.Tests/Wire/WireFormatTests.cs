@@ -19,7 +19,7 @@ public sealed class WireFormatTests : ApiTest
     private static readonly string[] AdminKeys =
         ["os-vol-tenant-attr:tenant_id", "os-vol-mig-status-attr:migstat", "os-vol-mig-status-attr:name_id", "os-vol-host-attr:host"];
 
-    private static readonly string[] Since3x = ["group_id", "provider_id", "shared_targets", "service_uuid", "cluster_name", "volume_type_id", "consumes_quota"];
+    private static readonly string[] Since3x = ["group_id", "shared_targets", "service_uuid", "volume_type_id", "consumes_quota"];
 
     [Fact]
     public async Task Timestamps_are_naive_utc_with_six_fractional_digits_and_stable_from_create_to_show()
@@ -67,7 +67,11 @@ public sealed class WireFormatTests : ApiTest
         var id = await t.CreateVolumeAsync();
         (await t.Member.Get($"volumes/{id}", "3.70")).Json.GetProperty("volume").Keys().ShouldBe([.. MemberKeys, .. Since3x]);
         (await t.Member.Get($"volumes/{id}", "3.62")).Json.GetProperty("volume").Keys()
-            .ShouldBe([.. MemberKeys, "group_id", "provider_id", "shared_targets", "service_uuid", "cluster_name"]);
+            .ShouldBe([.. MemberKeys, "group_id", "shared_targets", "service_uuid"]);
+        // provider_id (3.21) and cluster_name (3.61) are admins' only, as in Cinder's view.
+        (await t.Admin.Get($"volumes/{id}", "3.70")).Json.GetProperty("volume").Keys()
+            .ShouldBe([.. MemberKeys, "group_id", "provider_id", "shared_targets", "service_uuid", "cluster_name", "volume_type_id", "consumes_quota", .. AdminKeys]);
+        (await t.Admin.Get($"volumes/{id}", "3.20")).Json.GetProperty("volume").Keys().ShouldBe([.. MemberKeys, "group_id", .. AdminKeys]);
     }
 
     [Fact]

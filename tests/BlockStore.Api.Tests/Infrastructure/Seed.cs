@@ -1,4 +1,5 @@
 using BlockStore.Core.Messages;
+using BlockStore.Core.Services;
 using BlockStore.Core.Snapshots;
 using BlockStore.Core.Volumes;
 using Microsoft.EntityFrameworkCore;
@@ -76,5 +77,16 @@ public static class Seed
     {
         await using var db = host.NewDb();
         return await db.QuotaUsages.Where(u => u.ProjectId == project && u.Resource == resource).Select(u => u.InUse).FirstOrDefaultAsync();
+    }
+
+    /// <summary>A volume service's row, stamped at <paramref name="stamped"/> as a worker's heartbeat stamps it.</summary>
+    public static ServiceRecord Service(string host, bool backendUp, DateTime stamped, long? totalBytes = null, long? freeBytes = null) =>
+        new() { Host = host, Zone = "nova", BackendUp = backendUp, TotalBytes = totalBytes, FreeBytes = freeBytes, CreatedAt = stamped, UpdatedAt = stamped };
+
+    public static async Task ServicesAsync(this ApiHost host, params ServiceRecord[] rows)
+    {
+        await using var db = host.NewDb();
+        db.Services.AddRange(rows);
+        await db.SaveChangesAsync();
     }
 }

@@ -19,10 +19,10 @@ public sealed class PoolsTests : ApiTest
         var host = $"pools-{Guid.NewGuid():N}";
         var elsewhere = $"bk-{Guid.NewGuid():N}"; // a backend of its own, so that only this test's volumes count on it
         var now = DateTime.UtcNow;
-        await SeedAsync(
-            Row($"{host}@ceph", backendUp: true, now, total: 100 * GiB, free: 60 * GiB + GiB / 4),
-            Row($"{host}@{elsewhere}", backendUp: false, now),
-            Row($"{host}@ceph-fast", backendUp: true, now.AddMinutes(-5), total: GiB, free: GiB));
+        await Host.ServicesAsync(
+            Seed.Service($"{host}@ceph", backendUp: true, now, totalBytes: 100 * GiB, freeBytes: 60 * GiB + GiB / 4),
+            Seed.Service($"{host}@{elsewhere}", backendUp: false, now),
+            Seed.Service($"{host}@ceph-fast", backendUp: true, now.AddMinutes(-5), totalBytes: GiB, freeBytes: GiB));
         var volumes = new[] { await t.CreateVolumeAsync(size: 3), await t.CreateVolumeAsync(size: 4) };
         try
         {
@@ -70,7 +70,7 @@ public sealed class PoolsTests : ApiTest
         var t = NewTenant();
         var host = $"pools-{Guid.NewGuid():N}";
         var now = DateTime.UtcNow;
-        await SeedAsync(Row($"{host}@ceph", backendUp: true, now, 10 * GiB, 5 * GiB), Row($"{host}@ceph-fast", backendUp: true, now, 10 * GiB, 5 * GiB));
+        await Host.ServicesAsync(Seed.Service($"{host}@ceph", backendUp: true, now, 10 * GiB, 5 * GiB), Seed.Service($"{host}@ceph-fast", backendUp: true, now, 10 * GiB, 5 * GiB));
         var fast = $"fast-{Guid.NewGuid():N}";
         await t.CreateTypeAsync(fast, new() { ["volume_backend_name"] = "ceph-fast" });
         try
@@ -101,15 +101,5 @@ public sealed class PoolsTests : ApiTest
         (await t.Member.Get("scheduler-stats/get_pools")).ShouldBeFault(403, "forbidden")
             .ShouldBe("Policy doesn't allow scheduler_extension:scheduler_stats:get_pools to be performed.");
         (await t.Reader.Get("scheduler-stats/get_pools?detail=true")).ShouldBeFault(403, "forbidden");
-    }
-
-    private static ServiceRecord Row(string host, bool backendUp, DateTime stamped, long? total = null, long? free = null) =>
-        new() { Host = host, Zone = "nova", BackendUp = backendUp, TotalBytes = total, FreeBytes = free, CreatedAt = stamped, UpdatedAt = stamped };
-
-    private async Task SeedAsync(params ServiceRecord[] rows)
-    {
-        await using var db = Host.NewDb();
-        db.Services.AddRange(rows);
-        await db.SaveChangesAsync();
     }
 }

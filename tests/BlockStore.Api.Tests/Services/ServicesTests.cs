@@ -17,10 +17,10 @@ public sealed class ServicesTests : ApiTest
         var t = NewTenant();
         var host = $"svc-{Guid.NewGuid():N}";
         var now = DateTime.UtcNow;
-        await SeedAsync(
-            Row($"{host}@fresh", backendUp: true, now),
-            Row($"{host}@sick", backendUp: false, now),
-            Row($"{host}@stale", backendUp: true, now.AddMinutes(-5)));
+        await Host.ServicesAsync(
+            Seed.Service($"{host}@fresh", backendUp: true, now),
+            Seed.Service($"{host}@sick", backendUp: false, now),
+            Seed.Service($"{host}@stale", backendUp: true, now.AddMinutes(-5)));
         try
         {
             foreach (var (backend, state, backendState) in new[] { ("fresh", "up", "up"), ("sick", "up", "down"), ("stale", "down", "down") })
@@ -56,15 +56,5 @@ public sealed class ServicesTests : ApiTest
         var t = NewTenant();
         (await t.Member.Get("os-services")).ShouldBeFault(403, "forbidden").ShouldBe("Policy doesn't allow volume_extension:services:index to be performed.");
         (await t.Reader.Get("os-services")).ShouldBeFault(403, "forbidden");
-    }
-
-    private static ServiceRecord Row(string host, bool backendUp, DateTime stamped) =>
-        new() { Host = host, Zone = "nova", BackendUp = backendUp, CreatedAt = stamped, UpdatedAt = stamped };
-
-    private async Task SeedAsync(params ServiceRecord[] rows)
-    {
-        await using var db = Host.NewDb();
-        db.Services.AddRange(rows);
-        await db.SaveChangesAsync();
     }
 }

@@ -9,6 +9,14 @@ public sealed class SessionLockTests
     private static BlockStoreDbContext NewDb() => new(DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore")));
 
     [Fact]
+    public void Ids_made_in_the_same_millisecond_have_distinct_lock_keys()
+    {
+        var at = DateTimeOffset.UtcNow;
+        var keys = Enumerable.Range(0, 20_000).Select(_ => SessionLock.KeyOf(Guid.CreateVersion7(at))).ToHashSet();
+        keys.Count.ShouldBe(20_000);
+    }
+
+    [Fact]
     public async Task A_second_session_is_refused_until_the_first_releases()
     {
         var id = Guid.NewGuid();

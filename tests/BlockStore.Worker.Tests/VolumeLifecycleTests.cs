@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using BlockStore.Contracts;
+using BlockStore.Core.Data;
 using Microsoft.EntityFrameworkCore;
 
 namespace BlockStore.Worker.Tests;
@@ -34,6 +36,48 @@ public sealed class VolumeLifecycleTests(LifecycleFixture stack)
         var images = await LifecycleFixture.RbdImagesAsync();
         images.ShouldNotContain($"volume-{id}");
         images.ShouldNotContain($"volume-{clone}");
+    }
+
+    [Fact]
+    public async Task A_second_delivery_of_a_snapshot_delete_gives_nothing_back_twice()
+    {
+        var project = Guid.NewGuid().ToString("N");
+        using var client = stack.Client(project);
+        var id = await LifecycleFixture.CreateVolumeAsync(client, size: 2);
+        (await LifecycleFixture.WaitSettledAsync(client, 1, TimeSpan.FromSeconds(60)))[id].ShouldBe("available");
+        var snapshot = await IdOfAsync(await client.PostAsync("snapshots", Json($$$"""{"snapshot":{"volume_id":"{{{id}}}"}}""")), "snapshot");
+        await ImageFlows.WaitUntilAsync(async () => (await client.GetStringAsync($"snapshots/{snapshot}")).Contains("\"available\""), "the snapshot is available", 60);
+        var clone = await IdOfAsync(await client.PostAsync("volumes", Json($$$"""{"volume":{"snapshot_id":"{{{snapshot}}}"}}""")), "volume");
+        (await LifecycleFixture.WaitSettledAsync(client, 2, TimeSpan.FromSeconds(60)))[clone].ShouldBe("available");
+
+        // The clone needs the snapshot: its delete hides it and gives its quota back once.
+        (await client.DeleteAsync($"snapshots/{snapshot}")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await ImageFlows.WaitUntilAsync(async () => (await client.GetAsync($"snapshots/{snapshot}")).StatusCode == HttpStatusCode.NotFound, "the snapshot is hidden", 60);
+        await using var db = new BlockStoreDbContext(DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore")));
+        async Task<(long Snapshots, long Gigabytes)> UsageAsync() => (
+            await db.QuotaUsages.Where(u => u.ProjectId == project && u.Resource == "snapshots").Select(u => u.InUse).SingleAsync(),
+            await db.QuotaUsages.Where(u => u.ProjectId == project && u.Resource == "gigabytes").Select(u => u.InUse).SingleAsync());
+        (await UsageAsync()).ShouldBe((0L, 4L));
+
+        // The command again, as at-least-once delivery may bring it.
+        db.Enqueue(new DeleteSnapshot(snapshot, id), DateTime.UtcNow);
+        await db.SaveChangesAsync();
+        var copy = db.ChangeTracker.Entries<BlockStore.Core.Outbox.OutboxMessage>().Single().Entity.Id;
+        await ImageFlows.WaitUntilAsync(async () => !await db.OutboxMessages.AnyAsync(m => m.Id == copy), "the copy is sent", 60);
+        await Task.Delay(TimeSpan.FromSeconds(3)); // and consumed
+        (await UsageAsync()).ShouldBe((0L, 4L), "the second delivery gave nothing back");
+
+        (await client.DeleteAsync($"volumes/{clone}")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await ImageFlows.WaitUntilAsync(async () => (await client.GetAsync($"volumes/{clone}")).StatusCode == HttpStatusCode.NotFound, "the clone is gone", 60);
+        (await client.DeleteAsync($"volumes/{id}")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await WaitGoneAsync(client, TimeSpan.FromSeconds(60));
+        (await UsageAsync()).ShouldBe((0L, 0L));
+    }
+
+    private static async Task<Guid> IdOfAsync(HttpResponseMessage created, string resource)
+    {
+        created.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        return JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty(resource).GetProperty("id").GetGuid();
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public static class VolumeActionsApi
             { Retype: { } r } => await VolumeMigrationActions.RetypeAsync(volume, r, req, db, quotas, catalog.Value, now, ct),
             { Migrate: { } m } => await VolumeMigrationActions.MigrateAsync(volume, m, req, db, catalog.Value, now, ct),
             { CancelMigration.ValueKind: not JsonValueKind.Undefined } => await VolumeMigrationActions.CancelAsync(volume, req, db, now, ct),
-            { ResetStatus: { } s } => await ResetStatusAsync(volume, s, req, db, now, ct),
+            { ResetStatus: { } s } => await ResetStatusAsync(volume, s, req, db, quotas, now, ct),
             { ForceDelete.ValueKind: not JsonValueKind.Undefined } => await ForceDeleteAsync(volume, req, db, now, ct),
             { SetBootable: { } b } => await SetBootableAsync(volume, b, req, db, now, ct),
             { UploadImage: { } u } => await UploadToImageAction.RunAsync(volume, u, req, db, quotas, now, ct),
@@ -57,7 +57,7 @@ public static class VolumeActionsApi
     }
 
     private static async Task<IResult> ResetStatusAsync(Volume volume, ResetStatusAction action, ApiRequest req, BlockStoreDbContext db,
-        DateTime now, CancellationToken ct)
+        QuotaService quotas, DateTime now, CancellationToken ct)
     {
         req.Caller.RequireAdmin("volume_extension:volume_admin_actions:reset_status");
         var status = volume.Status;
@@ -70,8 +70,13 @@ public static class VolumeActionsApi
                 throw new InvalidRequestException($"Invalid input received: '{action.MigrationStatus}' is not a valid migration status.");
             migration = parsed;
         }
+        // Out of extending by hand: the growth the extend charged goes back with the reset.
+        var extendCharge = volume.Status == VolumeStatus.Extending && status != VolumeStatus.Extending ? volume.AbandonExtend() : 0;
         volume.ResetStatus(status, migration, action.MigrationStatus is not null, now);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         await db.SaveChangesAsync(ct);
+        if (extendCharge > 0) await quotas.ReleaseAsync(volume.ProjectId, 0, extendCharge, 0, ct);
+        await tx.CommitAsync(ct);
         return Results.StatusCode(202);
     }
 

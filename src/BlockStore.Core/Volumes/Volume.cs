@@ -146,6 +146,17 @@ public sealed class Volume : IHasMetadata
         MoveTo(VolumeStatus.Available, now);
     }
 
+    /// <summary>
+    /// Ends an extend that will not complete (it failed, it was given up, reset or force-deleted): returns the GiB it
+    /// charged for the growth, which the caller gives back in the same transaction, and forgets it. 0 when none runs.
+    /// </summary>
+    public int AbandonExtend()
+    {
+        if (ExtendingTo is not { } to) return 0;
+        ExtendingTo = null;
+        return Math.Max(0, to - Size);
+    }
+
     /// <summary>Retype within one backend: only the type changes, and the volume stays usable.</summary>
     public void RetypeInPlace(Guid newTypeId, DateTime now)
     {

@@ -2,6 +2,7 @@ using BlockStore.Contracts;
 using BlockStore.Core.Data;
 using BlockStore.Core.Jobs;
 using BlockStore.Core.Messages;
+using BlockStore.Core.Quotas;
 using BlockStore.Core.Snapshots;
 using BlockStore.Core.Volumes;
 using BlockStore.Storage.Backends;
@@ -47,7 +48,8 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
     /// </summary>
     public async Task RunOnceAsync(CancellationToken ct)
     {
-        await StepAsync("redrive volumes", sp => RedriveVolumesAsync(sp.GetRequiredService<BlockStoreDbContext>(), sp.GetRequiredService<Failures>(), ct), ct);
+        await StepAsync("redrive volumes", sp => RedriveVolumesAsync(sp.GetRequiredService<BlockStoreDbContext>(), sp.GetRequiredService<Failures>(),
+            sp.GetRequiredService<QuotaService>(), ct), ct);
         await StepAsync("redrive snapshots", sp => RedriveSnapshotsAsync(sp.GetRequiredService<BlockStoreDbContext>(), ct), ct);
         await StepAsync("purge hidden snapshots", sp => sp.GetRequiredService<SnapshotService>().PurgeHiddenAsync(ct), ct);
         await StepAsync("redrive migrations", sp => RedriveMigrationsAsync(sp.GetRequiredService<BlockStoreDbContext>(), sp.GetRequiredService<Failures>(), ct), ct);
@@ -73,7 +75,7 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
         }
     }
 
-    private async Task RedriveVolumesAsync(BlockStoreDbContext db, Failures failures, CancellationToken ct)
+    private async Task RedriveVolumesAsync(BlockStoreDbContext db, Failures failures, QuotaService quotas, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var stuckBefore = now - options.Value.StuckAfter;
@@ -86,9 +88,19 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
             {
                 var error = volume.Status == VolumeStatus.Extending ? VolumeStatus.ErrorExtending : VolumeStatus.Error;
                 var status = volume.Status.ToWire();
+                // An extend given up gives back the growth it charged, in the same commit.
+                var extendCharge = volume.AbandonExtend();
                 failures.VolumeFailed(volume, error, status, UserMessageEvents.OperationTimedOut,
                     $"Volume {volume.Id} did not finish {status} within {options.Value.GiveUpAfter.TotalMinutes:0} minutes and was stopped.");
-                if (await SaveOneAsync(db, ct)) LogGaveUp(volume.Id, status);
+                await using (var tx = await db.Database.BeginTransactionAsync(ct))
+                {
+                    if (extendCharge > 0) await quotas.ReleaseAsync(volume.ProjectId, 0, extendCharge, 0, ct);
+                    if (await SaveOneAsync(db, ct))
+                    {
+                        await tx.CommitAsync(ct);
+                        LogGaveUp(volume.Id, status);
+                    }
+                }
                 continue;
             }
             object command = volume.Status switch

@@ -42,7 +42,9 @@ public sealed partial class SnapshotService(BlockStoreDbContext db, VolumeBacken
     public async Task DeleteAsync(Guid snapshotId, CancellationToken ct)
     {
         var snapshot = await db.Snapshots.FirstOrDefaultAsync(s => s.Id == snapshotId, ct);
-        if (snapshot is not { Status: SnapshotStatus.Deleting }) return;
+        // A hidden snapshot's delete is done, its quota given back; the reconciler removes it once its clones are gone.
+        // A second delivery of the command must not give the quota back again.
+        if (snapshot is not { Status: SnapshotStatus.Deleting, Hidden: false }) return;
         var volume = await db.Volumes.AsNoTracking().FirstAsync(v => v.Id == snapshot.VolumeId, ct);
         bool removed;
         try

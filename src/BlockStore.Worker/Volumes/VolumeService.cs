@@ -121,7 +121,8 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
         var now = clock.GetUtcNow().UtcDateTime;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var countedSnapshots = snapshots.Where(s => !s.Hidden).ToList();
-        await quotas.ReleaseAsync(volume.ProjectId, 1, volume.Size + countedSnapshots.Sum(s => s.Size), countedSnapshots.Count, ct);
+        // An extend the delete cut short (an admin's force-delete) had charged its growth too.
+        await quotas.ReleaseAsync(volume.ProjectId, 1, volume.Size + volume.AbandonExtend() + countedSnapshots.Sum(s => s.Size), countedSnapshots.Count, ct);
         db.Snapshots.RemoveRange(snapshots);
         db.Volumes.Remove(volume);
         foreach (var s in countedSnapshots) db.Enqueue(new SnapshotDeleted(s.Id, volumeId, volume.ProjectId, now), now);
@@ -134,7 +135,12 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
     public async Task ExtendAsync(Guid volumeId, int newSize, CancellationToken ct)
     {
         var volume = await db.Volumes.FirstOrDefaultAsync(v => v.Id == volumeId, ct);
-        if (volume is not { Status: VolumeStatus.Extending }) { LogSkipped(volumeId, "extend", volume?.Status.ToWire()); return; }
+        // The row says which extend is running: a late copy of an earlier one (another size) must not complete this one.
+        if (volume is not { Status: VolumeStatus.Extending } || volume.ExtendingTo != newSize)
+        {
+            LogSkipped(volumeId, $"extend to {newSize} GiB", volume?.Status.ToWire());
+            return;
+        }
         try
         {
             await backends.Get(volume.Backend).ResizeAsync(volume.ImageName, newSize * Gib, ct);
@@ -143,7 +149,7 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
         {
             LogFailed(ex, volumeId, "extend");
             await using var failTx = await db.Database.BeginTransactionAsync(ct);
-            await quotas.ReleaseAsync(volume.ProjectId, 0, newSize - volume.Size, 0, ct);
+            await quotas.ReleaseAsync(volume.ProjectId, 0, volume.AbandonExtend(), 0, ct);
             failures.VolumeFailed(volume, VolumeStatus.ErrorExtending, "extend", UserMessageEvents.VolumeExtendFailed,
                 $"Volume {volume.Id} could not be extended to {newSize} GiB. {Failures.Describe(ex)}");
             await db.SaveChangesAsync(ct);

@@ -142,6 +142,23 @@ public sealed class QuotaTests : ApiTest
     }
 
     [Fact]
+    public async Task An_extend_reset_by_an_admin_gives_back_the_growth_it_charged()
+    {
+        var t = NewTenant();
+        var id = await t.CreateAvailableVolumeAsync(size: 2);
+        (await Host.UsageAsync(t.ProjectId, "gigabytes")).ShouldBe(2);
+        (await t.Member.Post($"volumes/{id}/action", Action("os-extend", new { new_size = 5 }))).ShouldHave(202);
+        (await Host.UsageAsync(t.ProjectId, "gigabytes")).ShouldBe(5);
+
+        (await t.Admin.Post($"volumes/{id}/action", Action("os-reset_status", new { status = "available" }))).ShouldHave(202);
+
+        (await Host.UsageAsync(t.ProjectId, "gigabytes")).ShouldBe(2, "the volume is still 2 GiB");
+        (await t.Admin.Post($"volumes/{id}/action", Action("os-reset_status", new { status = "error" }))).ShouldHave(202);
+        (await Host.UsageAsync(t.ProjectId, "gigabytes")).ShouldBe(2, "nothing is given back twice");
+        (await t.Member.Post($"volumes/{id}/action", Action("os-extend", new { new_size = 3 }))).ShouldBeFault(400, "badRequest");
+    }
+
+    [Fact]
     public async Task Parallel_creates_never_pass_a_per_type_limit()
     {
         var t = NewTenant();

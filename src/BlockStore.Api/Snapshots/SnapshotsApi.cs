@@ -102,13 +102,17 @@ public static class SnapshotsApi
     }
 
     /// <summary>
-    /// 202 and <c>deleting</c>. A volume being cloned from the snapshot does not stop it: the worker defers
-    /// the backend removal (hiding the snapshot) until no clone depends on it.
+    /// 202 and <c>deleting</c>. Clones made from the snapshot do not stop it: the worker defers the backend removal
+    /// (hiding the snapshot) until no clone depends on it. A volume still being created from it does: its clone is not
+    /// made yet, and the snapshot must be there when it is.
     /// </summary>
     public static async Task<IResult> Delete(string id, ApiRequest req, BlockStoreDbContext db, TimeProvider clock, CancellationToken ct)
     {
         req.Caller.RequireWrite("volume:delete_snapshot");
         var snapshot = await FindAsync(db, req, id, ct);
+        if (await db.Volumes.AnyAsync(v => v.SnapshotId == snapshot.Id && v.Status == VolumeStatus.Creating, ct))
+            throw new InvalidSnapshotStateException(
+                $"Snapshot {snapshot.Id} has a volume still being created from it; delete it once that volume is available.");
         var now = clock.GetUtcNow().UtcDateTime;
         snapshot.BeginDeletion(force: false, now);
         db.Enqueue(new DeleteSnapshot(snapshot.Id, snapshot.VolumeId), now);

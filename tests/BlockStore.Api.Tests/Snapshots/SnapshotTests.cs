@@ -181,17 +181,6 @@ public sealed class SnapshotTests : ApiTest
     }
 
     [Fact]
-    public async Task Deleting_a_snapshot_that_a_volume_is_being_cloned_from_is_accepted()
-    {
-        var t = NewTenant();
-        var parent = await Host.VolumeAsync(t.ProjectId);
-        var snapshot = await Host.SnapshotAsync(parent);
-        (await t.Member.Post("volumes", new { volume = new { snapshot_id = snapshot.Id } })).ShouldHave(202)
-            .Json.GetProperty("volume").GetProperty("snapshot_id").GetString().ShouldBe(snapshot.Id.ToString());
-        (await t.Member.Delete($"snapshots/{snapshot.Id}")).ShouldHave(202);
-    }
-
-    [Fact]
     public async Task Snapshot_metadata_merges_replaces_and_removes_keys()
     {
         var t = NewTenant();
@@ -207,6 +196,23 @@ public sealed class SnapshotTests : ApiTest
         (await t.Member.Get($"{path}/z")).ShouldBeFault(404, "itemNotFound").ShouldBe($"Snapshot {s.Id} has no metadata with key z.");
         (await t.Reader.Post(path, new { metadata = new { r = "1" } })).ShouldBeFault(403, "forbidden");
         (await t.Member.Get(path)).Json.GetProperty("metadata").Keys().ShouldBe(["y"]);
+    }
+
+    [Fact]
+    public async Task A_snapshot_a_volume_is_still_being_created_from_waits_for_it_before_it_can_be_deleted()
+    {
+        var t = NewTenant();
+        var snapshot = await Host.SnapshotAsync(await Host.VolumeAsync(t.ProjectId));
+        var created = (await t.Member.Post("volumes", new { volume = new { snapshot_id = snapshot.Id } })).ShouldHave(202).Json.GetProperty("volume");
+        created.GetProperty("snapshot_id").GetString().ShouldBe(snapshot.Id.ToString());
+        var clone = created.GetProperty("id").GetString()!;
+
+        (await t.Member.Delete($"snapshots/{snapshot.Id}")).ShouldBeFault(400, "badRequest")
+            .ShouldBe($"Invalid snapshot: Snapshot {snapshot.Id} has a volume still being created from it; delete it once that volume is available.");
+        (await t.Member.StatusOfAsync("snapshot", snapshot.Id.ToString())).ShouldBe("available");
+
+        (await t.Admin.Post($"volumes/{clone}/action", Action("os-reset_status", new { status = "available" }))).ShouldHave(202);
+        (await t.Member.Delete($"snapshots/{snapshot.Id}")).ShouldHave(202);
     }
 
     [Fact]

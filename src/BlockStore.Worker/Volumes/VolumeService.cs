@@ -6,7 +6,9 @@ using BlockStore.Core.Quotas;
 using BlockStore.Core.Volumes;
 using BlockStore.Storage.Backends;
 using BlockStore.Worker.Images;
+using BlockStore.Worker.Reconciliation;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace BlockStore.Worker.Volumes;
 
@@ -16,7 +18,8 @@ namespace BlockStore.Worker.Volumes;
 /// The backend call is idempotent, and the result commits with its events through the outbox.
 /// </summary>
 public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends backends, QuotaService quotas, Failures failures,
-    ImageService images, TimeProvider clock, IConfiguration configuration, ILogger<VolumeService> logger)
+    ImageService images, IServiceScopeFactory scopes, IOptions<ReconcilerOptions> reconciler, TimeProvider clock, IConfiguration configuration,
+    ILogger<VolumeService> logger)
 {
     private const long Gib = 1L << 30;
     private int MaxCloneDepth => configuration.GetValue("Volumes:MaxCloneDepth", 5);
@@ -29,6 +32,7 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
         var isClone = false;
         try
         {
+            await using var alive = StatusHeartbeat.Start(scopes, volumeId, VolumeStatus.Creating, reconciler.Value.StuckAfter, clock);
             if (volume.SnapshotId is { } snapshotId)
             {
                 var snapshot = await db.Snapshots.AsNoTracking().FirstAsync(s => s.Id == snapshotId, ct);
@@ -60,8 +64,7 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
-        volume.MarkAvailable(now);
-        if (volume.ImageId is not null) volume.MarkBootable(true, now);
+        MarkCreated(volume, now);
         db.Enqueue(new VolumeStatusChanged(volume.Id, volume.ProjectId, VolumeStatus.Creating.ToWire(), VolumeStatus.Available.ToWire(), now), now);
         db.Enqueue(new VolumeCreated(volume.Id, volume.ProjectId, volume.Size, volume.Backend, now), now);
         if (isClone && await backend.CloneDepthAsync(volume.ImageName, ct) > MaxCloneDepth)
@@ -71,28 +74,55 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
             db.Jobs.Add(job);
             db.Enqueue(new FlattenVolume(job.Id, volume.Id), now);
         }
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await db.SaveChangesAsync(ct);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                return;
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                if (!await ResolveCreateConflictAsync(volume, backend, attempt, now, ct)) return;
+            }
         }
-        catch (DbUpdateConcurrencyException)
+    }
+
+    private static void MarkCreated(Volume volume, DateTime now)
+    {
+        volume.MarkAvailable(now);
+        if (volume.ImageId is not null) volume.MarkBootable(true, now);
+    }
+
+    /// <summary>
+    /// The row changed under a finished create. True when the save should be tried again: the volume is still
+    /// <c>creating</c>, so only its status time moved (this create's heartbeat, or the reconciler sending the command
+    /// again), and the create completes on the row as it is now. Otherwise the row decides, and false ends the create.
+    /// </summary>
+    private async Task<bool> ResolveCreateConflictAsync(Volume volume, IVolumeBackend backend, int attempt, DateTime now, CancellationToken ct)
+    {
+        var status = await db.Volumes.AsNoTracking().Where(v => v.Id == volume.Id).Select(v => (VolumeStatus?)v.Status).FirstOrDefaultAsync(ct);
+        if (status == VolumeStatus.Creating && attempt < 5)
         {
-            var status = await db.Volumes.AsNoTracking().Where(v => v.Id == volumeId).Select(v => (VolumeStatus?)v.Status).FirstOrDefaultAsync(ct);
-            if (status is null)
-            {
-                // A duplicate delivery, slow in the backend, outlived the volume: what it just made has no owner.
-                LogCompensated(volumeId);
-                await backend.DeleteAsync(volume.ImageName, ct);
-            }
-            else if (status == VolumeStatus.Deleting)
-            {
-                // The other delivery won and the volume is being deleted; if its delete ran before our backend call,
-                // we made the image again. Removing it here would race the delete (EBUSY on an open image), so the
-                // reconciler's orphan sweep removes it once the row is gone.
-                LogLeftToSweep(volumeId);
-            }
-            else throw; // retried: the row decides
+            await db.Entry(volume).ReloadAsync(ct);
+            MarkCreated(volume, now);
+            return true;
         }
+        if (status is null)
+        {
+            // A duplicate delivery, slow in the backend, outlived the volume: what it just made has no owner.
+            LogCompensated(volume.Id);
+            await backend.DeleteAsync(volume.ImageName, ct);
+        }
+        else if (status == VolumeStatus.Deleting)
+        {
+            // The other delivery won and the volume is being deleted; if its delete ran before our backend call,
+            // we made the image again. Removing it here would race the delete (EBUSY on an open image), so the
+            // reconciler's orphan sweep removes it once the row is gone.
+            LogLeftToSweep(volume.Id);
+        }
+        // Any other status (another delivery made it available first, or the reconciler gave up): the row decides.
+        return false;
     }
 
     public async Task DeleteAsync(Guid volumeId, CancellationToken ct)

@@ -5,8 +5,11 @@ using BlockStore.Core.Volumes;
 using BlockStore.Rbd;
 using BlockStore.Storage.Backends;
 using BlockStore.Storage.Images;
+using BlockStore.Worker.Hosting;
+using BlockStore.Worker.Reconciliation;
 using BlockStore.Worker.Volumes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace BlockStore.Worker.Images;
 
@@ -15,7 +18,7 @@ namespace BlockStore.Worker.Images;
 /// data. Uploads of files are served by the API; see <c>ImageUploads</c> there.
 /// </summary>
 public sealed partial class ImageService(BlockStoreDbContext db, ImagePool pool, VolumeBackends backends, Failures failures,
-    TimeProvider clock, ILogger<ImageService> logger)
+    IServiceScopeFactory scopes, IOptions<ReconcilerOptions> reconciler, TimeProvider clock, ILogger<ImageService> logger)
 {
     /// <summary>
     /// Makes a volume's data from an image. On an RBD backend (every RBD backend shares the cluster of the
@@ -63,6 +66,7 @@ public sealed partial class ImageService(BlockStoreDbContext db, ImagePool pool,
         long size;
         try
         {
+            await using var alive = StatusHeartbeat.OfImage(scopes, imageId, reconciler.Value.StuckAfter, clock);
             var backend = backends.Get(volume.Backend);
             if (backend is RbdVolumeBackend rbd)
             {
@@ -85,7 +89,30 @@ public sealed partial class ImageService(BlockStoreDbContext db, ImagePool pool,
         var now = clock.GetUtcNow().UtcDateTime;
         image.Activate(size, size, null, null, now);
         volume.EndUploadToImage(now);
-        await db.SaveChangesAsync(ct);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                return;
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < 5)
+            {
+                // Only the image's status time moved (the heartbeat, or the reconciler sending the command again) while
+                // it is still saving: finish on the fresh row. Anything else (killed, deleted) decides instead.
+                await db.Entry(image).ReloadAsync(ct);
+                if (db.Entry(image).State != EntityState.Detached && image.Status == ImageStatus.Saving)
+                {
+                    image.Activate(size, size, null, null, now);
+                    continue;
+                }
+                // The image was killed or deleted meanwhile (its data goes with the reconciler's sweep); the volume
+                // still returns to the status it had.
+                if (db.Entry(image).State != EntityState.Detached) db.Entry(image).State = EntityState.Unchanged;
+                await db.SaveChangesAsync(ct);
+                return;
+            }
+        }
     }
 
     /// <summary>Kills the image (its data goes), returns the volume to its status, and tells the tenant why.</summary>

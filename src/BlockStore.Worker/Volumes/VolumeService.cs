@@ -5,6 +5,7 @@ using BlockStore.Core.Messages;
 using BlockStore.Core.Quotas;
 using BlockStore.Core.Volumes;
 using BlockStore.Storage.Backends;
+using BlockStore.Worker.Hosting;
 using BlockStore.Worker.Images;
 using BlockStore.Worker.Reconciliation;
 using Microsoft.EntityFrameworkCore;
@@ -32,7 +33,7 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
         var isClone = false;
         try
         {
-            await using var alive = StatusHeartbeat.Start(scopes, volumeId, VolumeStatus.Creating, reconciler.Value.StuckAfter, clock);
+            await using var alive = StatusHeartbeat.OfVolume(scopes, volumeId, VolumeStatus.Creating, reconciler.Value.StuckAfter, clock);
             if (volume.SnapshotId is { } snapshotId)
             {
                 var snapshot = await db.Snapshots.AsNoTracking().FirstAsync(s => s.Id == snapshotId, ct);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.Channels;
 using BlockStore.Contracts;
@@ -22,7 +21,13 @@ namespace BlockStore.Core.Outbox;
 public sealed partial class OutboxDispatcher(IBus bus, IConfiguration configuration, IOptions<OutboxOptions> options,
     ILogger<OutboxDispatcher> logger) : BackgroundService
 {
-    private static readonly ConcurrentDictionary<string, Type?> Types = new();
+    /// <summary>
+    /// The message types this build can publish, by the name rows carry. A row of another type (written by a newer API
+    /// during a rolling upgrade) is never claimed here: it waits in the table for a worker that knows it.
+    /// </summary>
+    private static readonly Dictionary<string, Type> Types = typeof(CreateVolume).Assembly.GetExportedTypes()
+        .Where(t => t is { IsClass: true, IsAbstract: false } && t.FullName is not null).ToDictionary(t => t.FullName!);
+    private static readonly string[] TypeNames = [.. Types.Keys];
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly OutboxOptions _options = options.Value;
 
@@ -52,9 +57,11 @@ public sealed partial class OutboxDispatcher(IBus bus, IConfiguration configurat
         await using var tx = await conn.BeginTransactionAsync(ct);
         var rows = new List<(long Id, string Type, string Body)>();
         await using (var select = new NpgsqlCommand(
-            "SELECT id, message_type, body::text FROM blockstore.outbox ORDER BY id LIMIT @n FOR UPDATE SKIP LOCKED", conn, tx))
+            "SELECT id, message_type, body::text FROM blockstore.outbox WHERE message_type = ANY(@types) ORDER BY id LIMIT @n FOR UPDATE SKIP LOCKED",
+            conn, tx))
         {
             select.Parameters.AddWithValue("n", _options.BatchSize);
+            select.Parameters.AddWithValue("types", TypeNames);
             await using var reader = await select.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct)) rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2)));
         }
@@ -66,7 +73,7 @@ public sealed partial class OutboxDispatcher(IBus bus, IConfiguration configurat
             try
             {
                 // WaitAsync, not only the token: a publish whose confirm was lost may not observe cancellation at all.
-                await Task.WhenAll(rows.Select(r => PublishAsync(r.Id, r.Type, r.Body, confirms.Token))).WaitAsync(confirms.Token);
+                await Task.WhenAll(rows.Select(r => PublishAsync(r.Type, r.Body, confirms.Token))).WaitAsync(confirms.Token);
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
@@ -85,15 +92,9 @@ public sealed partial class OutboxDispatcher(IBus bus, IConfiguration configurat
         return rows.Count;
     }
 
-    private Task PublishAsync(long id, string typeName, string body, CancellationToken ct)
+    private Task PublishAsync(string typeName, string body, CancellationToken ct)
     {
-        var type = Types.GetOrAdd(typeName, n => typeof(CreateVolume).Assembly.GetType(n));
-        if (type is null)
-        {
-            // A row nobody can publish would block nothing (SKIP LOCKED moves on), but it must be seen.
-            LogUnknownType(id, typeName);
-            return Task.CompletedTask;
-        }
+        var type = Types[typeName]; // claimed only when known
         var message = JsonSerializer.Deserialize(body, type, BlockStoreDbContext.MessageJson)!;
         return bus.Publish(message, type, ct);
     }
@@ -136,7 +137,4 @@ public sealed partial class OutboxDispatcher(IBus bus, IConfiguration configurat
 
     [LoggerMessage(LogLevel.Warning, "Outbox listener lost its connection; polling until it is back")]
     private partial void LogListenFailed(Exception ex);
-
-    [LoggerMessage(LogLevel.Error, "Outbox row {Id} has unknown message type {Type}; it is dropped")]
-    private partial void LogUnknownType(long id, string type);
 }

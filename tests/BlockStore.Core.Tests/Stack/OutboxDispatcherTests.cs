@@ -56,6 +56,43 @@ public sealed class OutboxDispatcherTests
         }
     }
 
+    [Fact]
+    public async Task A_row_of_a_type_this_build_does_not_know_waits_for_one_that_does_and_the_others_go_on()
+    {
+        var id = Guid.NewGuid();
+        var delivered = new TaskCompletionSource<VolumeStatusChanged>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var bus = Substitute.For<IBus>();
+        bus.Publish(Arg.Any<object>(), Arg.Any<Type>(), Arg.Any<CancellationToken>()).Returns(call =>
+        {
+            if (call.Arg<object>() is VolumeStatusChanged message && message.VolumeId == id) delivered.TrySetResult(message);
+            return Task.CompletedTask;
+        });
+        await using var db = await StackSettings.DbAsync();
+        var future = $"BlockStore.Contracts.FromANewerApi{id:N}";
+        // Written first, as a newer API would during a rolling upgrade: it must neither be dropped nor hold the rest up.
+        await db.Database.ExecuteSqlAsync(
+            $"INSERT INTO blockstore.outbox (message_type, body, created_at) VALUES ({future}, {$"{{\"volumeId\":\"{id}\"}}"}::jsonb, now())");
+        db.Enqueue(new VolumeStatusChanged(id, "core-tests", "creating", "available", DateTime.UtcNow), DateTime.UtcNow);
+        await db.SaveChangesAsync();
+
+        var options = Options.Create(new OutboxOptions { PollInterval = TimeSpan.FromMilliseconds(200) });
+        var dispatcher = new OutboxDispatcher(bus, StackSettings.Configuration(), options, NullLogger<OutboxDispatcher>.Instance);
+        await dispatcher.StartAsync(CancellationToken.None);
+        try
+        {
+            (await delivered.Task.WaitAsync(TimeSpan.FromSeconds(30))).NewStatus.ShouldBe("available");
+            await Task.Delay(500);
+            (await db.Database.SqlQuery<int>($"SELECT count(*)::int AS \"Value\" FROM blockstore.outbox WHERE message_type = {future}").SingleAsync())
+                .ShouldBe(1, "the row this build cannot publish stays for one that can");
+        }
+        finally
+        {
+            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await dispatcher.StopAsync(stopping.Token);
+            await db.Database.ExecuteSqlAsync($"DELETE FROM blockstore.outbox WHERE message_type = {future}");
+        }
+    }
+
     private static Task<int> RowsAsync(Data.BlockStoreDbContext db, string pattern) =>
         db.Database.SqlQuery<int>($"SELECT count(*)::int AS \"Value\" FROM blockstore.outbox WHERE body::text LIKE {pattern}").SingleAsync();
 }

@@ -1,5 +1,6 @@
 using BlockStore.Api.Images;
 using BlockStore.Api.Infrastructure;
+using BlockStore.Api.Snapshots;
 using BlockStore.Contracts;
 using BlockStore.Core.Data;
 using BlockStore.Core.Errors;
@@ -43,6 +44,7 @@ public static class VolumesApi
         if (source.Image is { } image) volume.SetImageSource(image.Id, ImageSources.MetadataOf(image));
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (source.SnapshotId is { } snapshotId) await SnapshotsApi.HoldForCloneAsync(db, snapshotId, ct);
         db.Volumes.Add(volume);
         db.Enqueue(new CreateVolume(volume.Id), now);
         // Two inserts that either both land or fail the request: no savepoint around them (two round trips saved).

@@ -216,6 +216,22 @@ public sealed class SnapshotTests : ApiTest
     }
 
     [Fact]
+    public async Task A_snapshot_delete_racing_a_create_from_it_never_lets_both_through()
+    {
+        var t = NewTenant();
+        var parent = await Host.VolumeAsync(t.ProjectId);
+        for (var round = 0; round < 15; round++)
+        {
+            var snapshot = await Host.SnapshotAsync(parent);
+            var create = t.Member.Post("volumes", new { volume = new { snapshot_id = snapshot.Id } });
+            var delete = t.Member.Delete($"snapshots/{snapshot.Id}");
+            var statuses = new[] { (await create).Status, (await delete).Status };
+            statuses.Count(s => s == 202).ShouldBe(1, $"round {round}: create and delete answered {statuses[0]} and {statuses[1]}");
+            statuses.Count(s => s == 400).ShouldBe(1);
+        }
+    }
+
+    [Fact]
     public async Task An_admin_resets_or_force_deletes_a_stuck_snapshot_and_others_may_not()
     {
         var t = NewTenant();

@@ -45,6 +45,7 @@ public static class VolumesApi
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (source.SnapshotId is { } snapshotId) await SnapshotsApi.HoldForCloneAsync(db, snapshotId, ct);
+        if (source.SourceVolumeId is { } sourceId) await HoldSourceAsync(db, sourceId, ct);
         db.Volumes.Add(volume);
         db.Enqueue(new CreateVolume(volume.Id), now);
         // Two inserts that either both land or fail the request: no savepoint around them (two round trips saved).
@@ -129,6 +130,8 @@ public static class VolumesApi
         var force = req.Version.AtLeast(23) && QueryFlags.IsTrue(http.Query["force"]);
         if (force) req.Caller.RequireAdmin("volume:force_delete");
         var now = clock.GetUtcNow().UtcDateTime;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (!force) await RequireNoClonesInTheMakingAsync(db, volume.Id, ct);
         var snapshots = await db.Snapshots.Where(s => s.VolumeId == volume.Id && !s.Hidden).ToListAsync(ct);
         volume.BeginDeletion(force, snapshots.Count > 0, cascade || force, now);
         // A cascade needs every snapshot deletable (available or error), as Cinder's does; force takes any
@@ -136,6 +139,33 @@ public static class VolumesApi
         foreach (var snapshot in snapshots.Where(s => !force || s.Status != SnapshotStatus.Deleting)) snapshot.BeginDeletion(force, now);
         db.Enqueue(new DeleteVolume(volume.Id), now);
         await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         return Results.StatusCode(202);
+    }
+
+    /// <summary>
+    /// A volume that clones are still being made from (from it, or from one of its snapshots) cannot go yet: the clone
+    /// would find nothing to hang from. The volume's row and its snapshots' are locked first, and a create holds its
+    /// source shared until it commits (<see cref="HoldSourceAsync"/>, <see cref="SnapshotsApi.HoldForCloneAsync"/>), so
+    /// such a create is seen here or else finds its source deleting and is refused. An admin's force-delete skips this:
+    /// it is how a stuck volume goes.
+    /// </summary>
+    private static async Task RequireNoClonesInTheMakingAsync(BlockStoreDbContext db, Guid volumeId, CancellationToken ct)
+    {
+        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM blockstore.volumes WHERE id = {volumeId} FOR UPDATE", ct);
+        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM blockstore.snapshots WHERE volume_id = {volumeId} FOR UPDATE", ct);
+        var snapshotIds = db.Snapshots.Where(s => s.VolumeId == volumeId).Select(s => (Guid?)s.Id);
+        if (await db.Volumes.AnyAsync(v => v.Status == VolumeStatus.Creating
+                && (v.SourceVolumeId == volumeId || snapshotIds.Contains(v.SnapshotId)), ct))
+            throw new InvalidVolumeStateException(
+                $"Volume {volumeId} has a volume still being created from it or from one of its snapshots; delete it once that volume is available.");
+    }
+
+    /// <summary>In a create's transaction: the source volume can still be cloned, and stays so until the commit.</summary>
+    private static async Task HoldSourceAsync(BlockStoreDbContext db, Guid sourceId, CancellationToken ct)
+    {
+        var held = await db.Database.SqlQuery<Guid>(
+            $"SELECT id AS \"Value\" FROM blockstore.volumes WHERE id = {sourceId} AND status IN ('available', 'in-use') FOR SHARE").AnyAsync(ct);
+        if (!held) throw new InvalidVolumeStateException($"Volume {sourceId} is no longer available or in-use, so it cannot be cloned.");
     }
 }

@@ -10,6 +10,42 @@ namespace BlockStore.Api.Tests.Volumes;
 public sealed class ConcurrencyTests : ApiTest
 {
     [Fact]
+    public async Task A_volume_clones_are_still_being_made_from_cannot_be_deleted_until_they_are_but_an_admin_may_force_it()
+    {
+        var t = NewTenant();
+        var parent = await Host.VolumeAsync(t.ProjectId);
+        var clone = (await t.Member.Post("volumes", new { volume = new { source_volid = parent.Id } })).ShouldHave(202)
+            .Json.GetProperty("volume").GetProperty("id").GetString()!;
+        (await t.Member.Delete($"volumes/{parent.Id}")).ShouldBeFault(400, "badRequest").ShouldBe(
+            $"Invalid volume: Volume {parent.Id} has a volume still being created from it or from one of its snapshots; delete it once that volume is available.");
+
+        var withSnapshot = await Host.VolumeAsync(t.ProjectId);
+        var snapshot = await Host.SnapshotAsync(withSnapshot);
+        (await t.Member.Post("volumes", new { volume = new { snapshot_id = snapshot.Id } })).ShouldHave(202);
+        (await t.Member.Delete($"volumes/{withSnapshot.Id}?cascade=true")).ShouldBeFault(400, "badRequest")
+            .ShouldContain("has a volume still being created from it or from one of its snapshots");
+        (await t.Member.StatusOfAsync("snapshot", snapshot.Id.ToString())).ShouldBe("available", "nothing was written");
+        (await t.Admin.Delete($"volumes/{withSnapshot.Id}?force=true", "3.23")).ShouldHave(202);
+
+        (await t.Admin.Post($"volumes/{clone}/action", Action("os-reset_status", new { status = "available" }))).ShouldHave(202);
+        (await t.Member.Delete($"volumes/{parent.Id}")).ShouldHave(202);
+    }
+
+    [Fact]
+    public async Task A_delete_racing_a_clone_of_the_same_volume_never_lets_both_through()
+    {
+        var t = NewTenant();
+        for (var round = 0; round < 15; round++)
+        {
+            var parent = await Host.VolumeAsync(t.ProjectId);
+            var create = t.Member.Post("volumes", new { volume = new { source_volid = parent.Id } });
+            var delete = t.Member.Delete($"volumes/{parent.Id}");
+            var statuses = new[] { (await create).Status, (await delete).Status };
+            statuses.Count(s => s == 202).ShouldBe(1, $"round {round}: create and delete answered {statuses[0]} and {statuses[1]}");
+        }
+    }
+
+    [Fact]
     public async Task Fifty_simultaneous_extends_of_one_volume_accept_exactly_one()
     {
         var t = NewTenant();

@@ -112,7 +112,7 @@ public static class SnapshotsApi
         var snapshot = await FindAsync(db, req, id, ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         // Locked first, then the volumes read: a create from the snapshot holds it shared until its commit (see
-        // HoldForCloneAsync), so its volume is seen here, or else it finds the snapshot deleting and is refused.
+        // VolumeSources.HoldAsync), so its volume is seen here, or else it finds the snapshot deleting and is refused.
         await db.Database.ExecuteSqlAsync($"SELECT 1 FROM blockstore.snapshots WHERE id = {snapshot.Id} FOR UPDATE", ct);
         if (await db.Volumes.AnyAsync(v => v.SnapshotId == snapshot.Id && v.Status == VolumeStatus.Creating, ct))
             throw new InvalidSnapshotStateException(
@@ -123,17 +123,6 @@ public static class SnapshotsApi
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return Results.StatusCode(202);
-    }
-
-    /// <summary>
-    /// In a create's transaction: the snapshot its clone will hang from is still available, and stays so until the
-    /// commit (its row is held shared, which a delete's lock waits for).
-    /// </summary>
-    public static async Task HoldForCloneAsync(BlockStoreDbContext db, Guid snapshotId, CancellationToken ct)
-    {
-        var held = await db.Database.SqlQuery<Guid>(
-            $"SELECT id AS \"Value\" FROM blockstore.snapshots WHERE id = {snapshotId} AND status = 'available' AND NOT hidden FOR SHARE").AnyAsync(ct);
-        if (!held) throw new InvalidSnapshotStateException("Originating snapshot status must be one of 'available' values");
     }
 
     /// <summary>A snapshot the caller may see; hidden ones (kept for dependent clones) are gone to the tenant.</summary>

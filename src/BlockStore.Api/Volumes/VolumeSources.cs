@@ -57,4 +57,19 @@ public static class VolumeSources
                 $"Invalid input received: a clone must stay on its source's backend '{parent.Backend}'; type {type.Name} selects '{backend}'. Create it there and retype it.");
         return new VolumeSource(type, backend, size, snapshotId, r.SourceVolid is null ? null : parent!.Id);
     }
+
+    /// <summary>
+    /// In the create's transaction: the snapshot or volume the clone will hang from can still be cloned, and stays so
+    /// until the commit. Its row is held shared, which a delete's lock waits for (see <c>SnapshotsApi.Delete</c> and
+    /// <c>VolumesApi.Delete</c>), so a create and a delete of its source never both go through.
+    /// </summary>
+    public static async Task HoldAsync(BlockStoreDbContext db, VolumeSource source, CancellationToken ct)
+    {
+        if (source.SnapshotId is { } snapshotId && !await db.Database.SqlQuery<Guid>(
+                $"SELECT id AS \"Value\" FROM blockstore.snapshots WHERE id = {snapshotId} AND status = 'available' AND NOT hidden FOR SHARE").AnyAsync(ct))
+            throw new InvalidSnapshotStateException("Originating snapshot status must be one of 'available' values");
+        if (source.SourceVolumeId is { } sourceId && !await db.Database.SqlQuery<Guid>(
+                $"SELECT id AS \"Value\" FROM blockstore.volumes WHERE id = {sourceId} AND status IN ('available', 'in-use') FOR SHARE").AnyAsync(ct))
+            throw new InvalidVolumeStateException($"Volume {sourceId} is no longer available or in-use, so it cannot be cloned.");
+    }
 }

@@ -1,6 +1,5 @@
 using BlockStore.Api.Images;
 using BlockStore.Api.Infrastructure;
-using BlockStore.Api.Snapshots;
 using BlockStore.Contracts;
 using BlockStore.Core.Data;
 using BlockStore.Core.Errors;
@@ -44,8 +43,7 @@ public static class VolumesApi
         if (source.Image is { } image) volume.SetImageSource(image.Id, ImageSources.MetadataOf(image));
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        if (source.SnapshotId is { } snapshotId) await SnapshotsApi.HoldForCloneAsync(db, snapshotId, ct);
-        if (source.SourceVolumeId is { } sourceId) await HoldSourceAsync(db, sourceId, ct);
+        await VolumeSources.HoldAsync(db, source, ct);
         db.Volumes.Add(volume);
         db.Enqueue(new CreateVolume(volume.Id), now);
         // Two inserts that either both land or fail the request: no savepoint around them (two round trips saved).
@@ -146,7 +144,7 @@ public static class VolumesApi
     /// <summary>
     /// A volume that clones are still being made from (from it, or from one of its snapshots) cannot go yet: the clone
     /// would find nothing to hang from. The volume's row and its snapshots' are locked first, and a create holds its
-    /// source shared until it commits (<see cref="HoldSourceAsync"/>, <see cref="SnapshotsApi.HoldForCloneAsync"/>), so
+    /// source shared until it commits (<see cref="VolumeSources.HoldAsync"/>), so
     /// such a create is seen here or else finds its source deleting and is refused. An admin's force-delete skips this:
     /// it is how a stuck volume goes.
     /// </summary>
@@ -159,13 +157,5 @@ public static class VolumesApi
                 && (v.SourceVolumeId == volumeId || snapshotIds.Contains(v.SnapshotId)), ct))
             throw new InvalidVolumeStateException(
                 $"Volume {volumeId} has a volume still being created from it or from one of its snapshots; delete it once that volume is available.");
-    }
-
-    /// <summary>In a create's transaction: the source volume can still be cloned, and stays so until the commit.</summary>
-    private static async Task HoldSourceAsync(BlockStoreDbContext db, Guid sourceId, CancellationToken ct)
-    {
-        var held = await db.Database.SqlQuery<Guid>(
-            $"SELECT id AS \"Value\" FROM blockstore.volumes WHERE id = {sourceId} AND status IN ('available', 'in-use') FOR SHARE").AnyAsync(ct);
-        if (!held) throw new InvalidVolumeStateException($"Volume {sourceId} is no longer available or in-use, so it cannot be cloned.");
     }
 }

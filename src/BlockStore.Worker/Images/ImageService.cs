@@ -89,30 +89,17 @@ public sealed partial class ImageService(BlockStoreDbContext db, ImagePool pool,
         var now = clock.GetUtcNow().UtcDateTime;
         image.Activate(size, size, null, null, now);
         volume.EndUploadToImage(now);
-        for (var attempt = 1; ; attempt++)
+        await ConflictRetry.SaveAsync(db, async _ =>
         {
-            try
-            {
-                await db.SaveChangesAsync(ct);
-                return;
-            }
-            catch (DbUpdateConcurrencyException) when (attempt < 5)
-            {
-                // Only the image's status time moved (the heartbeat, or the reconciler sending the command again) while
-                // it is still saving: finish on the fresh row. Anything else (killed, deleted) decides instead.
-                await db.Entry(image).ReloadAsync(ct);
-                if (db.Entry(image).State != EntityState.Detached && image.Status == ImageStatus.Saving)
-                {
-                    image.Activate(size, size, null, null, now);
-                    continue;
-                }
-                // The image was killed or deleted meanwhile (its data goes with the reconciler's sweep); the volume
-                // still returns to the status it had.
-                if (db.Entry(image).State != EntityState.Detached) db.Entry(image).State = EntityState.Unchanged;
-                await db.SaveChangesAsync(ct);
-                return;
-            }
-        }
+            // Only the image's status time moved (the heartbeat, or the reconciler sending the command again) while it is
+            // still saving: finish on the fresh row. If it was killed or deleted meanwhile (its data goes with the
+            // reconciler's sweep), the volume still returns to the status it had.
+            await db.Entry(image).ReloadAsync(ct);
+            if (db.Entry(image).State == EntityState.Detached) return true;
+            if (image.Status == ImageStatus.Saving) image.Activate(size, size, null, null, now);
+            else db.Entry(image).State = EntityState.Unchanged;
+            return true;
+        }, ct);
     }
 
     /// <summary>Kills the image (its data goes), returns the volume to its status, and tells the tenant why.</summary>

@@ -75,18 +75,7 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
             db.Jobs.Add(job);
             db.Enqueue(new FlattenVolume(job.Id, volume.Id), now);
         }
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await db.SaveChangesAsync(ct);
-                return;
-            }
-            catch (DbUpdateConcurrencyException)
-            {
-                if (!await ResolveCreateConflictAsync(volume, backend, attempt, now, ct)) return;
-            }
-        }
+        await ConflictRetry.SaveAsync(db, _ => ResolveCreateConflictAsync(volume, backend, now, ct), ct);
     }
 
     private static void MarkCreated(Volume volume, DateTime now)
@@ -100,10 +89,10 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
     /// <c>creating</c>, so only its status time moved (this create's heartbeat, or the reconciler sending the command
     /// again), and the create completes on the row as it is now. Otherwise the row decides, and false ends the create.
     /// </summary>
-    private async Task<bool> ResolveCreateConflictAsync(Volume volume, IVolumeBackend backend, int attempt, DateTime now, CancellationToken ct)
+    private async Task<bool> ResolveCreateConflictAsync(Volume volume, IVolumeBackend backend, DateTime now, CancellationToken ct)
     {
         var status = await db.Volumes.AsNoTracking().Where(v => v.Id == volume.Id).Select(v => (VolumeStatus?)v.Status).FirstOrDefaultAsync(ct);
-        if (status == VolumeStatus.Creating && attempt < 5)
+        if (status == VolumeStatus.Creating)
         {
             await db.Entry(volume).ReloadAsync(ct);
             MarkCreated(volume, now);

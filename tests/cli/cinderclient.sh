@@ -91,6 +91,11 @@ from_vol=$(member create --source-volid "$vol" --name cli-from-vol 2 | prop id)
 wait_for show "$from_vol" available
 rbd_check "$from_vol" 2 "volume-$vol" "clone-$from_vol"
 
+step "list --sort name:desc, snapshot-list --sort name (cinderclient sends Cinder's column, display_name)"
+names=$(member list --sort name:desc | awk -F'|' 'NR > 3 && NF > 3 { gsub(/ /, "", $4); printf "%s ", $4 }')
+[[ $names == "cli-from-vol cli-from-snap cli-base " ]] || fail "list --sort name:desc gave: $names"
+member snapshot-list --sort name:asc | grep "$snap" >/dev/null || fail "snapshot-list --sort name:asc does not show $snap"
+
 step "type-create, type-key set volume_backend_name=ceph, create --volume-type"
 type_name=cli-type-$project
 type_id=$(admin type-create "$type_name" | awk -F'|' -v n="$type_name" '{ gsub(/ /, "", $3) } $3 == n { gsub(/ /, "", $2); print $2 }')

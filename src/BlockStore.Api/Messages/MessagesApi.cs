@@ -19,6 +19,10 @@ public static class MessagesApi
         ["event_id"] = "v.event_id",
         ["resource_type"] = "v.resource_type",
         ["message_level"] = "v.level",
+        // Nullable columns sort as a value, so that a marker (keyset paging) never skips the rows without one.
+        ["resource_uuid"] = "COALESCE(v.resource_uuid, '00000000-0000-0000-0000-000000000000'::uuid)",
+        ["guaranteed_until"] = "v.guaranteed_until",
+        ["request_id"] = "COALESCE(v.request_id, '')",
     };
 
     /// <summary>Paging and filters exist from 3.5; before it the list is every message, newest first.</summary>

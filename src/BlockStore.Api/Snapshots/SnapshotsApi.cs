@@ -26,6 +26,7 @@ public static class SnapshotsApi
         ["updated_at"] = "COALESCE(v.updated_at, '-infinity'::timestamptz)",
         ["id"] = "v.id",
         ["name"] = "COALESCE(v.name, '')",
+        ["display_name"] = "COALESCE(v.name, '')", // what cinderclient sends for name, and Cinder's column
         ["size"] = "v.size",
         ["status"] = "v.status",
         ["volume_id"] = "v.volume_id",

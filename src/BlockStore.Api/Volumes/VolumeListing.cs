@@ -16,6 +16,7 @@ public static class VolumeListing
         ["updated_at"] = "COALESCE(v.updated_at, '-infinity'::timestamptz)",
         ["id"] = "v.id",
         ["name"] = "COALESCE(v.name, '')",
+        ["display_name"] = "COALESCE(v.name, '')", // what cinderclient sends for name, and Cinder's column
         ["size"] = "v.size",
         ["status"] = "v.status",
         ["availability_zone"] = "v.availability_zone",

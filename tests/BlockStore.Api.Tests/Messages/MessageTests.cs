@@ -63,6 +63,34 @@ public sealed class MessageTests : ApiTest
         (await t.Member.Get("messages?limit=1", "3.3")).Json.GetProperty("messages").GetArrayLength().ShouldBe(2);
     }
 
+    [Theory]
+    [InlineData("id")]
+    [InlineData("created_at")]
+    [InlineData("resource_type")]
+    [InlineData("event_id")]
+    [InlineData("resource_uuid")]
+    [InlineData("message_level")]
+    [InlineData("guaranteed_until")]
+    [InlineData("request_id")]
+    public async Task Messages_page_by_every_sort_key_cinderclient_offers(string key)
+    {
+        var t = NewTenant();
+        var first = await Host.MessageAsync(t.ProjectId, Guid.NewGuid());
+        var second = await Host.MessageAsync(t.ProjectId, Guid.NewGuid());
+
+        var seen = new List<string>();
+        string? next = $"messages?limit=1&sort={key}:asc";
+        for (var pages = 0; next is not null; pages++)
+        {
+            pages.ShouldBeLessThan(4, "paging must end");
+            var page = (await t.Member.Get(next, "3.5")).ShouldHave(200).Json;
+            seen.AddRange(page.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("id").GetString()!));
+            next = page.TryGetProperty("messages_links", out var links) ? new Uri(links[0].GetProperty("href").GetString()!).PathAndQuery : null;
+        }
+
+        seen.Order().ShouldBe(new[] { first.Id.ToString(), second.Id.ToString() }.Order());
+    }
+
     [Fact]
     public async Task Another_project_s_messages_are_not_found()
     {

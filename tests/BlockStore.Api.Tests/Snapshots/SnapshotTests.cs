@@ -153,6 +153,23 @@ public sealed class SnapshotTests : ApiTest
         (await t.Member.Get("snapshots?with_count=true", "3.45")).Json.GetProperty("count").GetInt32().ShouldBe(2);
     }
 
+    [Theory]
+    [InlineData("name")]
+    [InlineData("display_name")] // cinderclient's snapshot-list --sort name sends Cinder's column name
+    public async Task Lists_sort_by_name_under_either_of_its_names(string key)
+    {
+        var t = NewTenant();
+        var volume = await Host.VolumeAsync(t.ProjectId);
+        foreach (var name in new[] { "b", "a", "c" }) await Host.SnapshotAsync(volume, name: name);
+
+        async Task<string[]> Names(string dir) =>
+            (await t.Member.Get($"snapshots/detail?sort={key}:{dir}")).ShouldHave(200).Json.GetProperty("snapshots").EnumerateArray()
+            .Select(s => s.GetProperty("name").GetString()!).ToArray();
+
+        (await Names("asc")).ShouldBe(["a", "b", "c"]);
+        (await Names("desc")).ShouldBe(["c", "b", "a"]);
+    }
+
     [Fact]
     public async Task Updating_a_snapshot_changes_its_name_and_description()
     {

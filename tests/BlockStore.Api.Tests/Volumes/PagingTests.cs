@@ -11,6 +11,7 @@ public sealed class PagingTests : ApiTest
     [Theory]
     [InlineData("")]
     [InlineData("&sort=name:asc")]
+    [InlineData("&sort=display_name:desc")] // what cinderclient sends for --sort name:desc
     [InlineData("&sort_key=size&sort_dir=asc")]
     [InlineData("&sort=status,created_at:asc")]
     public async Task Paging_through_2500_volumes_100_at_a_time_returns_each_exactly_once(string sort)

@@ -76,6 +76,18 @@ wait_for show "$vol" available
 [[ $(member show "$vol" | prop size) == 2 ]] || fail "show after extend: size is not 2"
 rbd_check "$vol" 2
 
+step "set-bootable, image-metadata set, unset and show (the clones below boot with the same)"
+member set-bootable "$vol" true
+member image-metadata "$vol" set hw_disk_bus=scsi os_type=linux
+member image-metadata "$vol" unset os_type
+[[ $(member image-metadata-show "$vol" | prop hw_disk_bus) == scsi ]] || fail "image-metadata-show: hw_disk_bus is not scsi"
+member image-metadata-show "$vol" | grep os_type >/dev/null && fail "image-metadata unset left os_type"
+# boots_like_vol <id>: a clone of the bootable volume (or of its snapshot) is bootable and carries its image metadata.
+boots_like_vol() {
+  [[ $(member show "$1" | prop bootable) == true ]] || fail "clone $1 of a bootable volume is not bootable"
+  member show "$1" | prop volume_image_metadata | grep hw_disk_bus >/dev/null || fail "clone $1 lacks the image metadata"
+}
+
 step "snapshot-create"
 snap=$(member snapshot-create --name cli-snap "$vol" | prop id)
 [[ -n $snap ]] || fail "snapshot-create returned no id"
@@ -85,11 +97,13 @@ step "create --snapshot-id"
 from_snap=$(member create --snapshot-id "$snap" --name cli-from-snap 3 | prop id)
 wait_for show "$from_snap" available
 rbd_check "$from_snap" 3 "volume-$vol" "snapshot-$snap"
+boots_like_vol "$from_snap"
 
 step "create --source-volid"
 from_vol=$(member create --source-volid "$vol" --name cli-from-vol 2 | prop id)
 wait_for show "$from_vol" available
 rbd_check "$from_vol" 2 "volume-$vol" "clone-$from_vol"
+boots_like_vol "$from_vol"
 
 step "list --sort name:desc, snapshot-list --sort name (cinderclient sends Cinder's column, display_name)"
 names=$(member list --sort name:desc | awk -F'|' 'NR > 3 && NF > 3 { gsub(/ /, "", $4); printf "%s ", $4 }')

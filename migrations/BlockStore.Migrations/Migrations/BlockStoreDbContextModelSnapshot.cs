@@ -418,6 +418,10 @@ namespace BlockStore.Migrations.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("hidden");
 
+                    b.Property<string>("ImageMetadata")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("image_metadata");
+
                     b.Property<string>("Metadata")
                         .IsRequired()
                         .HasColumnType("jsonb")

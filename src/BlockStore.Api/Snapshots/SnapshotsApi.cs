@@ -55,11 +55,8 @@ public static class SnapshotsApi
         volume.RequireAvailableForSnapshot(allowInUse: r.Force == true || req.Version.AtLeast(66));
         catalog.Value.RequireSnapshots(volume);
 
-        // The snapshot belongs to the volume's project, which pays for it: an admin's snapshot of a
-        // tenant's volume must stay visible to the tenant, who could otherwise never delete the volume.
         var now = clock.GetUtcNow().UtcDateTime;
-        var snapshot = Snapshot.Create(volume.Id, volume.ProjectId, req.Caller.UserId, volume.Size, r.EffectiveName, r.Description,
-            r.Metadata, now);
+        var snapshot = Snapshot.Create(volume, req.Caller.UserId, r.EffectiveName, r.Description, r.Metadata, now);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         // Compare-and-swap on the volume row (a no-op write that moves its xmin): a delete, extend or retype
         // that read the volume before us now fails its own check, and if one committed first, we fail here.

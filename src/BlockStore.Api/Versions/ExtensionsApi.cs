@@ -26,7 +26,7 @@ public static class ExtensionsApi
         ("os-volume-type-access", "VolumeTypeAccess", "Private volume types shared with chosen projects."),
         ("os-volume-actions", "VolumeActions", "os-extend, os-retype, os-set_bootable and os-volume_upload_image."),
         ("os-vol-host-attr", "VolumeHostAttribute", "A volume's host@backend#pool, for admins."),
-        ("os-vol-image-meta", "VolumeImageMetadata", "The image metadata a volume was created with."),
+        ("os-vol-image-meta", "VolumeImageMetadata", "A volume's image metadata: shown with it, and set, unset and shown by os-set_image_metadata, os-unset_image_metadata and os-show_image_metadata."),
         ("os-vol-mig-status-attr", "VolumeMigStatusAttribute", "A volume's migration status, for admins."),
         ("os-vol-tenant-attr", "VolumeTenantAttribute", "A volume's project, for admins."),
     ];

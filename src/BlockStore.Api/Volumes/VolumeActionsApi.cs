@@ -33,6 +33,9 @@ public static class VolumeActionsApi
             { ForceDelete.ValueKind: not JsonValueKind.Undefined } => await ForceDeleteAsync(volume, req, db, now, ct),
             { SetBootable: { } b } => await SetBootableAsync(volume, b, req, db, now, ct),
             { UploadImage: { } u } => await UploadToImageAction.RunAsync(volume, u, req, db, quotas, now, ct),
+            { SetImageMetadata: { } m } => await VolumeImageMetadataActions.SetAsync(volume, m, req, db, now, ct),
+            { UnsetImageMetadata: { } m } => await VolumeImageMetadataActions.UnsetAsync(volume, m, req, db, now, ct),
+            { ShowImageMetadata.ValueKind: not JsonValueKind.Undefined } => VolumeImageMetadataActions.Show(volume),
             _ => throw new InvalidRequestException(OneAction),
         };
     }

@@ -11,9 +11,10 @@ using Microsoft.EntityFrameworkCore;
 namespace BlockStore.Api.Volumes;
 
 /// <summary>Where a new volume comes from: nothing, a snapshot, another volume or an image; and so its type, backend and least size.</summary>
-public sealed record VolumeSource(VolumeType Type, string Backend, int Size, Guid? SnapshotId, Guid? SourceVolumeId, Image? Image = null)
-{
-}
+/// <param name="Bootable">A clone's source volume (a snapshot's, for a snapshot) is bootable: so is the clone.</param>
+/// <param name="ImageMetadata">The image record a clone carries along: its source volume's, or the snapshot's copy.</param>
+public sealed record VolumeSource(VolumeType Type, string Backend, int Size, Guid? SnapshotId, Guid? SourceVolumeId, Image? Image = null,
+    bool Bootable = false, IReadOnlyDictionary<string, string>? ImageMetadata = null);
 
 public static class VolumeSources
 {
@@ -22,6 +23,7 @@ public static class VolumeSources
     {
         Volume? parent = null;
         Guid? snapshotId = null;
+        Dictionary<string, string>? imageMetadata = null;
         var size = 0;
         if (r.SnapshotId is not null)
         {
@@ -32,6 +34,7 @@ public static class VolumeSources
                 throw new InvalidSnapshotStateException("Originating snapshot status must be one of 'available' values");
             parent = await db.Volumes.AsNoTracking().FirstAsync(v => v.Id == snapshot.VolumeId, ct);
             snapshotId = snapshot.Id;
+            imageMetadata = snapshot.ImageMetadata;
             size = snapshot.Size;
         }
         else if (r.SourceVolid is not null)
@@ -39,6 +42,7 @@ public static class VolumeSources
             parent = await VolumeLookup.FindAsync(db, req, r.SourceVolid, ct);
             parent.RequireUsableAsSource();
             catalog.RequireSnapshots(parent);
+            imageMetadata = parent.ImageMetadata;
             size = parent.Size;
         }
 
@@ -55,7 +59,9 @@ public static class VolumeSources
         if (parent is not null && parent.Backend != backend)
             throw new InvalidRequestException(
                 $"Invalid input received: a clone must stay on its source's backend '{parent.Backend}'; type {type.Name} selects '{backend}'. Create it there and retype it.");
-        return new VolumeSource(type, backend, size, snapshotId, r.SourceVolid is null ? null : parent!.Id);
+        // Whether a snapshot's clone boots follows its volume as it is now, as in Cinder; the image record is the snapshot's.
+        return new VolumeSource(type, backend, size, snapshotId, r.SourceVolid is null ? null : parent!.Id,
+            Bootable: parent?.Bootable ?? false, ImageMetadata: imageMetadata);
     }
 
     /// <summary>

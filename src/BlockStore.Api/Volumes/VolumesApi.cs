@@ -41,6 +41,7 @@ public static class VolumesApi
         if (volume.Size < source.Size)
             throw new InvalidRequestException($"Invalid input received: Volume size '{volume.Size}'GB cannot be smaller than the source size '{source.Size}'GB.");
         if (source.Image is { } image) volume.SetImageSource(image.Id, ImageSources.MetadataOf(image));
+        volume.InheritBoot(source.Bootable, source.ImageMetadata);
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await VolumeSources.HoldAsync(db, source, ct);

@@ -1,5 +1,6 @@
 using BlockStore.Core.Errors;
 using BlockStore.Core.Metadata;
+using BlockStore.Core.Volumes;
 
 namespace BlockStore.Core.Snapshots;
 
@@ -18,6 +19,11 @@ public sealed class Snapshot : IHasMetadata
     public SnapshotStatus Status { get; private set; }
     public Dictionary<string, string> Metadata { get; private set; } = [];
     /// <summary>
+    /// The volume's <c>volume_image_metadata</c> when it was bootable at the snapshot, as Cinder copies it; a volume made
+    /// from the snapshot gets it.
+    /// </summary>
+    public Dictionary<string, string>? ImageMetadata { get; private set; }
+    /// <summary>
     /// Set when a delete met clones that still depend on the snapshot: the tenant no longer sees it,
     /// and the worker removes it once the last clone is gone or flattened.
     /// </summary>
@@ -29,17 +35,20 @@ public sealed class Snapshot : IHasMetadata
 
     public string BackendName => $"snapshot-{Id}";
 
-    public static Snapshot Create(Guid volumeId, string projectId, string userId, int size, string? name, string? description,
+    public static Snapshot Create(Volume volume, string userId, string? name, string? description,
         IDictionary<string, string>? metadata, DateTime now) => new()
         {
             Id = Guid.CreateVersion7(now),
-            VolumeId = volumeId,
-            ProjectId = projectId,
+            VolumeId = volume.Id,
+            // The snapshot belongs to the volume's project, which pays for it: an admin's snapshot of a
+            // tenant's volume must stay visible to the tenant, who could otherwise never delete the volume.
+            ProjectId = volume.ProjectId,
             UserId = userId,
-            Size = size,
+            Size = volume.Size,
             Name = name,
             Description = description,
             Metadata = metadata is null ? [] : new Dictionary<string, string>(metadata),
+            ImageMetadata = volume.Bootable && volume.ImageMetadata is { } image ? new Dictionary<string, string>(image) : null,
             Status = SnapshotStatus.Creating,
             CreatedAt = now,
             StatusChangedAt = now,

@@ -98,6 +98,7 @@ public sealed class Volume : IHasMetadata
 
     public void SetMetadata(IDictionary<string, string> metadata, bool replace, DateTime now)
     {
+        RequireMetadataChangeable();
         Metadata = StringMap.Merge(Metadata, metadata, replace);
         UpdatedAt = now;
     }
@@ -105,6 +106,7 @@ public sealed class Volume : IHasMetadata
     public bool RemoveMetadataKey(string key, DateTime now)
     {
         if (StringMap.Without(Metadata, key) is not { } rest) return false;
+        RequireMetadataChangeable();
         Metadata = rest;
         UpdatedAt = now;
         return true;
@@ -259,6 +261,43 @@ public sealed class Volume : IHasMetadata
         if (Status != VolumeStatus.Creating) throw new InvalidOperationException("Only a new volume can be given an image source.");
         ImageId = imageId;
         ImageMetadata = new Dictionary<string, string>(imageMetadata);
+    }
+
+    /// <summary>
+    /// A clone of a bootable volume, or of a snapshot of one, is bootable and carries the image record along, as in Cinder.
+    /// Set when the clone is asked for: its data is the source's from the first moment.
+    /// </summary>
+    public void InheritBoot(bool bootable, IReadOnlyDictionary<string, string>? imageMetadata)
+    {
+        if (Status != VolumeStatus.Creating) throw new InvalidOperationException("Only a new volume inherits from its source.");
+        if (!bootable) return;
+        Bootable = true;
+        ImageMetadata = imageMetadata is null ? null : new Dictionary<string, string>(imageMetadata);
+    }
+
+    /// <summary><c>os-set_image_metadata</c>: merged into the image record (which it creates if there is none).</summary>
+    public void SetImageMetadata(IDictionary<string, string> metadata, DateTime now)
+    {
+        RequireMetadataChangeable();
+        ImageMetadata = StringMap.Merge(ImageMetadata ?? [], metadata);
+        UpdatedAt = now;
+    }
+
+    /// <summary><c>os-unset_image_metadata</c>; false when the key is not there. The last key gone, there is no record.</summary>
+    public bool RemoveImageMetadataKey(string key, DateTime now)
+    {
+        if (ImageMetadata is null || StringMap.Without(ImageMetadata, key) is not { } rest) return false;
+        RequireMetadataChangeable();
+        ImageMetadata = rest.Count == 0 ? null : rest;
+        UpdatedAt = now;
+        return true;
+    }
+
+    /// <summary>Cinder's guard on metadata changes, its own and its image's: not while the volume is uploaded to an image.</summary>
+    private void RequireMetadataChangeable()
+    {
+        if (Status == VolumeStatus.Uploading)
+            throw new InvalidVolumeStateException($"Updating volume metadata is not allowed for volumes in {Status.ToWire()} status.");
     }
 
     /// <summary><c>os-volume_upload_image</c>: available, or in-use with <paramref name="force"/>; the status comes back afterwards.</summary>

@@ -39,7 +39,7 @@ public static class Seed
     public static async Task<Snapshot> SnapshotAsync(this ApiHost host, Volume volume, SnapshotStatus status = SnapshotStatus.Available,
         string? name = null)
     {
-        var snapshot = Snapshot.Create(volume.Id, volume.ProjectId, "seeder", volume.Size, name, null, null, Now());
+        var snapshot = Snapshot.Create(volume, "seeder", name, null, null, Now());
         if (status != SnapshotStatus.Creating) snapshot.ResetStatus(status, Now());
         await using var db = host.NewDb();
         db.Snapshots.Add(snapshot);

@@ -46,6 +46,8 @@ public sealed class IsolationMatrixTests : ApiTest
             new("POST", $"volumes/{v}/metadata", new { metadata = new { k = "v" } }, null, v, "200", "404", "403", "200"),
             new("PUT", $"volumes/{v}/metadata/k", new { meta = new { k = "w" } }, null, v, "200", "404", "403", "200"),
             new("POST", $"volumes/{v}/action", Action("os-set_bootable", new { bootable = true }), null, v, "200", "404", "403", "200"),
+            new("POST", $"volumes/{v}/action", Action("os-set_image_metadata", new { metadata = new { k = "v" } }), null, v, "200", "404", "403", "200"),
+            new("POST", $"volumes/{v}/action", Action("os-show_image_metadata", new { }), null, v, "200", "404", "200", "200"),
             new("POST", $"volumes/{v}/action", Action("os-reset_status", new { status = "available" }), null, v, "403", "404", "403", "202"),
             new("POST", "volumes/{own}/action", Action("os-extend", new { new_size = 2 }), null, v, "202", "404", "403", "202"),
             new("DELETE", "volumes/{own}", null, null, v, "202", "404", "403", "202"),

@@ -16,6 +16,7 @@ internal sealed class SnapshotConfiguration : IEntityTypeConfiguration<Snapshot>
         b.Property(s => s.Name).HasMaxLength(255);
         b.Property(s => s.Status).HasConversion(s => VolumeStatusNames.SnakeCase(s.ToString()), s => Enum.Parse<SnapshotStatus>(s.Replace("_", ""), true)).HasMaxLength(32);
         b.Property(s => s.Metadata).AsJsonb();
+        b.Property(s => s.ImageMetadata!).AsJsonb();
         b.Property(s => s.Version).IsRowVersion();
         b.Ignore(s => s.BackendName);
         // No FK cascade: a volume row must outlive its snapshots, and deletes are ordered by the worker.

@@ -105,6 +105,12 @@ wait_for show "$from_vol" available
 rbd_check "$from_vol" 2 "volume-$vol" "clone-$from_vol"
 boots_like_vol "$from_vol"
 
+step "revert-to-snapshot (the volume goes back to its latest snapshot)"
+member revert-to-snapshot "$snap"
+wait_for show "$vol" available
+[[ $(member snapshot-show "$snap" | prop status) == available ]] || fail "snapshot $snap is not available after the revert"
+rbd_check "$vol" 2
+
 step "list --sort name:desc, snapshot-list --sort name (cinderclient sends Cinder's column, display_name)"
 names=$(member list --sort name:desc | awk -F'|' 'NR > 3 && NF > 3 { gsub(/ /, "", $4); printf "%s ", $4 }')
 [[ $names == "cli-from-vol cli-from-snap cli-base " ]] || fail "list --sort name:desc gave: $names"

@@ -19,13 +19,15 @@ public sealed class VolumeActionBody
     /// <summary>Takes no arguments, as <see cref="ForceDelete"/>.</summary>
     [JsonPropertyName("os-migrate_volume_cancel")] public JsonElement CancelMigration { get; set; }
     [JsonPropertyName("os-volume_upload_image")] public UploadImageAction? UploadImage { get; set; }
+    /// <summary>3.40: back to the latest snapshot.</summary>
+    [JsonPropertyName("revert")] public RevertAction? Revert { get; set; }
     [JsonPropertyName("os-set_image_metadata")] public SetImageMetadataAction? SetImageMetadata { get; set; }
     [JsonPropertyName("os-unset_image_metadata")] public UnsetImageMetadataAction? UnsetImageMetadata { get; set; }
     /// <summary>Takes no arguments, as <see cref="ForceDelete"/>.</summary>
     [JsonPropertyName("os-show_image_metadata")] public JsonElement ShowImageMetadata { get; set; }
     [JsonExtensionData] public Dictionary<string, JsonElement>? Unknown { get; set; }
 
-    public int Count => new object?[] { Extend, Retype, ResetStatus, SetBootable, Migrate, UploadImage, SetImageMetadata, UnsetImageMetadata }
+    public int Count => new object?[] { Extend, Retype, ResetStatus, SetBootable, Migrate, UploadImage, SetImageMetadata, UnsetImageMetadata, Revert }
             .Count(a => a is not null)
         + new[] { ForceDelete, CancelMigration, ShowImageMetadata }.Count(a => a.ValueKind != JsonValueKind.Undefined) + (Unknown?.Count ?? 0);
 }
@@ -53,6 +55,8 @@ public sealed class ResetStatusAction
 }
 
 public sealed class SetBootableAction { public bool? Bootable { get; set; } }
+
+public sealed class RevertAction { public string? SnapshotId { get; set; } }
 
 public sealed class SetImageMetadataAction { public Dictionary<string, string>? Metadata { get; set; } }
 

@@ -33,6 +33,7 @@ public static class VolumeActionsApi
             { ForceDelete.ValueKind: not JsonValueKind.Undefined } => await ForceDeleteAsync(volume, req, db, now, ct),
             { SetBootable: { } b } => await SetBootableAsync(volume, b, req, db, now, ct),
             { UploadImage: { } u } => await UploadToImageAction.RunAsync(volume, u, req, db, quotas, now, ct),
+            { Revert: { } rv } => await RevertAsync(volume, rv, req, db, now, ct),
             { SetImageMetadata: { } m } => await VolumeImageMetadataActions.SetAsync(volume, m, req, db, now, ct),
             { UnsetImageMetadata: { } m } => await VolumeImageMetadataActions.UnsetAsync(volume, m, req, db, now, ct),
             { ShowImageMetadata.ValueKind: not JsonValueKind.Undefined } => VolumeImageMetadataActions.Show(volume),
@@ -56,6 +57,33 @@ public static class VolumeActionsApi
         // Charged after the save, as a create is: the type's usage is counted from the rows, this one's new size included.
         await quotas.ChargeAsync(volume.ProjectId, volume.VolumeTypeId, volumes: 0, gigabytes: grow, snapshots: 0, volumeSize: newSize, ct);
         await tx.CommitAsync(ct);
+        return Results.StatusCode(202);
+    }
+
+    /// <summary>
+    /// 3.40: the volume goes back to its latest snapshot, which must be the one named, of the volume's size, and both
+    /// <c>available</c> (409 otherwise, as in Cinder). Both rows change in one commit with the command, each against its
+    /// xmin, so a racing snapshot, extend or delete and this revert never both go through; the worker rolls the image back.
+    /// </summary>
+    private static async Task<IResult> RevertAsync(Volume volume, RevertAction action, ApiRequest req, BlockStoreDbContext db, DateTime now,
+        CancellationToken ct)
+    {
+        if (!req.Version.AtLeast(40)) throw new ResourceNotFoundException("The resource could not be found.");
+        req.Caller.RequireWrite("volume:revert_to_snapshot");
+        var latest = await db.Snapshots.Where(s => s.VolumeId == volume.Id && !s.Hidden)
+            .OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id).FirstOrDefaultAsync(ct)
+            ?? throw new InvalidRequestException($"Volume {volume.Id} doesn't have any snapshots.");
+        if (!Guid.TryParse(action.SnapshotId, out var named) || named != latest.Id)
+            throw new InvalidRequestException($"Specified snapshot {action.SnapshotId ?? "None"} is None or not the latest one of volume {volume.Id}.");
+        var cannot = $"Can't revert volume {volume.Id} to its latest snapshot {latest.Id}.";
+        if (volume.Size != latest.Size) throw new InvalidRequestException($"{cannot} The volume size must be equal to the snapshot size.");
+        if (volume.Status != VolumeStatus.Available || volume.IsMigrating)
+            throw new ConflictException($"Invalid volume: {cannot} Volume's status must be 'available'.");
+        if (latest.Status != SnapshotStatus.Available) throw new ConflictException($"Invalid snapshot: {cannot} Snapshot's status must be 'available'.");
+        volume.BeginRevert(now);
+        latest.BeginRestore(now);
+        db.Enqueue(new RevertVolume(volume.Id, latest.Id), now);
+        await db.SaveChangesAsync(ct);
         return Results.StatusCode(202);
     }
 

@@ -12,4 +12,5 @@ public static class UserMessageEvents
     public const string FlattenFailed = "VOLUME_000007";
     public const string MigrationFailed = "VOLUME_000008";
     public const string UploadToImageFailed = "VOLUME_000009";
+    public const string RevertFailed = "VOLUME_000010";
 }

@@ -86,6 +86,13 @@ public sealed class Snapshot : IHasMetadata
 
     public void MarkAvailable(DateTime now) => MoveTo(SnapshotStatus.Available, now);
 
+    /// <summary>Its volume is being reverted to it: <c>restoring</c> until the revert ends, well or not.</summary>
+    public void BeginRestore(DateTime now)
+    {
+        if (Status != SnapshotStatus.Available) throw new InvalidOperationException($"Snapshot {Id} cannot restore from {Status}.");
+        MoveTo(SnapshotStatus.Restoring, now);
+    }
+
     public void MarkFailed(SnapshotStatus status, DateTime now) => MoveTo(status, now);
 
     /// <summary>Clones still need the backend snapshot; keep it, out of the tenant's sight.</summary>

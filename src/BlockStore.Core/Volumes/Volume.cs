@@ -148,6 +148,20 @@ public sealed class Volume : IHasMetadata
         MoveTo(VolumeStatus.Available, now);
     }
 
+    /// <summary>Revert to the latest snapshot (3.40): from <c>available</c> only; the API has checked, and answers 409 otherwise.</summary>
+    public void BeginRevert(DateTime now)
+    {
+        if (Status != VolumeStatus.Available || IsMigrating)
+            throw new InvalidOperationException($"Volume {Id} cannot start a revert from {Status.ToWire()}.");
+        MoveTo(VolumeStatus.Reverting, now);
+    }
+
+    public void CompleteRevert(DateTime now)
+    {
+        RequireStatus(VolumeStatus.Reverting, "complete a revert");
+        MoveTo(VolumeStatus.Available, now);
+    }
+
     /// <summary>
     /// Ends an extend that will not complete (it failed, it was given up, reset or force-deleted): returns the GiB it
     /// charged for the growth, which the caller gives back in the same transaction, and forgets it. 0 when none runs.

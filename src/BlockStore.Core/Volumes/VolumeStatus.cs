@@ -5,7 +5,7 @@ public enum VolumeStatus
 {
     Creating, Available, Reserved, Attaching, Detaching, InUse, Maintenance, Deleting, AwaitingTransfer,
     Error, ErrorDeleting, BackingUp, RestoringBackup, ErrorBackingUp, ErrorRestoring, ErrorExtending,
-    Downloading, Uploading, Retyping, Extending,
+    Downloading, Uploading, Retyping, Extending, Reverting,
 }
 
 public static class VolumeStatusNames

@@ -79,6 +79,9 @@ public sealed class FileVolumeBackend(string name, FileVolumeStore store) : IVol
     public Task CreateSnapshotAsync(string volume, string snapshot, CancellationToken cancellationToken) => throw NoSnapshots();
 
     /// <inheritdoc />
+    public Task RevertToSnapshotAsync(string volume, string snapshot, CancellationToken cancellationToken) => throw NoSnapshots();
+
+    /// <inheritdoc />
     /// <remarks>There are none, so there is nothing to remove.</remarks>
     public Task<bool> DeleteSnapshotAsync(string volume, string snapshot, CancellationToken cancellationToken) => Task.FromResult(true);
 

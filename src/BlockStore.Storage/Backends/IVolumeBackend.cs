@@ -49,6 +49,12 @@ public interface IVolumeBackend
     /// <summary>Removes a snapshot. Returns false when clones still depend on it; the caller retries later.</summary>
     Task<bool> DeleteSnapshotAsync(string volume, string snapshot, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Rolls a volume back to one of its snapshots: its data (and size) become the snapshot's. Rolling back again to
+    /// the same snapshot is harmless, so a revert cut short is simply run again.
+    /// </summary>
+    Task RevertToSnapshotAsync(string volume, string snapshot, CancellationToken cancellationToken);
+
     /// <summary>Makes <paramref name="child"/> a copy-on-write clone of a snapshot, grown to <paramref name="sizeBytes"/>.</summary>
     Task CloneAsync(string parent, string snapshot, string child, long sizeBytes, CancellationToken cancellationToken);
 

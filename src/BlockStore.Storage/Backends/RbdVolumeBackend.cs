@@ -175,6 +175,14 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
     }
 
     /// <inheritdoc />
+    /// <remarks><c>rbd_snap_rollback</c>: librbd rewrites every object of the image from the snapshot.</remarks>
+    public async Task RevertToSnapshotAsync(string volume, string snapshot, CancellationToken cancellationToken)
+    {
+        using var image = RbdImage.Open(await IoAsync(cancellationToken).ConfigureAwait(false), volume);
+        await image.RollbackToSnapshotAsync(snapshot, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async Task<bool> DeleteSnapshotAsync(string volume, string snapshot, CancellationToken cancellationToken)
     {
         var io = await IoAsync(cancellationToken).ConfigureAwait(false);

@@ -36,6 +36,7 @@ public static class ConsumerSetup
         bus.AddConsumer<CreateVolumeConsumer>();
         bus.AddConsumer<DeleteVolumeConsumer>();
         bus.AddConsumer<ExtendVolumeConsumer>();
+        bus.AddConsumer<RevertVolumeConsumer>();
         bus.AddConsumer<CreateSnapshotConsumer>();
         bus.AddConsumer<DeleteSnapshotConsumer>();
         bus.AddConsumer<FlattenVolumeConsumer>();

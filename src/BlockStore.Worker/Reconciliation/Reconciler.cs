@@ -15,15 +15,16 @@ using Microsoft.Extensions.Options;
 namespace BlockStore.Worker.Reconciliation;
 
 /// <summary>
-/// Makes sure nothing stays in a transitional status. A volume or snapshot stuck in creating, deleting or
-/// extending has its command sent again (the consumers are idempotent) until <see cref="ReconcilerOptions.GiveUpAfter"/>,
+/// Makes sure nothing stays in a transitional status. A volume or snapshot stuck in creating, deleting,
+/// extending or reverting has its command sent again (the consumers are idempotent) until <see cref="ReconcilerOptions.GiveUpAfter"/>,
 /// then it is failed with a user message. It also finishes deferred removals, removes images without
 /// rows and reports rows without images. No operator reset-state should be needed.
 /// </summary>
 public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<ReconcilerOptions> options, TimeProvider clock,
     ILogger<Reconciler> logger) : BackgroundService
 {
-    private static readonly VolumeStatus[] Transitional = [VolumeStatus.Creating, VolumeStatus.Deleting, VolumeStatus.Extending];
+    private static readonly VolumeStatus[] Transitional =
+        [VolumeStatus.Creating, VolumeStatus.Deleting, VolumeStatus.Extending, VolumeStatus.Reverting];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -90,6 +91,9 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
                 var status = volume.Status.ToWire();
                 // An extend given up gives back the growth it charged, in the same commit.
                 var extendCharge = volume.AbandonExtend();
+                // A revert given up leaves its snapshot available again, as a failed one does.
+                if (volume.Status == VolumeStatus.Reverting && await RestoringSnapshotAsync(db, volume.Id, ct) is { } restoring)
+                    restoring.MarkAvailable(now);
                 failures.VolumeFailed(volume, error, status, UserMessageEvents.OperationTimedOut,
                     $"Volume {volume.Id} did not finish {status} within {options.Value.GiveUpAfter.TotalMinutes:0} minutes and was stopped.");
                 await using (var tx = await db.Database.BeginTransactionAsync(ct))
@@ -103,17 +107,24 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
                 }
                 continue;
             }
-            object command = volume.Status switch
+            object? command = volume.Status switch
             {
                 VolumeStatus.Creating => new CreateVolume(volume.Id),
                 VolumeStatus.Deleting => new DeleteVolume(volume.Id),
+                // The snapshot being restored is the revert's target; without one the revert cannot run, and is given up in time.
+                VolumeStatus.Reverting => await RestoringSnapshotAsync(db, volume.Id, ct) is { } restoring
+                    ? new RevertVolume(volume.Id, restoring.Id) : null,
                 _ => new ExtendVolume(volume.Id, volume.ExtendingTo ?? volume.Size),
             };
+            if (command is null) continue;
             db.Enqueue(command, now);
             volume.Heartbeat(now);
             if (await SaveOneAsync(db, ct)) LogRedriven(volume.Id, volume.Status.ToWire());
         }
     }
+
+    private static Task<Snapshot?> RestoringSnapshotAsync(BlockStoreDbContext db, Guid volumeId, CancellationToken ct) =>
+        db.Snapshots.FirstOrDefaultAsync(s => s.VolumeId == volumeId && s.Status == SnapshotStatus.Restoring && !s.Hidden, ct);
 
     /// <summary>
     /// Saves one row's change with its outbox row. A worker that moved the row meanwhile wins (xmin):

@@ -22,6 +22,12 @@ public sealed class ExtendVolumeConsumer(VolumeService volumes) : IConsumer<Exte
         volumes.ExtendAsync(context.Message.VolumeId, context.Message.NewSizeGb, context.CancellationToken);
 }
 
+public sealed class RevertVolumeConsumer(VolumeService volumes) : IConsumer<RevertVolume>
+{
+    public Task Consume(ConsumeContext<RevertVolume> context) =>
+        volumes.RevertAsync(context.Message.VolumeId, context.Message.SnapshotId, context.CancellationToken);
+}
+
 public sealed class FlattenVolumeConsumer(FlattenJob flatten) : IConsumer<FlattenVolume>
 {
     public Task Consume(ConsumeContext<FlattenVolume> context) => flatten.RunAsync(context.Message.JobId, context.CancellationToken);

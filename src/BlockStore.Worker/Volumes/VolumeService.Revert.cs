@@ -38,7 +38,7 @@ public sealed partial class VolumeService
         {
             await ReloadAsync(volume, snapshot, ct);
             if (volume.Status != VolumeStatus.Reverting) return;
-            snapshot.MarkAvailable(clock.GetUtcNow().UtcDateTime);
+            if (snapshot.Status == SnapshotStatus.Restoring) snapshot.MarkAvailable(clock.GetUtcNow().UtcDateTime);
             await FailAsync(volume, ex, VolumeStatus.Error, "revert", UserMessageEvents.RevertFailed,
                 $"could not be reverted to snapshot {snapshot.Id}", ct);
             return;

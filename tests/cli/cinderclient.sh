@@ -76,12 +76,14 @@ wait_for show "$vol" available
 [[ $(member show "$vol" | prop size) == 2 ]] || fail "show after extend: size is not 2"
 rbd_check "$vol" 2
 
-step "set-bootable, image-metadata set, unset and show (the clones below boot with the same)"
+step "set-bootable, image-metadata set, unset and show (the clones below boot with the same), readonly-mode-update"
 member set-bootable "$vol" true
 member image-metadata "$vol" set hw_disk_bus=scsi os_type=linux
 member image-metadata "$vol" unset os_type
 [[ $(member image-metadata-show "$vol" | prop hw_disk_bus) == scsi ]] || fail "image-metadata-show: hw_disk_bus is not scsi"
 member image-metadata-show "$vol" | grep os_type >/dev/null && fail "image-metadata unset left os_type"
+member readonly-mode-update "$vol" true
+member show "$vol" | grep -E '\| readonly : True ' >/dev/null || fail "readonly-mode-update: metadata does not show readonly True"
 # boots_like_vol <id>: a clone of the bootable volume (or of its snapshot) is bootable and carries its image metadata.
 boots_like_vol() {
   [[ $(member show "$1" | prop bootable) == true ]] || fail "clone $1 of a bootable volume is not bootable"

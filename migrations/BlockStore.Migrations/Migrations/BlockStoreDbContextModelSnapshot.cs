@@ -625,6 +625,10 @@ namespace BlockStore.Migrations.Migrations
                         .HasColumnType("character varying(255)")
                         .HasColumnName("project_id");
 
+                    b.Property<bool?>("ReadOnly")
+                        .HasColumnType("boolean")
+                        .HasColumnName("read_only");
+
                     b.Property<int>("Size")
                         .HasColumnType("integer")
                         .HasColumnName("size");

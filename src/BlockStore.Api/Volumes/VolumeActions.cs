@@ -19,6 +19,7 @@ public sealed class VolumeActionBody
     /// <summary>Takes no arguments, as <see cref="ForceDelete"/>.</summary>
     [JsonPropertyName("os-migrate_volume_cancel")] public JsonElement CancelMigration { get; set; }
     [JsonPropertyName("os-volume_upload_image")] public UploadImageAction? UploadImage { get; set; }
+    [JsonPropertyName("os-update_readonly_flag")] public ReadOnlyFlagAction? UpdateReadOnly { get; set; }
     /// <summary>3.40: back to the latest snapshot.</summary>
     [JsonPropertyName("revert")] public RevertAction? Revert { get; set; }
     [JsonPropertyName("os-set_image_metadata")] public SetImageMetadataAction? SetImageMetadata { get; set; }
@@ -27,7 +28,8 @@ public sealed class VolumeActionBody
     [JsonPropertyName("os-show_image_metadata")] public JsonElement ShowImageMetadata { get; set; }
     [JsonExtensionData] public Dictionary<string, JsonElement>? Unknown { get; set; }
 
-    public int Count => new object?[] { Extend, Retype, ResetStatus, SetBootable, Migrate, UploadImage, SetImageMetadata, UnsetImageMetadata, Revert }
+    public int Count => new object?[] { Extend, Retype, ResetStatus, SetBootable, Migrate, UploadImage, SetImageMetadata, UnsetImageMetadata, Revert,
+                UpdateReadOnly }
             .Count(a => a is not null)
         + new[] { ForceDelete, CancelMigration, ShowImageMetadata }.Count(a => a.ValueKind != JsonValueKind.Undefined) + (Unknown?.Count ?? 0);
 }
@@ -55,6 +57,11 @@ public sealed class ResetStatusAction
 }
 
 public sealed class SetBootableAction { public bool? Bootable { get; set; } }
+
+public sealed class ReadOnlyFlagAction
+{
+    [JsonConverter(typeof(Infrastructure.CinderBoolConverter))] public bool? Readonly { get; set; }
+}
 
 public sealed class RevertAction { public string? SnapshotId { get; set; } }
 

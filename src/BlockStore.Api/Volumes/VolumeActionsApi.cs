@@ -34,6 +34,7 @@ public static class VolumeActionsApi
             { SetBootable: { } b } => await SetBootableAsync(volume, b, req, db, now, ct),
             { UploadImage: { } u } => await UploadToImageAction.RunAsync(volume, u, req, db, quotas, now, ct),
             { Revert: { } rv } => await RevertAsync(volume, rv, req, db, now, ct),
+            { UpdateReadOnly: { } ro } => await UpdateReadOnlyAsync(volume, ro, req, db, now, ct),
             { SetImageMetadata: { } m } => await VolumeImageMetadataActions.SetAsync(volume, m, req, db, now, ct),
             { UnsetImageMetadata: { } m } => await VolumeImageMetadataActions.UnsetAsync(volume, m, req, db, now, ct),
             { ShowImageMetadata.ValueKind: not JsonValueKind.Undefined } => VolumeImageMetadataActions.Show(volume),
@@ -119,6 +120,17 @@ public static class VolumeActionsApi
         foreach (var snapshot in await db.Snapshots.Where(s => s.VolumeId == volume.Id && !s.Hidden && s.Status != SnapshotStatus.Deleting).ToListAsync(ct))
             snapshot.BeginDeletion(force: true, now);
         db.Enqueue(new DeleteVolume(volume.Id), now);
+        await db.SaveChangesAsync(ct);
+        return Results.StatusCode(202);
+    }
+
+    /// <summary><c>os-update_readonly_flag</c>: recorded for the attachments to come, and shown in the volume's metadata.</summary>
+    private static async Task<IResult> UpdateReadOnlyAsync(Volume volume, ReadOnlyFlagAction action, ApiRequest req, BlockStoreDbContext db,
+        DateTime now, CancellationToken ct)
+    {
+        req.Caller.RequireWrite("volume_extension:volume_actions:update_readonly_flag");
+        if (action.Readonly is not { } readOnly) throw new InvalidRequestException("Invalid input for field/attribute readonly. 'readonly' is a required property.");
+        volume.SetReadOnly(readOnly, now);
         await db.SaveChangesAsync(ct);
         return Results.StatusCode(202);
     }

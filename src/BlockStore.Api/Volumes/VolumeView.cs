@@ -68,7 +68,7 @@ public static class VolumeView
         w.WriteStringOrNull(N.VolumeType, v.TypeName);
         w.WriteStringOrNull(N.SnapshotId, v.SnapshotId);
         w.WriteStringOrNull(N.SourceVolid, v.SourceVolumeId);
-        w.WriteJsonObject(N.Metadata, v.MetadataJson);
+        WriteMetadata(w, v);
         if (v.ImageMetadataJson is { } imageMetadata) w.WriteJsonObject(N.VolumeImageMetadata, imageMetadata);
         w.WriteLinks(req, "volumes", v.Id);
         w.WriteString(N.UserId, v.UserId);
@@ -103,6 +103,22 @@ public static class VolumeView
     {
         var row = VolumeRow.Of(v, typeName);
         return JsonBody.Single("volume", w => WriteDetail(w, row, req, backends, migration), status);
+    }
+
+    /// <summary>
+    /// The volume's metadata, with the <c>readonly</c> flag added once it has been set, as Cinder adds its visible admin
+    /// metadata. Most volumes have no flag, and their stored JSON is written as it is.
+    /// </summary>
+    private static void WriteMetadata(Utf8JsonWriter w, VolumeRow v)
+    {
+        if (v.ReadOnly is not { } readOnly)
+        {
+            w.WriteJsonObject(N.Metadata, v.MetadataJson);
+            return;
+        }
+        var metadata = JsonSerializer.Deserialize<Dictionary<string, string>>(v.MetadataJson)!;
+        metadata["readonly"] = readOnly ? "True" : "False";
+        w.WriteDictionary("metadata", metadata);
     }
 
     /// <summary>BlockStore's own field, present only while a migration runs (docs/api.md).</summary>

@@ -33,6 +33,11 @@ public sealed class Volume : IHasMetadata
     public string Backend { get; private set; } = "";
     public bool Bootable { get; private set; }
     public Dictionary<string, string> Metadata { get; private set; } = [];
+    /// <summary>
+    /// Cinder's <c>readonly</c> admin metadata, set by <c>os-update_readonly_flag</c> (null until then): the mode an
+    /// attachment gets. Shown in the volume's <c>metadata</c> as <c>"True"</c> or <c>"False"</c>, as Cinder shows it.
+    /// </summary>
+    public bool? ReadOnly { get; private set; }
     public Guid? SnapshotId { get; private set; }
     public Guid? SourceVolumeId { get; private set; }
     /// <summary>The image the volume was made from; its data is a clone of that image's snapshot.</summary>
@@ -333,6 +338,15 @@ public sealed class Volume : IHasMetadata
     public void MarkAvailable(DateTime now) => MoveTo(VolumeStatus.Available, now);
 
     public void MarkBootable(bool bootable, DateTime now) { Bootable = bootable; UpdatedAt = now; }
+
+    /// <summary><c>os-update_readonly_flag</c>: only while <c>available</c>, as in Cinder.</summary>
+    public void SetReadOnly(bool readOnly, DateTime now)
+    {
+        if (Status != VolumeStatus.Available)
+            throw new InvalidVolumeStateException($"Volume {Id} status must be available to update readonly flag, but current status is: {Status.ToWire()}.");
+        ReadOnly = readOnly;
+        UpdatedAt = now;
+    }
 
     /// <summary>An async operation failed; the status names what failed, as Cinder's does.</summary>
     public void MarkFailed(VolumeStatus errorStatus, DateTime now)

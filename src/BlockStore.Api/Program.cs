@@ -81,6 +81,7 @@ app.MapV3(v3 =>
     v3.MapExtensionsApi();
     v3.MapServicesApi();
     v3.MapPoolsApi();
+    v3.MapCapabilitiesApi();
     v3.MapSnapshotsApi();
     v3.MapTypesApi();
     v3.MapQuotasApi();

@@ -170,11 +170,13 @@ wait_for show "$shared" available
 admin type-access-remove --volume-type "$private_id" --project-id "$project"
 member type-list | grep "$private_name" >/dev/null && fail "type-list still shows $private_name after type-access-remove"
 
-step "get-pools --detail, force-delete"
+step "get-pools --detail, get-capabilities, force-delete"
 member get-pools >/dev/null 2>&1 && fail "get-pools answered a member"
 pools=$(admin get-pools --detail)
 echo "$pools" | grep -E '\| name +\| [^ ]+@ceph#volumes +\|' >/dev/null || fail "get-pools does not list the ceph backend's pool"
 [[ $(echo "$pools" | prop free_capacity_gb) =~ ^[0-9]+(\.[0-9]+)?$ ]] || fail "get-pools --detail: free_capacity_gb is not a number"
+ceph_host=$(echo "$pools" | grep -oE '[^ ]+@ceph#volumes' | head -1)
+[[ $(admin get-capabilities "${ceph_host%%#*}" | prop volume_backend_name) == ceph ]] || fail "get-capabilities ${ceph_host%%#*}: not the ceph backend"
 forced=$(member create --name cli-forced 1 | prop id)
 wait_for show "$forced" available
 admin force-delete "$forced"

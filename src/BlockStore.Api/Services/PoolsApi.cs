@@ -61,18 +61,24 @@ public static class PoolsApi
 
     private sealed record Pool(ServiceRecord Service, string Backend, string Name);
 
-    private static string BackendOf(ServiceRecord service) => service.Host[(service.Host.IndexOf('@') + 1)..];
+    /// <summary>What every backend reports as its vendor and driver version (here and in <see cref="CapabilitiesApi"/>).</summary>
+    internal const string VendorName = "BlockStore", DriverVersion = "1.0.0";
+
+    /// <summary>Cinder's <c>storage_protocol</c>: <c>ceph</c> for an RBD backend, as Cinder's RBD driver says, else <c>file</c>.</summary>
+    internal static string StorageProtocol(BackendCatalog catalog, string backend) =>
+        catalog.Backends.TryGetValue(backend, out var config) && config.Driver == "rbd" ? "ceph" : "file";
+
+    internal static string BackendOf(ServiceRecord service) => service.Host[(service.Host.IndexOf('@') + 1)..];
 
     /// <summary>Cinder's capability names, as its RBD driver reports them; what a backend's probe could not measure is <c>unknown</c>.</summary>
     private static void WriteCapabilities(System.Text.Json.Utf8JsonWriter w, Pool pool, BackendCatalog catalog, long allocatedGb)
     {
-        var rbd = catalog.Backends.TryGetValue(pool.Backend, out var config) && config.Driver == "rbd";
         w.WriteStartObject("capabilities");
         w.WriteString("pool_name", catalog.PoolOf(pool.Backend));
         w.WriteString("volume_backend_name", pool.Backend);
-        w.WriteString("vendor_name", "BlockStore");
-        w.WriteString("driver_version", "1.0.0");
-        w.WriteString("storage_protocol", rbd ? "ceph" : "file");
+        w.WriteString("vendor_name", VendorName);
+        w.WriteString("driver_version", DriverVersion);
+        w.WriteString("storage_protocol", StorageProtocol(catalog, pool.Backend));
         Capacity(w, "total_capacity_gb", pool.Service.TotalBytes);
         Capacity(w, "free_capacity_gb", pool.Service.FreeBytes);
         w.WriteNumber("allocated_capacity_gb", allocatedGb);

@@ -16,6 +16,7 @@ public static class ExtensionsApi
     [
         ("os-admin-actions", "AdminActions", "os-reset_status, os-force_delete and os-migrate_volume, for admins."),
         ("os-availability-zone", "AvailabilityZones", "The availability zone volumes are created in."),
+        ("capabilities", "Capabilities", "What each backend's volume service offers, for admins."),
         ("os-extended-snapshot-attributes", "ExtendedSnapshotAttributes", "A snapshot's project and progress."),
         ("os-quota-sets", "Quotas", "Per-project quotas, their defaults and usage."),
         ("os-services", "Services", "The volume services workers report, and their backends' state, for admins."),

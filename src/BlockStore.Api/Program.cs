@@ -8,6 +8,7 @@ using BlockStore.Api.Messages;
 using BlockStore.Api.Quotas;
 using BlockStore.Api.Services;
 using BlockStore.Api.Snapshots;
+using BlockStore.Api.Transfers;
 using BlockStore.Api.Types;
 using BlockStore.Api.Versions;
 using BlockStore.Api.Volumes;
@@ -83,6 +84,7 @@ app.MapV3(v3 =>
     v3.MapPoolsApi();
     v3.MapCapabilitiesApi();
     v3.MapSnapshotsApi();
+    v3.MapTransfersApi();
     v3.MapTypesApi();
     v3.MapQuotasApi();
     v3.MapMessagesApi();

@@ -183,6 +183,23 @@ admin force-delete "$forced"
 wait_gone "$forced"
 rbd_gone "$forced"
 
+step "transfer-create, transfer-list, transfer-accept in another project"
+gift=$(member create --name cli-gift 1 | prop id)
+wait_for show "$gift" available
+offer=$(member transfer-create --name cli-offer "$gift")
+offer_id=$(echo "$offer" | prop id) auth_key=$(echo "$offer" | prop auth_key)
+[[ -n $offer_id && ${#auth_key} == 16 ]] || fail "transfer-create returned no id or key"
+[[ $(member show "$gift" | prop status) == awaiting-transfer ]] || fail "the offered volume is not awaiting-transfer"
+member transfer-list | grep "$offer_id" >/dev/null || fail "transfer-list does not show $offer_id"
+taker() { OS_USER_ID=demo OS_PROJECT_ID=$project-taker CINDER_ENDPOINT=$url/v3/$project-taker cinder "$@"; }
+taker transfer-accept "$offer_id" "$auth_key" >/dev/null
+[[ $(taker show "$gift" | prop status) == available ]] || fail "the accepted volume is not available to the taker"
+member show "$gift" >/dev/null 2>&1 && fail "the giver still sees $gift"
+rbd_check "$gift" 1
+taker delete "$gift"
+for ((i = 0; i < 240; i++)); do taker show "$gift" >/dev/null 2>&1 || break; sleep 0.5; done
+rbd_gone "$gift"
+
 step "delete"
 member delete "$from_snap" "$from_vol" "$typed" "$shared"
 for id in "$from_snap" "$from_vol" "$typed" "$shared"; do wait_gone "$id"; rbd_gone "$id"; done

@@ -684,6 +684,60 @@ namespace BlockStore.Migrations.Migrations
                     b.ToTable("volumes", "blockstore");
                 });
 
+            modelBuilder.Entity("BlockStore.Core.Volumes.VolumeTransfer", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("KeyHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("key_hash");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("name");
+
+                    b.Property<bool>("NoSnapshots")
+                        .HasColumnType("boolean")
+                        .HasColumnName("no_snapshots");
+
+                    b.Property<string>("Salt")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("salt");
+
+                    b.Property<string>("SourceProjectId")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("source_project_id");
+
+                    b.Property<Guid>("VolumeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("volume_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_volume_transfers");
+
+                    b.HasIndex("VolumeId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_volume_transfers_volume_id");
+
+                    b.HasIndex("SourceProjectId", "CreatedAt")
+                        .HasDatabaseName("ix_volume_transfers_source_project_id_created_at");
+
+                    b.ToTable("volume_transfers", "blockstore");
+                });
+
             modelBuilder.Entity("BlockStore.Core.Snapshots.Snapshot", b =>
                 {
                     b.HasOne("BlockStore.Core.Volumes.Volume", null)
@@ -702,6 +756,16 @@ namespace BlockStore.Migrations.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_volume_type_access_volume_types_volume_type_id");
+                });
+
+            modelBuilder.Entity("BlockStore.Core.Volumes.VolumeTransfer", b =>
+                {
+                    b.HasOne("BlockStore.Core.Volumes.Volume", null)
+                        .WithMany()
+                        .HasForeignKey("VolumeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_volume_transfers_volumes_volume_id");
                 });
 #pragma warning restore 612, 618
         }

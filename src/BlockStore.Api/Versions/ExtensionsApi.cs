@@ -25,6 +25,7 @@ public static class ExtensionsApi
         ("os-types-manage", "TypesManage", "Creating, updating and deleting volume types."),
         ("os-used-limits", "UsedLimits", "Usage next to the absolute limits."),
         ("os-volume-type-access", "VolumeTypeAccess", "Private volume types shared with chosen projects."),
+        ("os-volume-transfer", "VolumeTransfer", "Volumes given from one project to another."),
         ("os-volume-actions", "VolumeActions", "os-extend, os-retype, os-set_bootable and os-volume_upload_image."),
         ("os-vol-host-attr", "VolumeHostAttribute", "A volume's host@backend#pool, for admins."),
         ("os-vol-image-meta", "VolumeImageMetadata", "A volume's image metadata: shown with it, and set, unset and shown by os-set_image_metadata, os-unset_image_metadata and os-show_image_metadata."),

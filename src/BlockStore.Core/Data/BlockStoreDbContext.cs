@@ -24,6 +24,7 @@ public sealed class BlockStoreDbContext(DbContextOptions<BlockStoreDbContext> op
 
     public DbSet<Volume> Volumes => Set<Volume>();
     public DbSet<Snapshot> Snapshots => Set<Snapshot>();
+    public DbSet<VolumeTransfer> VolumeTransfers => Set<VolumeTransfer>();
     public DbSet<VolumeType> VolumeTypes => Set<VolumeType>();
     public DbSet<VolumeTypeAccess> VolumeTypeAccess => Set<VolumeTypeAccess>();
     public DbSet<UserMessage> UserMessages => Set<UserMessage>();

@@ -95,6 +95,14 @@ public sealed class Snapshot : IHasMetadata
 
     public void MarkFailed(SnapshotStatus status, DateTime now) => MoveTo(status, now);
 
+    /// <summary>Its volume was transferred with its snapshots: the snapshot is the accepting project's now.</summary>
+    public void ChangeOwner(string projectId, string userId, DateTime now)
+    {
+        ProjectId = projectId;
+        UserId = userId;
+        UpdatedAt = now;
+    }
+
     /// <summary>Clones still need the backend snapshot; keep it, out of the tenant's sight.</summary>
     public void Hide(DateTime now) { Hidden = true; UpdatedAt = now; }
 

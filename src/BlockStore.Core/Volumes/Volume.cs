@@ -153,6 +153,29 @@ public sealed class Volume : IHasMetadata
         MoveTo(VolumeStatus.Available, now);
     }
 
+    /// <summary>Offered to another project: <c>awaiting-transfer</c>, which no other operation accepts, until accepted or cancelled.</summary>
+    public void BeginTransfer(DateTime now)
+    {
+        if (Status != VolumeStatus.Available || IsMigrating) throw new InvalidVolumeStateException("status must be available");
+        MoveTo(VolumeStatus.AwaitingTransfer, now);
+    }
+
+    /// <summary>The offer was withdrawn: the volume is its project's again, as it was.</summary>
+    public void CancelTransfer(DateTime now)
+    {
+        if (Status == VolumeStatus.AwaitingTransfer) MoveTo(VolumeStatus.Available, now);
+    }
+
+    /// <summary>The offer was accepted: the volume belongs to <paramref name="projectId"/> and its accepting user.</summary>
+    public void CompleteTransfer(string projectId, string userId, DateTime now)
+    {
+        if (Status != VolumeStatus.AwaitingTransfer)
+            throw new InvalidVolumeStateException($"Volume {Id} expected in awaiting-transfer state, but current status is: {Status.ToWire()}.");
+        ProjectId = projectId;
+        UserId = userId;
+        MoveTo(VolumeStatus.Available, now);
+    }
+
     /// <summary>Revert to the latest snapshot (3.40): from <c>available</c> only; the API has checked, and answers 409 otherwise.</summary>
     public void BeginRevert(DateTime now)
     {

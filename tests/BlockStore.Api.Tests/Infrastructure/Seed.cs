@@ -66,6 +66,15 @@ public static class Seed
         await db.SaveChangesAsync();
     }
 
+    /// <summary>Sets a snapshot's status as a worker would, outside any request.</summary>
+    public static async Task SetSnapshotStatusAsync(this ApiHost host, Guid snapshotId, SnapshotStatus status)
+    {
+        await using var db = host.NewDb();
+        var snapshot = await db.Snapshots.SingleAsync(s => s.Id == snapshotId);
+        snapshot.ResetStatus(status, Now());
+        await db.SaveChangesAsync();
+    }
+
     public static async Task<int> VolumeCountAsync(this ApiHost host, string project)
     {
         await using var db = host.NewDb();

@@ -34,6 +34,9 @@ public sealed class IsolationMatrixTests : ApiTest
         var s = (await Host.SnapshotAsync(await Host.VolumeAsync(owner.ProjectId))).Id.ToString();
         var m = (await Host.MessageAsync(owner.ProjectId, Guid.Parse(v))).Id.ToString();
         var defaultType = Host.DefaultTypeId;
+        var offered = (await Host.VolumeAsync(owner.ProjectId)).Id;
+        var tr = (await owner.Member.Post("os-volume-transfer", new { transfer = new { volume_id = offered } })).ShouldHave(202)
+            .Json.GetProperty("transfer").GetProperty("id").GetString()!;
 
         Check[] checks =
         [
@@ -58,6 +61,8 @@ public sealed class IsolationMatrixTests : ApiTest
             new("PUT", $"snapshots/{s}", new { snapshot = new { name = "renamed" } }, null, s, "200", "404", "403", "200"),
             new("GET", $"snapshots/{s}/metadata", null, null, s, "200", "404", "200", "200"),
             new("DELETE", "snapshots/{own}", null, null, s, "202", "404", "403", "202"),
+            new("GET", "os-volume-transfer", null, null, tr, "200+", "200-", "200+", "200-"),
+            new("GET", $"os-volume-transfer/{tr}", null, null, tr, "200", "404", "200", "200"),
             new("GET", "types", null, null, "__DEFAULT__", "200", "200", "200", "200"),
             new("GET", $"types/{defaultType}", null, null, "__DEFAULT__", "200", "200", "200", "200"),
             new("GET", $"types/{defaultType}/extra_specs", null, null, "", "200", "200", "200", "200"),

@@ -22,12 +22,12 @@ public sealed class ExtensionsTests : ApiTest
         names.ShouldContain("Quotas");
         names.ShouldContain("AdminActions");
         names.ShouldContain("Scheduler_stats");
+        names.ShouldContain("VolumeTransfer");
         names.ShouldBeUnique();
     }
 
     [Theory]
     [InlineData("Backups", "backups")]
-    [InlineData("VolumeTransfer", "os-volume-transfer")]
     [InlineData("Qos_specs_manage", "qos-specs")]
     [InlineData("Consistencygroups", "consistencygroups")]
     public async Task An_extension_whose_routes_are_not_served_is_not_listed(string name, string path)

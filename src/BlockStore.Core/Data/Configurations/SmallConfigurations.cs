@@ -64,3 +64,20 @@ internal sealed class ServiceRecordConfiguration : IEntityTypeConfiguration<Serv
         b.Property(s => s.Zone).HasMaxLength(255);
     }
 }
+
+internal sealed class VolumeTransferConfiguration : IEntityTypeConfiguration<BlockStore.Core.Volumes.VolumeTransfer>
+{
+    public void Configure(EntityTypeBuilder<BlockStore.Core.Volumes.VolumeTransfer> b)
+    {
+        b.HasKey(t => t.Id);
+        b.Property(t => t.Id).ValueGeneratedNever();
+        b.Property(t => t.SourceProjectId).HasMaxLength(255);
+        b.Property(t => t.Name).HasMaxLength(255);
+        b.Property(t => t.Salt).HasMaxLength(16);
+        b.Property(t => t.KeyHash).HasMaxLength(64);
+        // One open transfer per volume: a second offer of the same volume fails on this, whatever raced it.
+        b.HasIndex(t => t.VolumeId).IsUnique();
+        b.HasIndex(t => new { t.SourceProjectId, t.CreatedAt });
+        b.HasOne<BlockStore.Core.Volumes.Volume>().WithMany().HasForeignKey(t => t.VolumeId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

@@ -106,7 +106,7 @@ public static class TransfersApi
     /// <summary>
     /// Any project with the id and the key takes the volume. One commit changes the owner of the volume (and of its
     /// snapshots, unless the transfer leaves them), ends the transfer, charges the new project and gives back to the
-    /// old; both rows are checked against their xmin, so two accepts of one transfer never both go through.
+    /// old. Accepts of one transfer queue on its volume's row (<see cref="LockAsync"/>): the first goes through.
     /// </summary>
     private static async Task<IResult> AcceptAsync(string id, AcceptTransferBody body, ApiRequest req, BlockStoreDbContext db, QuotaService quotas,
         TimeProvider clock, CancellationToken ct)

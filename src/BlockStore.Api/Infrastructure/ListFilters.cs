@@ -30,17 +30,24 @@ public static class ListFilters
             list.Where($"{column} = @f_{name}", ($"f_{name}", convert is null ? value : convert(value)));
     }
 
-    /// <summary>cinderclient sends a Python dict's repr; JSON is accepted too.</summary>
+    /// <summary>
+    /// JSON, read as it is first: a key may hold quotes of its own, as in <c>{"'k'": "'v'"}</c>, which cinderclient's
+    /// <c>--filters metadata={'k':'v'}</c> sends (it matches nothing, as in Cinder). Failing that, a Python dict's repr,
+    /// <c>{'k': 'v'}</c>, which its <c>--metadata k=v</c> sends.
+    /// </summary>
     private static string MetadataJson(string raw)
     {
-        try
+        foreach (var candidate in new[] { raw, raw.Replace('\'', '"') })
         {
-            var dict = JsonSerializer.Deserialize<Dictionary<string, string>>(raw.Replace('\'', '"'));
-            return JsonSerializer.Serialize(dict);
+            try
+            {
+                if (JsonSerializer.Deserialize<Dictionary<string, string>>(candidate) is { } dict) return JsonSerializer.Serialize(dict);
+            }
+            catch (JsonException)
+            {
+                // Not this form; try the next.
+            }
         }
-        catch (JsonException)
-        {
-            throw new InvalidRequestException("Invalid input received: metadata filter must be a JSON object of strings.");
-        }
+        throw new InvalidRequestException("Invalid input received: metadata filter must be a JSON object of strings.");
     }
 }

@@ -139,6 +139,23 @@ public sealed class ActionTests : ApiTest
     }
 
     [Fact]
+    public async Task Volumes_filter_by_metadata_in_each_form_cinderclient_sends()
+    {
+        var t = NewTenant();
+        var tagged = await t.CreateAvailableVolumeAsync(name: "tagged");
+        await t.CreateAvailableVolumeAsync(name: "plain");
+        (await t.Member.Post($"volumes/{tagged}/metadata", new { metadata = new { k = "v" } })).ShouldHave(200);
+
+        async Task<string[]> Names(string metadata) => (await t.Member.Get($"volumes?metadata={Uri.EscapeDataString(metadata)}")).ShouldHave(200).Json
+            .GetProperty("volumes").EnumerateArray().Select(v => v.GetProperty("name").GetString()!).ToArray();
+        (await Names("{'k': 'v'}")).ShouldBe(["tagged"]); // cinder list --metadata k=v
+        (await Names("""{"k": "v"}""")).ShouldBe(["tagged"]);
+        (await Names("""{"'k'": "'v'"}""")).ShouldBeEmpty(); // cinder list --filters metadata={'k':'v'}: quoted keys, as in Cinder
+        (await Names("{'k': 'other'}")).ShouldBeEmpty();
+        (await t.Member.Get("volumes?metadata=null")).ShouldBeFault(400, "badRequest");
+    }
+
+    [Fact]
     public async Task Requests_the_api_cannot_route_or_read_are_client_errors_not_server_errors()
     {
         var t = NewTenant();

@@ -7,10 +7,11 @@ namespace BlockStore.Api.Infrastructure;
 public static class ListFilters
 {
     /// <summary><c>metadata={'k': 'v'}</c>: rows whose metadata contains every given pair.</summary>
-    public static void Metadata(ListQuery list, IQueryCollection q)
+    /// <summary>Rows whose <paramref name="column"/> (jsonb) holds every pair the <paramref name="name"/> parameter names.</summary>
+    public static void Metadata(ListQuery list, IQueryCollection q, string name = "metadata", string column = "v.metadata")
     {
-        if (q["metadata"].ToString() is { Length: > 0 } raw)
-            list.Where("v.metadata @> @metadata::jsonb", ("metadata", MetadataJson(raw)));
+        if (q[name].ToString() is { Length: > 0 } raw)
+            list.Where($"{column} @> @{name}::jsonb", (name, MetadataJson(raw)));
     }
 
     /// <summary>

@@ -43,6 +43,8 @@ public static class VolumeListing
         ListFilters.Equal(list, q, "migration_status", "v.migration_status",
             m => Enum.TryParse<MigrationStatus>(m, ignoreCase: true, out var status) && !int.TryParse(m, out _) ? status.ToString() : "none");
         ListFilters.Metadata(list, q);
+        // 3.4: by the image metadata (cinderclient's --image_metadata).
+        if (req.Version.AtLeast(4)) ListFilters.Metadata(list, q, "glance_metadata", "v.image_metadata");
         if (req.Version.AtLeast(60))
         {
             AddTimeFilter(list, q, "created_at");

@@ -156,6 +156,21 @@ public sealed class ActionTests : ApiTest
     }
 
     [Fact]
+    public async Task From_3_4_volumes_filter_by_their_image_metadata()
+    {
+        var t = NewTenant();
+        var scsi = await t.CreateAvailableVolumeAsync(name: "scsi");
+        await t.CreateAvailableVolumeAsync(name: "none");
+        (await t.Member.Post($"volumes/{scsi}/action", Action("os-set_image_metadata", new { metadata = new { hw_disk_bus = "scsi" } }))).ShouldHave(200);
+
+        async Task<string[]> Names(string version) => (await t.Member.Get(
+                $"volumes?sort=name:asc&glance_metadata={Uri.EscapeDataString("{'hw_disk_bus': 'scsi'}")}", version)).ShouldHave(200).Json
+            .GetProperty("volumes").EnumerateArray().Select(v => v.GetProperty("name").GetString()!).ToArray();
+        (await Names("3.4")).ShouldBe(["scsi"]); // cinder list --image_metadata hw_disk_bus=scsi
+        (await Names("3.3")).ShouldBe(["none", "scsi"]);
+    }
+
+    [Fact]
     public async Task Requests_the_api_cannot_route_or_read_are_client_errors_not_server_errors()
     {
         var t = NewTenant();

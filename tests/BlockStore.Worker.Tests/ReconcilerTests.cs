@@ -39,4 +39,39 @@ public sealed class ReconcilerTests(LifecycleFixture stack)
             await StackEnvironment.RunAsync("rbd", $"rm volumes/{orphan}");
         }
     }
+
+    [Fact]
+    public async Task Hidden_snapshots_that_must_stay_do_not_keep_the_ones_after_them_from_going()
+    {
+        // 101 hidden snapshots that no pass can remove (their volume's backend is not configured), ordered before one
+        // that can go (its volume is on the file backend, which keeps no snapshots): one page of 100 never reaches it.
+        var (stuckVolume, fileVolume, free) = (Guid.NewGuid(), Guid.NewGuid(), Guid.Parse($"ffffffff{Guid.NewGuid():N}"[..32]));
+        await using var db = new BlockStoreDbContext(DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore")));
+        await db.Database.ExecuteSqlAsync($$"""
+            INSERT INTO blockstore.volumes (id, project_id, user_id, size, status, availability_zone, volume_type_id, backend, bootable,
+                metadata, created_at, status_changed_at)
+            VALUES ({{stuckVolume}}, 'reconciler-tests', 'u', 1, 'available', 'nova', {{Guid.NewGuid()}}, 'not-configured', false, '{}', now(), now()),
+                   ({{fileVolume}}, 'reconciler-tests', 'u', 1, 'available', 'nova', {{Guid.NewGuid()}}, 'local', false, '{}', now(), now())
+            """);
+        await db.Database.ExecuteSqlAsync($$"""
+            INSERT INTO blockstore.snapshots (id, volume_id, project_id, user_id, size, status, metadata, hidden, created_at, status_changed_at)
+            SELECT ('00000000' || substr(md5(random()::text || g), 1, 24))::uuid, {{stuckVolume}}, 'reconciler-tests', 'u', 1, 'deleting', '{}'::jsonb,
+                true, now(), now()
+            FROM generate_series(1, 101) g
+            UNION ALL
+            SELECT {{free}}, {{fileVolume}}, 'reconciler-tests', 'u', 1, 'deleting', '{}'::jsonb, true, now(), now()
+            """);
+        try
+        {
+            var until = DateTime.UtcNow.AddSeconds(60);
+            while (await db.Snapshots.AnyAsync(s => s.Id == free) && DateTime.UtcNow < until) await Task.Delay(500);
+            (await db.Snapshots.AnyAsync(s => s.Id == free)).ShouldBeFalse($"the purgeable hidden snapshot should be gone; worker log:\n{stack.Worker.Tail()}");
+            (await db.Snapshots.CountAsync(s => s.VolumeId == stuckVolume)).ShouldBe(101);
+        }
+        finally
+        {
+            await db.Database.ExecuteSqlAsync($"DELETE FROM blockstore.snapshots WHERE volume_id = ANY({new[] { stuckVolume, fileVolume }})");
+            await db.Database.ExecuteSqlAsync($"DELETE FROM blockstore.volumes WHERE id = ANY({new[] { stuckVolume, fileVolume }})");
+        }
+    }
 }

@@ -31,7 +31,8 @@ public sealed partial class ImageReconciler(BlockStoreDbContext db, ImagePool po
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var stuckBefore = now - options.Value.StuckAfter;
-        var stuck = await db.Images.Where(i => i.Status == ImageStatus.Saving && i.StatusChangedAt < stuckBefore).Take(100).ToListAsync(ct);
+        var stuck = await db.Images.Where(i => i.Status == ImageStatus.Saving && i.StatusChangedAt < stuckBefore)
+            .OrderBy(i => i.StatusChangedAt).Take(100).ToListAsync(ct); // the longest stuck first; each one taken is stamped or ends
         foreach (var image in stuck)
         {
             try

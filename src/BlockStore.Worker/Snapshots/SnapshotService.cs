@@ -64,20 +64,45 @@ public sealed partial class SnapshotService(BlockStoreDbContext db, VolumeBacken
     }
 
     /// <summary>
-    /// Retries snapshots hidden because clones needed them (called by the reconciler). Returns how many went.
+    /// Retries snapshots hidden because clones needed them (called by the reconciler). Returns how many went. Every
+    /// hidden snapshot gets its turn on each pass, a page at a time: those that clones still need, or whose backend
+    /// fails, stay and never keep the ones after them waiting. Failures are thrown together once the pass is done.
     /// </summary>
     public async Task<int> PurgeHiddenAsync(CancellationToken ct)
     {
-        var purged = 0;
-        foreach (var snapshot in await db.Snapshots.Where(s => s.Hidden).Take(100).ToListAsync(ct))
+        const int page = 100;
+        var (purged, kept, failed) = (0, 0, new List<Exception>());
+        while (true)
+        {
+            // Purged rows leave the ordered set, so the kept ones are the offset of the next page.
+            var batch = await db.Snapshots.Where(s => s.Hidden).OrderBy(s => s.Id).Skip(kept).Take(page).ToListAsync(ct);
+            foreach (var snapshot in batch)
+            {
+                if (await TryPurgeAsync(snapshot, failed, ct)) purged++;
+                else kept++;
+            }
+            if (batch.Count < page) break;
+        }
+        if (failed.Count > 0)
+            throw new AggregateException($"{failed.Count} hidden snapshot(s) could not be purged ({purged} were); the next pass tries again", failed.Take(10));
+        return purged;
+    }
+
+    private async Task<bool> TryPurgeAsync(Snapshot snapshot, List<Exception> failed, CancellationToken ct)
+    {
+        try
         {
             var volume = await db.Volumes.AsNoTracking().FirstAsync(v => v.Id == snapshot.VolumeId, ct);
-            if (!await backends.Get(volume.Backend).DeleteSnapshotAsync(volume.ImageName, snapshot.BackendName, ct)) continue;
-            db.Snapshots.Remove(snapshot);
-            await db.SaveChangesAsync(ct);
-            purged++;
+            if (!await backends.Get(volume.Backend).DeleteSnapshotAsync(volume.ImageName, snapshot.BackendName, ct)) return false;
         }
-        return purged;
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            failed.Add(new InvalidOperationException($"Snapshot {snapshot.Id}: {ex.Message}", ex));
+            return false;
+        }
+        db.Snapshots.Remove(snapshot);
+        await db.SaveChangesAsync(ct);
+        return true;
     }
 
     private async Task FinishDeleteAsync(Snapshot snapshot, bool removed, CancellationToken ct)

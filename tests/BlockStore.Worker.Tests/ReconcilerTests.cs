@@ -74,4 +74,31 @@ public sealed class ReconcilerTests(LifecycleFixture stack)
             await db.Database.ExecuteSqlAsync($"DELETE FROM blockstore.volumes WHERE id = ANY({new[] { stuckVolume, fileVolume }})");
         }
     }
+
+    [Fact]
+    public async Task A_volume_is_reported_lost_only_if_it_was_available_before_the_pool_was_listed()
+    {
+        // Neither row has an image. One has been available for an hour; the other turned available after this pass
+        // listed the pool (its status time is ahead), as a volume created during the pass does, whose image the
+        // listing could not see.
+        var (lost, late) = (Guid.NewGuid(), Guid.NewGuid());
+        await using var db = new BlockStoreDbContext(DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore")));
+        await db.Database.ExecuteSqlAsync($$"""
+            INSERT INTO blockstore.volumes (id, project_id, user_id, size, status, availability_zone, volume_type_id, backend, bootable,
+                metadata, created_at, status_changed_at)
+            VALUES ({{lost}}, 'reconciler-tests', 'u', 1, 'available', 'nova', {{Guid.NewGuid()}}, 'ceph', false, '{}', now(), now() - interval '1 hour'),
+                   ({{late}}, 'reconciler-tests', 'u', 1, 'available', 'nova', {{Guid.NewGuid()}}, 'ceph', false, '{}', now(), now() + interval '1 hour')
+            """);
+        try
+        {
+            await stack.Worker.WaitForLogAsync(lost.ToString(), TimeSpan.FromSeconds(30));
+            var logged = stack.Worker.Log;
+            logged.ShouldContain("have no image (lost)");
+            logged.ShouldNotContain(late.ToString());
+        }
+        finally
+        {
+            await db.Database.ExecuteSqlAsync($"DELETE FROM blockstore.volumes WHERE id = ANY({new[] { lost, late }})");
+        }
+    }
 }

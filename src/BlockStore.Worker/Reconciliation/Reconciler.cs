@@ -204,12 +204,13 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
         // Images first, rows second: a row is always committed before its image is made, so an image listed
         // here whose row is missing below has no owner (typically made by a duplicate delivery that outlived
         // the volume). Images that are not ours by name (probes, other tools) are left alone.
+        var listedAt = clock.GetUtcNow().UtcDateTime;
         var images = new HashSet<Guid>();
         foreach (var image in await backend.ListAsync(ct))
             if (Volume.IdOfImage(image) is { } id) images.Add(id);
         // A migration's destination belongs to its volume until switch-over; the source is garbage after it.
         var rows = await db.Volumes.AsNoTracking().Where(v => v.Backend == backend.Name || v.MigratingTo == backend.Name)
-            .Select(v => new { v.Id, v.Status, v.Backend }).ToDictionaryAsync(v => v.Id, ct);
+            .Select(v => new { v.Id, v.Status, v.Backend, v.StatusChangedAt }).ToDictionaryAsync(v => v.Id, ct);
         foreach (var orphan in images.Where(id => !rows.ContainsKey(id)))
         {
             LogOrphan(backend.Name, orphan);
@@ -223,7 +224,10 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
             }
         }
         // One line per pass, not one per row: a pool that lost many images must not flood the log every interval.
-        var lost = rows.Values.Where(r => r.Backend == backend.Name && r.Status is VolumeStatus.Available or VolumeStatus.InUse && !images.Contains(r.Id))
+        // Only rows that were already available when the listing began: a volume created meanwhile has its image, made
+        // after the listing, and is checked on the next pass.
+        var lost = rows.Values.Where(r => r.Backend == backend.Name && r.Status is VolumeStatus.Available or VolumeStatus.InUse
+                && r.StatusChangedAt < listedAt && !images.Contains(r.Id))
             .Select(r => r.Id).ToList();
         if (lost.Count > 0) LogLost(backend.Name, lost.Count, string.Join(", ", lost.Take(10)));
     }

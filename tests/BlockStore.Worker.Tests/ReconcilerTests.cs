@@ -53,16 +53,16 @@ public sealed class ReconcilerTests(LifecycleFixture stack)
             VALUES ({{stuckVolume}}, 'reconciler-tests', 'u', 1, 'available', 'nova', {{Guid.NewGuid()}}, 'not-configured', false, '{}', now(), now()),
                    ({{fileVolume}}, 'reconciler-tests', 'u', 1, 'available', 'nova', {{Guid.NewGuid()}}, 'local', false, '{}', now(), now())
             """);
-        await db.Database.ExecuteSqlAsync($$"""
-            INSERT INTO blockstore.snapshots (id, volume_id, project_id, user_id, size, status, metadata, hidden, created_at, status_changed_at)
-            SELECT ('00000000' || substr(md5(random()::text || g), 1, 24))::uuid, {{stuckVolume}}, 'reconciler-tests', 'u', 1, 'deleting', '{}'::jsonb,
-                true, now(), now()
-            FROM generate_series(1, 101) g
-            UNION ALL
-            SELECT {{free}}, {{fileVolume}}, 'reconciler-tests', 'u', 1, 'deleting', '{}'::jsonb, true, now(), now()
-            """);
         try
         {
+            await db.Database.ExecuteSqlAsync($$"""
+                INSERT INTO blockstore.snapshots (id, volume_id, project_id, user_id, size, status, metadata, hidden, created_at, status_changed_at)
+                SELECT ('00000000' || substr(md5(random()::text || g), 1, 24))::uuid, {{stuckVolume}}, 'reconciler-tests', 'u', 1, 'deleting', '{}'::jsonb,
+                    true, now(), now()
+                FROM generate_series(1, 101) g
+                UNION ALL
+                SELECT {{free}}, {{fileVolume}}, 'reconciler-tests', 'u', 1, 'deleting', '{}'::jsonb, true, now(), now()
+                """);
             var until = DateTime.UtcNow.AddSeconds(60);
             while (await db.Snapshots.AnyAsync(s => s.Id == free) && DateTime.UtcNow < until) await Task.Delay(500);
             (await db.Snapshots.AnyAsync(s => s.Id == free)).ShouldBeFalse($"the purgeable hidden snapshot should be gone; worker log:\n{stack.Worker.Tail()}");

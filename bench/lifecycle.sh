@@ -13,7 +13,8 @@
 #   3. POST /volumes accepted per second (p50/p99), with hey, across P projects at once: the API alone (worker stopped,
 #      so each create commits its rows and outbox row and nothing is published) at 8, 16 and C connections in all (one
 #      run each, after an unmeasured warm-up run), then at 16 connections while the worker runs (its dispatcher
-#      publishing each CreateVolume and its consumers creating the images, as in a deployment);
+#      publishing each CreateVolume and its consumers creating the images, as in a deployment; after 1,000 unmeasured
+#      creates, and at the CPU priority scripts/run gives it, app_nice);
 #   4. the API's peak RSS during 1 to 3 (sampled from /proc every 0.2 s), with the peak so far after each step.
 # Stops the API and worker of scripts/run first (scripts/stack down app). Cleans up after itself: volumes that got images
 # are deleted through the API (images removed by the worker); the seeded rows, and the API-alone creates with their
@@ -79,7 +80,7 @@ for ((i = 0; i < 300; i++)); do curl -fs "$url/readyz" >/dev/null 2>&1 && break;
 curl -fs "$url/readyz" >/dev/null || { tail -20 "$work/api.log" >&2; die "the API did not become ready"; }
 
 start_worker() {
-  (cd "$(dirname "$(bin BlockStore.Worker)")" && exec dotnet "$(bin BlockStore.Worker)") >>"$work/worker.log" 2>&1 &
+  (cd "$(dirname "$(bin BlockStore.Worker)")" && exec nice -n "$(app_nice worker)" dotnet "$(bin BlockStore.Worker)") >>"$work/worker.log" 2>&1 &
   worker=$!
   pids+=("$worker")
   for ((i = 0; i < 300; i++)); do grep -q "Worker ready" "$work/worker.log" 2>/dev/null && return 0; sleep 0.2; done
@@ -212,11 +213,19 @@ sql "DELETE FROM blockstore.outbox WHERE message_type = 'BlockStore.Contracts.Cr
      DELETE FROM blockstore.quota_usages WHERE project_id LIKE 'bench-%-$run%'"
 say "   while the worker runs (it publishes the outbox and creates the images)"
 start_worker
+# creates_settle: waits until the worker has made every image asked for so far.
+creates_settle() {
+  for ((i = 0; i < 1200; i++)); do
+    (($(sql "SELECT count(*) FROM blockstore.volumes WHERE project_id LIKE 'bench-post-$run-worker-%' AND status = 'creating'") == 0)) && return
+    sleep 0.5
+  done
+}
+# Warm-up, not measured, as for the API: a worker that has just started spends a tenth of its CPU compiling.
+hey -n 1000 -c 16 -m POST -T application/json -H "X-Auth-Token: bench:bench-post-$run-worker-warm" \
+  -d '{"volume":{"size":1}}' "$url/v3/bench-post-$run-worker-warm/volumes" >/dev/null
+creates_settle
 post_row worker 16 ", worker running"
-for ((i = 0; i < 1200; i++)); do
-  (($(sql "SELECT count(*) FROM blockstore.volumes WHERE project_id LIKE 'bench-post-$run-worker-%' AND status = 'creating'") == 0)) && break
-  sleep 0.5
-done
+creates_settle
 mapfile -t worker_projects < <(sql "SELECT DISTINCT project_id FROM blockstore.volumes WHERE project_id LIKE 'bench-post-$run-worker-%'")
 delete_through_api "${worker_projects[@]}"
 sql "DELETE FROM blockstore.quota_usages WHERE project_id LIKE 'bench-%-$run%'"

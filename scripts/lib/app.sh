@@ -32,8 +32,13 @@ app_tuning() {
   export MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-131072}
 }
 
+# The CPU priority a process runs at: the worker's work is background work, so on a host it shares with the API
+# it yields the CPU to the API's requests (nice 10; BLOCKSTORE_WORKER_NICE=0 runs both alike). Measured in
+# docs/benchmarks.md, lifecycle run 17.
+app_nice() { if [[ $1 == worker ]]; then echo "${BLOCKSTORE_WORKER_NICE:-10}"; else echo 0; fi; }
+
 # app_start <api|worker> <project dir>: runs the built assembly in the
-# background, with the current environment and app_tuning.
+# background, with the current environment, app_tuning and app_nice.
 app_start() {
   local name=$1 project=$2 dll
   dll=$(dotnet msbuild "$project" -nologo -getProperty:TargetPath -p:Configuration=Release)
@@ -41,7 +46,7 @@ app_start() {
   mkdir -p "$APP_RUN" "$STATE/log"
   # The content root is the output folder, where appsettings*.json are copied.
   (cd "$(dirname "$dll")" && app_tuning &&
-    exec setsid dotnet "$dll") >>"$STATE/log/$name.log" 2>&1 </dev/null &
+    exec setsid nice -n "$(app_nice "$name")" dotnet "$dll") >>"$STATE/log/$name.log" 2>&1 </dev/null &
   echo $! >"$(app_pidfile "$name")"
 }
 

@@ -47,7 +47,7 @@ public sealed class ComposeFileTests
 
     private static Dictionary<string, YamlMappingNode> Services()
     {
-        File.Exists(ComposePath).ShouldBeTrue($"{ComposePath} is missing (it is written on branch wip/stack)");
+        File.Exists(ComposePath).ShouldBeTrue($"{ComposePath} is missing");
         var yaml = new YamlStream();
         using (var reader = new StreamReader(ComposePath))
             yaml.Load(new MergingParser(new Parser(reader))); // resolves <<: *anchors, which compose files use for shared settings

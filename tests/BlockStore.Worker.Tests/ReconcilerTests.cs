@@ -80,25 +80,34 @@ public sealed class ReconcilerTests(LifecycleFixture stack)
     {
         // Neither row has an image. One has been available for an hour; the other turned available after this pass
         // listed the pool (its status time is ahead), as a volume created during the pass does, whose image the
-        // listing could not see.
+        // listing could not see. They live on a backend of their own (an empty folder), so that no other test's rows
+        // crowd them out of the log line, which names ten.
         var (lost, late) = (Guid.NewGuid(), Guid.NewGuid());
+        var folder = Directory.CreateTempSubdirectory("blockstore-lost-test-");
         await using var db = new BlockStoreDbContext(DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore")));
         await db.Database.ExecuteSqlAsync($$"""
             INSERT INTO blockstore.volumes (id, project_id, user_id, size, status, availability_zone, volume_type_id, backend, bootable,
                 metadata, created_at, status_changed_at)
-            VALUES ({{lost}}, 'reconciler-tests', 'u', 1, 'available', 'nova', {{Guid.NewGuid()}}, 'ceph', false, '{}', now(), now() - interval '1 hour'),
-                   ({{late}}, 'reconciler-tests', 'u', 1, 'available', 'nova', {{Guid.NewGuid()}}, 'ceph', false, '{}', now(), now() + interval '1 hour')
+            VALUES ({{lost}}, 'reconciler-tests', 'u', 1, 'available', 'nova', {{Guid.NewGuid()}}, 'lost-test', false, '{}', now(), now() - interval '1 hour'),
+                   ({{late}}, 'reconciler-tests', 'u', 1, 'available', 'nova', {{Guid.NewGuid()}}, 'lost-test', false, '{}', now(), now() + interval '1 hour')
             """);
         try
         {
+            await stack.RestartWorkerAsync(new Dictionary<string, string>
+            {
+                ["Backends__lost-test__Driver"] = "file",
+                ["Backends__lost-test__Path"] = folder.FullName,
+            });
             await stack.Worker.WaitForLogAsync(lost.ToString(), TimeSpan.FromSeconds(30));
             var logged = stack.Worker.Log;
-            logged.ShouldContain("have no image (lost)");
+            logged.ShouldContain("Backend lost-test: 1 available volumes have no image (lost)");
             logged.ShouldNotContain(late.ToString());
         }
         finally
         {
             await db.Database.ExecuteSqlAsync($"DELETE FROM blockstore.volumes WHERE id = ANY({new[] { lost, late }})");
+            await stack.RestartWorkerAsync();
+            folder.Delete(recursive: true);
         }
     }
 }

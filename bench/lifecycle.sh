@@ -79,8 +79,9 @@ pids+=("$api")
 for ((i = 0; i < 300; i++)); do curl -fs "$url/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 curl -fs "$url/readyz" >/dev/null || { tail -20 "$work/api.log" >&2; die "the API did not become ready"; }
 
+worker_nice=$(app_nice worker) || exit 1
 start_worker() {
-  (cd "$(dirname "$(bin BlockStore.Worker)")" && exec nice -n "$(app_nice worker)" dotnet "$(bin BlockStore.Worker)") >>"$work/worker.log" 2>&1 &
+  (cd "$(dirname "$(bin BlockStore.Worker)")" && exec nice -n "$worker_nice" dotnet "$(bin BlockStore.Worker)") >>"$work/worker.log" 2>&1 &
   worker=$!
   pids+=("$worker")
   for ((i = 0; i < 300; i++)); do grep -q "Worker ready" "$work/worker.log" 2>/dev/null && return 0; sleep 0.2; done

@@ -35,18 +35,24 @@ app_tuning() {
 # The CPU priority a process runs at: the worker's work is background work, so on a host it shares with the API
 # it yields the CPU to the API's requests (nice 10; BLOCKSTORE_WORKER_NICE=0 runs both alike). Measured in
 # docs/benchmarks.md, lifecycle run 17.
-app_nice() { if [[ $1 == worker ]]; then echo "${BLOCKSTORE_WORKER_NICE:-10}"; else echo 0; fi; }
+app_nice() {
+  [[ $1 == worker ]] || { echo 0; return; }
+  local n=${BLOCKSTORE_WORKER_NICE:-10}
+  [[ $n =~ ^[0-9]+$ ]] && ((n <= 19)) || die "BLOCKSTORE_WORKER_NICE must be a nice value from 0 to 19, not '$n'"
+  echo "$n"
+}
 
 # app_start <api|worker> <project dir>: runs the built assembly in the
 # background, with the current environment, app_tuning and app_nice.
 app_start() {
-  local name=$1 project=$2 dll
+  local name=$1 project=$2 dll priority
+  priority=$(app_nice "$name") || exit 1
   dll=$(dotnet msbuild "$project" -nologo -getProperty:TargetPath -p:Configuration=Release)
   [[ -f $dll ]] || die "$dll does not exist: build first (dotnet build -c Release)"
   mkdir -p "$APP_RUN" "$STATE/log"
   # The content root is the output folder, where appsettings*.json are copied.
   (cd "$(dirname "$dll")" && app_tuning &&
-    exec setsid nice -n "$(app_nice "$name")" dotnet "$dll") >>"$STATE/log/$name.log" 2>&1 </dev/null &
+    exec setsid nice -n "$priority" dotnet "$dll") >>"$STATE/log/$name.log" 2>&1 </dev/null &
   echo $! >"$(app_pidfile "$name")"
 }
 

@@ -93,6 +93,42 @@ public sealed class OutboxDispatcherTests
         }
     }
 
+    [Fact]
+    public async Task A_row_whose_body_cannot_be_read_stays_and_does_not_hold_up_the_rows_after_it()
+    {
+        var id = Guid.NewGuid();
+        var delivered = new TaskCompletionSource<VolumeStatusChanged>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var bus = Substitute.For<IBus>();
+        bus.Publish(Arg.Any<object>(), Arg.Any<Type>(), Arg.Any<CancellationToken>()).Returns(call =>
+        {
+            if (call.Arg<object>() is VolumeStatusChanged message && message.VolumeId == id) delivered.TrySetResult(message);
+            return Task.CompletedTask;
+        });
+        await using var db = await StackSettings.DbAsync();
+        var type = typeof(VolumeStatusChanged).FullName!;
+        var unreadable = $"{{\"volumeId\":\"not-a-uuid-{id}\"}}";
+        // A known type with a body it cannot be read as, written first: it must neither be dropped nor hold the rest up.
+        await db.Database.ExecuteSqlAsync($"INSERT INTO blockstore.outbox (message_type, body, created_at) VALUES ({type}, {unreadable}::jsonb, now())");
+        db.Enqueue(new VolumeStatusChanged(id, "core-tests", "creating", "available", DateTime.UtcNow), DateTime.UtcNow);
+        await db.SaveChangesAsync();
+
+        var options = Options.Create(new OutboxOptions { PollInterval = TimeSpan.FromMilliseconds(200) });
+        var dispatcher = new OutboxDispatcher(bus, StackSettings.Configuration(), options, NullLogger<OutboxDispatcher>.Instance);
+        await dispatcher.StartAsync(CancellationToken.None);
+        try
+        {
+            (await delivered.Task.WaitAsync(TimeSpan.FromSeconds(30))).NewStatus.ShouldBe("available");
+            await Task.Delay(500);
+            (await RowsAsync(db, $"%not-a-uuid-{id}%")).ShouldBe(1, "the unreadable row stays for an operator or a build that reads it");
+        }
+        finally
+        {
+            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await dispatcher.StopAsync(stopping.Token);
+            await db.Database.ExecuteSqlAsync($"DELETE FROM blockstore.outbox WHERE body::text LIKE {$"%not-a-uuid-{id}%"}");
+        }
+    }
+
     private static Task<int> RowsAsync(Data.BlockStoreDbContext db, string pattern) =>
         db.Database.SqlQuery<int>($"SELECT count(*)::int AS \"Value\" FROM blockstore.outbox WHERE body::text LIKE {pattern}").SingleAsync();
 }

@@ -45,15 +45,11 @@ public static class VolumesApi
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await VolumeSources.HoldAsync(db, source, ct);
-        db.Volumes.Add(volume);
-        db.Enqueue(new CreateVolume(volume.Id), now);
-        // Two inserts that either both land or fail the request: no savepoint around them (two round trips saved).
-        db.Database.AutoSavepointsEnabled = false;
-        await db.SaveChangesAsync(ct);
-        // Charged last: the charge locks the project's usage rows until the commit, so every create of the
-        // project waits behind it; inserting first keeps that window to the charge and the commit. Over
-        // quota, the transaction rolls back and the rows above were never seen.
-        await quotas.ChargeAsync(req.ProjectId, source.Type.Id, volumes: 1, gigabytes: volume.Size, snapshots: 0, volumeSize: volume.Size, ct);
+        // The volume and its outbox row go with the charge, in one round trip and ahead of it. The charge locks the
+        // project's usage rows until the commit, so every create of the project waits behind it; charging last keeps
+        // that window to the charge and the commit. Over quota, the transaction rolls back and no row was ever seen.
+        var rows = new RowBatch(db).Add(volume).Enqueue(new CreateVolume(volume.Id), now);
+        await quotas.ChargeAsync(req.ProjectId, source.Type.Id, volumes: 1, gigabytes: volume.Size, snapshots: 0, volumeSize: volume.Size, ct, rows);
         await tx.CommitAsync(ct);
         return VolumeView.Single(volume, req, source.Type.Name, catalog.Value, 202);
     }

@@ -39,8 +39,11 @@ public sealed class BlockStoreDbContext(DbContextOptions<BlockStoreDbContext> op
     /// Queue a message for the bus. It is written with the next <c>SaveChanges</c>, in the same
     /// transaction as the entity change it belongs to; nothing is sent before that commits.
     /// </summary>
-    public void Enqueue<T>(T message, DateTime now) where T : class =>
-        OutboxMessages.Add(OutboxMessage.For(message, JsonSerializer.Serialize(message, MessageJson), now));
+    public void Enqueue<T>(T message, DateTime now) where T : class => OutboxMessages.Add(OutboxRow(message, now));
+
+    /// <summary>The outbox row that carries <paramref name="message"/>.</summary>
+    internal static OutboxMessage OutboxRow<T>(T message, DateTime now) where T : class =>
+        OutboxMessage.For(message, JsonSerializer.Serialize(message, MessageJson), now);
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -48,12 +48,16 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
     /// counted from the rows, includes it. <paramref name="volumeSize"/> is the size of the one volume being created
     /// or extended, checked against <c>per_volume_gigabytes</c> (Cinder checks it on both); null when no volume grows.
     /// </summary>
-    public async Task ChargeAsync(string projectId, Guid typeId, int volumes, int gigabytes, int snapshots, int? volumeSize, CancellationToken ct)
+    /// <param name="rows">New rows the charge pays for, not yet written: they go to PostgreSQL with the charge, in one
+    /// round trip and ahead of it.</param>
+    public Task ChargeAsync(string projectId, Guid typeId, int volumes, int gigabytes, int snapshots, int? volumeSize, CancellationToken ct,
+        RowBatch? rows = null)
     {
         var charges = Charges(volumes, gigabytes, snapshots);
-        if (charges.Count == 0) return;
-        var typed = new TypeCharge(typeId, volumes, gigabytes, snapshots);
-        await ChargeAndCheckAsync(projectId, charges, volumeSize, typed, ct);
+        if (charges.Count == 0)
+            // Nothing to charge; new rows go with a charge, so a caller that has some charges something.
+            return rows is null ? Task.CompletedTask : throw new ArgumentException("New rows are written with a charge.", nameof(rows));
+        return ChargeAndCheckAsync(projectId, charges, volumeSize, new TypeCharge(typeId, volumes, gigabytes, snapshots), ct, rows);
     }
 
     /// <summary>
@@ -77,10 +81,10 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
     }
 
     private async Task ChargeAndCheckAsync(string projectId, List<(string Resource, long Delta)> charges, int? volumeSize, TypeCharge typed,
-        CancellationToken ct)
+        CancellationToken ct, RowBatch? newRows = null)
     {
         if (db.Database.CurrentTransaction is null) throw new InvalidOperationException("Quota is charged inside the creating transaction.");
-        var rows = await RunChargeAsync(projectId, charges, ct, typed);
+        var rows = await RunChargeAsync(projectId, charges, ct, typed, newRows);
         var perVolume = rows.First(r => r.InUse is not null).PerVolumeLimit ?? _defaults.PerVolumeGigabytes;
         if (volumeSize is { } size && perVolume >= 0 && size > perVolume)
             throw new QuotaExceededException($"VolumeSizeExceedsLimit: Requested volume size {size}G is larger than maximum allowed limit {perVolume}G.");
@@ -264,10 +268,13 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
         """;
 
     private async Task<List<(string Resource, long? InUse, int? HardLimit, int? PerVolumeLimit)>> RunChargeAsync(
-        string projectId, List<(string Resource, long Delta)> charges, CancellationToken ct, TypeCharge? typed = null)
+        string projectId, List<(string Resource, long Delta)> charges, CancellationToken ct, TypeCharge? typed = null, RowBatch? newRows = null)
     {
         var conn = (NpgsqlConnection)db.Database.GetDbConnection();
-        await using var cmd = new NpgsqlCommand(ChargeSql, conn, (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
+        await using var batch = new NpgsqlBatch(conn, (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
+        foreach (var insert in newRows?.Commands ?? []) batch.BatchCommands.Add(insert);
+        var cmd = new NpgsqlBatchCommand(ChargeSql);
+        batch.BatchCommands.Add(cmd);
         cmd.Parameters.AddWithValue("project", projectId);
         cmd.Parameters.AddWithValue("resources", charges.Select(c => c.Resource).ToArray());
         cmd.Parameters.AddWithValue("deltas", charges.Select(c => c.Delta).ToArray());
@@ -276,7 +283,8 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
         var raised = typed is { } t ? QuotaResources.PerType.Where(r => t.Of(r) > 0).Select(r => r + "_").ToArray() : [];
         cmd.Parameters.AddWithValue("typed", raised);
         cmd.Parameters.AddWithValue("type", typed?.TypeId ?? Guid.Empty);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        // The inserts return no rows: the reader starts on the charge's.
+        await using var reader = await batch.ExecuteReaderAsync(ct);
         var rows = new List<(string, long?, int?, int?)>();
         while (await reader.ReadAsync(ct))
             rows.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt32(2),

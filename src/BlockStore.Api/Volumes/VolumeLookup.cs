@@ -27,14 +27,20 @@ public static class VolumeLookup
     public static async Task<VolumeType> FindTypeAsync(BlockStoreDbContext db, string? idOrName, ApiRequest? namedBy, CancellationToken ct)
     {
         if (idOrName is null)
-            return await db.VolumeTypes.AsNoTracking().FirstAsync(t => t.Name == VolumeType.DefaultName, ct);
-        var type = Guid.TryParse(idOrName, out var id)
-            ? await db.VolumeTypes.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, ct)
-            : await db.VolumeTypes.AsNoTracking().FirstOrDefaultAsync(t => t.Name == idOrName, ct);
+            return await TypeByName(db, VolumeType.DefaultName, ct) ?? throw new InvalidOperationException("The default volume type is missing.");
+        var type = Guid.TryParse(idOrName, out var id) ? await TypeById(db, id, ct) : await TypeByName(db, idOrName, ct);
         return type is not null && (namedBy is null || await TypeAccessApi.IsVisibleAsync(db, type, namedBy, ct))
             ? type
             : throw ResourceNotFoundException.VolumeTypeByName(idOrName);
     }
+
+    // Compiled once: every create looks its type up, and a LINQ query is rebuilt and matched to its plan on each run.
+    private static readonly Func<BlockStoreDbContext, string, CancellationToken, Task<VolumeType?>> TypeByName =
+        EF.CompileAsyncQuery((BlockStoreDbContext db, string name, CancellationToken _) =>
+            db.VolumeTypes.AsNoTracking().FirstOrDefault(t => t.Name == name));
+
+    private static readonly Func<BlockStoreDbContext, Guid, CancellationToken, Task<VolumeType?>> TypeById =
+        EF.CompileAsyncQuery((BlockStoreDbContext db, Guid id, CancellationToken _) => db.VolumeTypes.AsNoTracking().FirstOrDefault(t => t.Id == id));
 
     public static async Task<string?> TypeNameAsync(BlockStoreDbContext db, Guid typeId, CancellationToken ct) =>
         await db.VolumeTypes.AsNoTracking().Where(t => t.Id == typeId).Select(t => t.Name).FirstOrDefaultAsync(ct);

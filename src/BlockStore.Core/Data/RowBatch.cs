@@ -43,6 +43,9 @@ public sealed class RowBatch(BlockStoreDbContext db)
     {
         public static Insert For(IEntityType entity)
         {
+            // Plain columns only: owned and complex types map to more than the entity's own properties.
+            if (entity.GetComplexProperties().Any() || entity.GetNavigations().Any(n => n.TargetEntityType.IsOwned()))
+                throw new NotSupportedException($"{entity.DisplayName()} has owned or complex properties, which a row batch does not write.");
             var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
             var columns = entity.GetProperties().Where(p => p.ValueGenerated == ValueGenerated.Never)
                 .Select(p => (Property: p, Mapping: (RelationalTypeMapping)p.GetRelationalTypeMapping())).ToList();

@@ -116,6 +116,15 @@ delete_through_api() {
   say "   warning: not all volumes of $* were gone within 10 minutes"
 }
 
+# creates_settle PATTERN: waits (up to 10 minutes) until the worker has made every image asked for so far in the
+# projects that match the LIKE pattern.
+creates_settle() {
+  for ((i = 0; i < 1200; i++)); do
+    (($(sql "SELECT count(*) FROM blockstore.volumes WHERE project_id LIKE '$1' AND status = 'creating'") == 0)) && return
+    sleep 0.5
+  done
+}
+
 # ---- 1. end to end, one worker ------------------------------------------------------------------------------------
 start_worker
 project=bench-e2e-$run
@@ -124,18 +133,11 @@ say "1. end to end: $e2e volumes with one worker"
 # creates, and a deployed worker is long past them. The volumes are made, then deleted, before the measured run.
 hey -n 256 -c 16 -m POST -T application/json -H "X-Auth-Token: bench:$project-warm" \
   -d '{"volume":{"size":1}}' "$url/v3/$project-warm/volumes" >/dev/null
-for ((i = 0; i < 1200; i++)); do
-  (($(sql "SELECT count(*) FROM blockstore.volumes WHERE project_id = '$project-warm' AND status = 'creating'") == 0)) && break
-  sleep 0.5
-done
+creates_settle "$project-warm"
 delete_through_api "$project-warm"
 hey -n "$e2e" -c 16 -m POST -T application/json -H "X-Auth-Token: bench:$project" \
   -d '{"volume":{"size":1}}' "$url/v3/$project/volumes" >"$work/e2e.txt"
-for ((i = 0; i < 1200; i++)); do
-  left=$(sql "SELECT count(*) FROM blockstore.volumes WHERE project_id = '$project' AND status = 'creating'")
-  ((left == 0)) && break
-  sleep 0.5
-done
+creates_settle "$project"
 read -r made e2e_seconds errors < <(sql "SELECT count(*), extract(epoch FROM max(status_changed_at) - min(created_at)),
   count(*) FILTER (WHERE status <> 'available') FROM blockstore.volumes WHERE project_id = '$project'" | tr '|' ' ')
 e2e_rate=$(awk -v n="$made" -v s="$e2e_seconds" 'BEGIN { printf "%.0f", n / s }')
@@ -223,19 +225,12 @@ sql "DELETE FROM blockstore.outbox WHERE message_type = 'BlockStore.Contracts.Cr
      DELETE FROM blockstore.quota_usages WHERE project_id LIKE 'bench-%-$run%'"
 say "   while the worker runs (it publishes the outbox and creates the images)"
 start_worker
-# creates_settle: waits until the worker has made every image asked for so far.
-creates_settle() {
-  for ((i = 0; i < 1200; i++)); do
-    (($(sql "SELECT count(*) FROM blockstore.volumes WHERE project_id LIKE 'bench-post-$run-worker-%' AND status = 'creating'") == 0)) && return
-    sleep 0.5
-  done
-}
 # Warm-up, not measured, as for the API: a worker that has just started spends a tenth of its CPU compiling.
 hey -n 1000 -c 16 -m POST -T application/json -H "X-Auth-Token: bench:bench-post-$run-worker-warm" \
   -d '{"volume":{"size":1}}' "$url/v3/bench-post-$run-worker-warm/volumes" >/dev/null
-creates_settle
+creates_settle "bench-post-$run-worker-%"
 post_row worker 16 ", worker running"
-creates_settle
+creates_settle "bench-post-$run-worker-%"
 mapfile -t worker_projects < <(sql "SELECT DISTINCT project_id FROM blockstore.volumes WHERE project_id LIKE 'bench-post-$run-worker-%'")
 delete_through_api "${worker_projects[@]}"
 sql "DELETE FROM blockstore.quota_usages WHERE project_id LIKE 'bench-%-$run%'"

@@ -6,8 +6,10 @@ namespace BlockStore.Api.Infrastructure;
 /// <summary>Filters that more than one list understands.</summary>
 public static class ListFilters
 {
-    /// <summary><c>metadata={'k': 'v'}</c>: rows whose metadata contains every given pair.</summary>
-    /// <summary>Rows whose <paramref name="column"/> (jsonb) holds every pair the <paramref name="name"/> parameter names.</summary>
+    /// <summary>
+    /// <c>metadata={'k': 'v'}</c>: rows whose <paramref name="column"/> (jsonb) holds every pair the <paramref name="name"/>
+    /// parameter names.
+    /// </summary>
     public static void Metadata(ListQuery list, IQueryCollection q, string name = "metadata", string column = "v.metadata")
     {
         if (q[name].ToString() is { Length: > 0 } raw)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Drives the real python3-cinderclient, in noauth mode, against a running BlockStore (API and worker), and checks
 # every image with `rbd info` as client.blockstore: it exists, has the right size, and clones have the right parent.
+# `retype --migration-policy on-demand` and `migrate` move one volume through the three backends, with the sha256 of
+# the whole device checked on each.
 #
 #   tests/cli/cinderclient.sh http://127.0.0.1:<api port>
 #
@@ -199,6 +201,75 @@ rbd_check "$gift" 1
 taker delete "$gift"
 for ((i = 0; i < 240; i++)); do taker show "$gift" >/dev/null 2>&1 || break; sleep 0.5; done
 rbd_gone "$gift"
+
+step "retype --migration-policy on-demand (local → ceph), migrate (→ ceph-fast, → local): the data's sha256 never changes"
+local_type=cli-local-$project
+admin type-create "$local_type" >/dev/null
+admin type-key "$local_type" set volume_backend_name=local
+moved=$(member create --volume-type "$local_type" --name cli-moved 1 | prop id)
+wait_for show "$moved" available
+file=${Backends__local__Path:?Backends__local__Path is not set: eval \"\$(scripts/stack env)\" first}/volume-$moved
+# Random data in two places of the sparse file; the rest stays a hole.
+for mib in 0 700; do head -c 4M /dev/urandom | dd of="$file" bs=1M seek="$mib" conv=notrunc,fsync status=none; done
+want=$(sha256sum <"$file" | cut -d' ' -f1)
+# wait_moved <id> <backend>: until the migration succeeded and the volume's host is on that backend.
+wait_moved() {
+  local id=$1 backend=$2 shown i
+  for ((i = 0; i < 240; i++)); do
+    shown=$(admin show "$id")
+    [[ $(echo "$shown" | prop os-vol-mig-status-attr:migstat) == error ]] && fail "migration of $id to $backend: error"
+    [[ $(echo "$shown" | prop os-vol-mig-status-attr:migstat) == success &&
+      $(echo "$shown" | prop os-vol-host-attr:host) == *"@$backend#"* && $(echo "$shown" | prop status) == available ]] && return 0
+    sleep 0.5
+  done
+  fail "volume $id did not reach $backend within 120 s"
+}
+# copies_elsewhere <pool or "local">: the volume's images and file outside that place.
+copies_elsewhere() {
+  local pool
+  for pool in volumes volumes-fast; do
+    [[ $pool == "$1" ]] || ! rbd info "$pool/volume-$moved" >/dev/null 2>&1 || echo "$pool/volume-$moved"
+  done
+  [[ $1 == local || ! -e $file ]] || echo "$file"
+}
+# same_data <pool or "local">: the whole device's sha256 where the volume now lives, and, once the worker has removed
+# the source (after the switch-over, so a little after migration_status says success), no copy left elsewhere.
+same_data() {
+  local got left i
+  if [[ $1 == local ]]; then got=$(sha256sum <"$file" | cut -d' ' -f1)
+  else got=$(rbd export --no-progress "$1/volume-$moved" - | sha256sum | cut -d' ' -f1); fi
+  printf '  sha256 on %s: %s\n' "$1" "$got" >&2
+  [[ $got == "$want" ]] || fail "sha256 on $1 is $got, expected $want"
+  for ((i = 0; i < 60; i++)); do
+    left=$(copies_elsewhere "$1")
+    [[ -z $left ]] && return 0
+    sleep 0.5
+  done
+  fail "left behind after the migration to $1: $left"
+}
+refused=$(member retype "$moved" "$type_name" 2>&1) && fail "retype across backends without a migration policy was accepted"
+[[ $refused == *"Retype requires migration but is not allowed."*"(HTTP 400)"* ]] || fail "retype with policy never: $refused"
+member retype --migration-policy on-demand "$moved" "$type_name"
+wait_moved "$moved" ceph
+[[ $(member show "$moved" | prop volume_type) == "$type_name" ]] || fail "retype: the volume's type is not $type_name"
+same_data volumes
+# cinderclient's migrate prints a failure and exits 0, so its output is the judge.
+migrate() { local out; out=$(admin migrate "$@" 2>&1); [[ $out == *"has been accepted"* ]] || fail "migrate $*: $out"; }
+refused=$(member migrate "$moved" ceph-fast 2>&1)
+[[ $refused == *"Policy doesn't allow volume_extension:volume_admin_actions:migrate_volume"*"(HTTP 403)"* ]] || fail "migrate by a member: $refused"
+fast_pool=$(admin get-pools | grep -oE '[^ ]+@ceph-fast#[^ ]+' | head -1)
+[[ -n $fast_pool ]] || fail "get-pools does not list the ceph-fast backend's pool"
+migrate "$moved" "$fast_pool"
+wait_moved "$moved" ceph-fast
+same_data volumes-fast
+migrate --force-host-copy True "$moved" local
+wait_moved "$moved" local
+same_data local
+[[ $(member show "$moved" | prop volume_type) == "$type_name" ]] || fail "migrate changed the volume's type"
+member delete "$moved"
+wait_gone "$moved"
+[[ ! -e $file ]] || fail "$file left behind after delete"
+admin type-delete "$local_type"
 
 step "delete"
 member delete "$from_snap" "$from_vol" "$typed" "$shared"

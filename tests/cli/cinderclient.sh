@@ -7,16 +7,15 @@
 #   tests/cli/cinderclient.sh http://127.0.0.1:<api port>
 #
 # Needs the stack's environment (eval "$(scripts/stack env)": CEPH_ARGS names client.blockstore's keyring).
-# Run by Worker.Tests (CinderClientScriptTests) against its own API and worker. Any failing step fails the script.
+# Run by Worker.Tests (ClientScriptTests) against its own API and worker. Any failing step fails the script.
 set -euo pipefail
 
 url=${1:?usage: tests/cli/cinderclient.sh <api url>}
 project=cli-$(date +%s)-$RANDOM
-: "${CEPH_ARGS:?CEPH_ARGS is not set: eval \"\$(scripts/stack env)\" first}"
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 export OS_AUTH_TYPE=noauth OS_PROJECT_ID=$project CINDER_ENDPOINT=$url/v3/$project OS_VOLUME_API_VERSION=3.50
 
-step() { printf '== %s\n' "$*" >&2; }
-fail() { printf 'FAILED: %s\n' "$*" >&2; exit 1; }
 # cinder as a member (demo) or as the admin user of the noauth role map.
 member() { OS_USER_ID=demo cinder "$@"; }
 admin() { OS_USER_ID=admin cinder "$@"; }
@@ -43,23 +42,6 @@ wait_gone() {
   done
   fail "volume $id was not deleted within 120 s"
 }
-
-# rbd_check <volume id> <size GiB> [parent image] [parent snapshot]: the image as client.blockstore sees it.
-rbd_check() {
-  local id=$1 gib=$2 parent=${3:-} snap=${4:-} info
-  info=$(rbd info --format json "volumes/volume-$id") || fail "rbd info volumes/volume-$id failed"
-  python3 - "$info" "$gib" "$parent" "$snap" <<'PY' || fail "rbd info volumes/volume-$id does not match"
-import json, sys
-info, gib, parent, snap = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
-ok = info["size"] == gib << 30
-p = info.get("parent")
-ok = ok and (p is None if not parent else (p is not None and p["pool"] == "volumes" and p["image"] == parent and (not snap or p["snapshot"] == snap)))
-print(f"  rbd: {info['name']} size={info['size']} parent={p and (p['image'] + '@' + p['snapshot'])}", file=sys.stderr)
-sys.exit(0 if ok else 1)
-PY
-}
-
-rbd_gone() { ! rbd info "volumes/volume-$1" >/dev/null 2>&1 || fail "image volumes/volume-$1 still exists after delete"; }
 
 step "create"
 vol=$(member create --name cli-base 1 | prop id)

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Drives the real python3-openstackclient (`openstack volume …`) against a running BlockStore (API and worker), with
+# the token of the API's noauth mode (user:project) and the project's endpoint (the admin_token auth type, as for a cloud
+# without Keystone). Checks the images with `rbd info` as client.blockstore, as tests/cli/cinderclient.sh does.
+#
+#   tests/cli/openstackclient.sh http://127.0.0.1:<api port>
+#
+# Needs the stack's environment (eval "$(scripts/stack env)"). Run by Worker.Tests (ClientScriptTests)
+# against its own API and worker. Any failing step fails the script.
+set -euo pipefail
+
+url=${1:?usage: tests/cli/openstackclient.sh <api url>}
+project=osc-$(date +%s)-$RANDOM
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+export OS_AUTH_TYPE=admin_token OS_ENDPOINT=$url/v3/$project OS_VOLUME_API_VERSION=3.59
+
+# openstack as a member (demo) or as the admin user of the noauth role map.
+member() { OS_TOKEN=demo:$project openstack "$@"; }
+admin() { OS_TOKEN=admin:$project openstack "$@"; }
+# field <kind> <id> <column>: one column of `openstack <kind> show`, as a member.
+field() { member "$1" show "$2" -f value -c "$3"; }
+
+# wait_status <volume|volume snapshot> <id> <status>: polls until the status is reached; an error status fails at once.
+wait_status() {
+  local kind=$1 id=$2 want=$3 status i
+  for ((i = 0; i < 240; i++)); do
+    status=$(field "$kind" "$id" status)
+    [[ $status == "$want" ]] && return 0
+    [[ $status == error* ]] && fail "$kind $id: status $status, expected $want"
+    sleep 0.5
+  done
+  fail "$kind $id: still $status after 120 s, expected $want"
+}
+
+# wait_gone <volume|volume snapshot> <id>
+wait_gone() {
+  local i
+  for ((i = 0; i < 240; i++)); do
+    member "$1" show "$2" >/dev/null 2>&1 || return 0
+    sleep 0.5
+  done
+  fail "$1 $2 was not deleted within 120 s"
+}
+
+# refused <expected text> <command…>: the command fails and says so.
+refused() {
+  local want=$1 out
+  shift
+  out=$("$@" 2>&1) && fail "accepted: $*"
+  [[ $out == *"$want"* ]] || fail "$*: expected '$want', got: $out"
+  printf '  refused: %s\n' "$out" >&2
+}
+
+step "volume create, list, show"
+vol=$(member volume create --size 1 --description "the base" --property tier=gold osc-base -f value -c id)
+[[ $vol =~ ^[0-9a-f-]{36}$ ]] || fail "volume create returned no id"
+wait_status volume "$vol" available
+rbd_check "$vol" 1
+member volume list -f value -c ID | grep -x "$vol" >/dev/null || fail "volume list does not show $vol"
+[[ $(field volume osc-base id) == "$vol" ]] || fail "volume show by name: not $vol"
+[[ $(field volume "$vol" properties) == *"'tier': 'gold'"* ]] || fail "volume show: the property tier is not gold"
+
+step "volume set --size (extend), --name, --description, --property, --bootable; volume unset --property"
+member volume set --size 2 "$vol"
+wait_status volume "$vol" available
+[[ $(field volume "$vol" size) == 2 ]] || fail "volume set --size: size is not 2"
+rbd_check "$vol" 2
+member volume set --name osc-renamed --description renamed --property zone=a --bootable "$vol"
+member volume unset --property tier "$vol"
+shown=$(member volume show "$vol" -f json)
+python3 - "$shown" <<'PY' || fail "volume show after set and unset: $shown"
+import json, sys
+v = json.loads(sys.argv[1])
+sys.exit(0 if v["name"] == "osc-renamed" and v["description"] == "renamed" and v["bootable"] == "true"
+         and "zone" in str(v["properties"]) and "tier" not in str(v["properties"]) else 1)
+PY
+
+step "volume snapshot create, list; volume create --snapshot and --source (RBD clones)"
+snap=$(member volume snapshot create --volume "$vol" osc-snap -f value -c id)
+wait_status "volume snapshot" "$snap" available
+member volume snapshot list -f value -c ID | grep -x "$snap" >/dev/null || fail "volume snapshot list does not show $snap"
+from_snap=$(member volume create --snapshot "$snap" --size 3 osc-from-snap -f value -c id)
+from_vol=$(member volume create --source "$vol" osc-from-vol -f value -c id)
+wait_status volume "$from_snap" available
+wait_status volume "$from_vol" available
+rbd_check "$from_snap" 3 "volume-$vol" "snapshot-$snap"
+rbd_check "$from_vol" 2 "volume-$vol" "clone-$from_vol"
+
+step "refusals: size 0, a member creating a type, an unknown volume, delete with snapshots, another project"
+refused "0 is less than the minimum of 1 (HTTP 400)" member volume create --size 0 osc-zero
+refused "(HTTP 403)" member volume type create osc-not-allowed
+refused "No volume with a name or ID of 'osc-nothing' exists." member volume show osc-nothing
+refused "Invalid volume: Volume status must be available" member volume delete "$vol"
+OS_ENDPOINT=$url/v3/$project-other refused "No volume with a name or ID of '$vol' exists." \
+  env OS_TOKEN=demo:$project-other openstack volume show "$vol"
+
+step "volume type create --property volume_backend_name=ceph-fast, volume create --type, volume set --type --retype-policy"
+fast=osc-fast-$project
+admin volume type create --property volume_backend_name=ceph-fast "$fast" >/dev/null
+[[ $(admin volume type show "$fast" -f value -c properties) == *"'volume_backend_name': 'ceph-fast'"* ]] ||
+  fail "volume type show: no volume_backend_name"
+# A member does not see it: Cinder keeps volume_backend_name to admins.
+[[ $(member volume type show "$fast" -f value -c properties) == "{}" ]] || fail "volume type show: a member sees the extra specs"
+typed=$(member volume create --size 1 --type "$fast" osc-typed -f value -c id)
+wait_status volume "$typed" available
+pool=volumes-fast rbd_check "$typed" 1
+refused "Retype requires migration but is not allowed." member volume set --type __DEFAULT__ "$typed"
+member volume set --type __DEFAULT__ --retype-policy on-demand "$typed"
+for ((i = 0; i < 240; i++)); do
+  [[ $(field volume "$typed" type) == __DEFAULT__ && $(field volume "$typed" status) == available ]] && break
+  [[ $(field volume "$typed" migration_status) == error ]] && fail "retype of $typed: migration error"
+  sleep 0.5
+done
+[[ $(field volume "$typed" type) == __DEFAULT__ ]] || fail "volume set --type --retype-policy on-demand did not retype $typed"
+rbd_check "$typed" 1
+for ((i = 0; i < 60; i++)); do rbd info "volumes-fast/volume-$typed" >/dev/null 2>&1 || break; sleep 0.5; done
+pool=volumes-fast rbd_gone "$typed"
+
+step "volume migrate --host (admin)"
+refused "(HTTP 403)" member volume migrate --host ceph-fast "$typed"
+admin volume migrate --host ceph-fast "$typed"
+for ((i = 0; i < 240; i++)); do
+  host=$(admin volume show "$typed" -f value -c os-vol-host-attr:host)
+  [[ $host == *@ceph-fast#* && $(field volume "$typed" migration_status) == success ]] && break
+  sleep 0.5
+done
+[[ $host == *@ceph-fast#* ]] || fail "volume migrate --host ceph-fast: the volume's host is $host"
+pool=volumes-fast rbd_check "$typed" 1
+
+step "limits show --absolute, availability zone list --volume, volume service list"
+member limits show --absolute -f value | grep -E '^totalVolumesUsed 4$' >/dev/null || fail "limits show: totalVolumesUsed is not 4"
+member availability zone list --volume -f value | grep -E '^nova available$' >/dev/null || fail "availability zone list: no nova"
+services=$(admin volume service list -f value -c Binary -c Host -c State)
+for backend in ceph ceph-fast local; do
+  echo "$services" | grep -E "^cinder-volume [^ ]+@$backend up$" >/dev/null || fail "volume service list: $backend is not up"
+done
+
+step "volume transfer request create, accept in another project"
+offer=$(member volume transfer request create --name osc-offer "$from_vol" -f json)
+offer_id=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["id"])' "$offer")
+auth_key=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["auth_key"])' "$offer")
+[[ $(field volume "$from_vol" status) == awaiting-transfer ]] || fail "the offered volume is not awaiting-transfer"
+taker() { OS_ENDPOINT=$url/v3/$project-taker OS_TOKEN=demo:$project-taker openstack "$@"; }
+taker volume transfer request accept --auth-key "$auth_key" "$offer_id" >/dev/null
+[[ $(taker volume show "$from_vol" -f value -c status) == available ]] || fail "the accepted volume is not available to the taker"
+member volume show "$from_vol" >/dev/null 2>&1 && fail "the giver still sees $from_vol"
+taker volume delete "$from_vol"
+
+step "volume delete --purge (with its snapshot), volume delete, volume type delete"
+member volume delete "$from_snap" "$typed"
+wait_gone volume "$from_snap"
+member volume delete --purge "$vol"
+wait_gone "volume snapshot" "$snap"
+wait_gone volume "$vol"
+wait_gone volume "$typed"
+rbd_gone "$vol"
+rbd_gone "$from_snap"
+pool=volumes-fast rbd_gone "$typed"
+for ((i = 0; i < 240; i++)); do taker volume show "$from_vol" >/dev/null 2>&1 || break; sleep 0.5; done
+rbd_gone "$from_vol"
+admin volume type delete "$fast"
+[[ -z $(member volume list -f value -c ID) ]] || fail "volume list is not empty after the deletes"
+
+step "all openstackclient steps passed"

@@ -33,9 +33,12 @@ public sealed partial class CinderExceptionHandler(ILogger<CinderExceptionHandle
             BadHttpRequestException e when e.StatusCode == 415 => (415, "Unsupported Content-Type"),
             BadHttpRequestException e => (400, e.Message.Contains("body", StringComparison.OrdinalIgnoreCase) ? "Malformed request body" : e.Message),
             JsonException je => (400, JsonMessage(je)),
+            // The reason (an address, a server message) goes to the log, not to the client.
+            _ when DatabaseUnavailable(exception) is not null => (503, "The service is unavailable: its database cannot be reached. Retry later."),
             _ => (500, "The server has either erred or is incapable of performing the requested operation."),
         };
         if (status == 500) LogUnhandled(exception, http.Request.Method, http.Request.Path);
+        else if (status == 503) LogUnavailable(http.Request.Method, http.Request.Path, DatabaseUnavailable(exception) ?? message);
         await CinderFault.WriteAsync(http, status, message);
         return true;
     }
@@ -59,6 +62,34 @@ public sealed partial class CinderExceptionHandler(ILogger<CinderExceptionHandle
             ? "Malformed request body"
             : $"Invalid input for field/attribute {field}. The value has the wrong type or is out of range.";
     }
+
+    /// <summary>
+    /// Why PostgreSQL could not serve the request, when that is what failed: it cannot be reached, it dropped the
+    /// connection, it is shutting down or starting, or it is out of connections or resources. Anything else (a bad
+    /// statement, a constraint) is no outage and stays a 500. EF Core wraps the first in its execution strategy's
+    /// exceptions, so the whole chain is searched.
+    /// </summary>
+    public static string? DatabaseUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case PostgresException pg when pg.SqlState.StartsWith("08", StringComparison.Ordinal) ||
+                                               pg.SqlState.StartsWith("53", StringComparison.Ordinal) ||
+                                               pg.SqlState.StartsWith("57P", StringComparison.Ordinal):
+                    return $"{pg.SqlState}: {pg.MessageText}";
+                case PostgresException:
+                    return null;
+                case NpgsqlException npgsql when npgsql.IsTransient:
+                    return npgsql.Message;
+            }
+        }
+        return null;
+    }
+
+    [LoggerMessage(LogLevel.Warning, "{Method} {Path} answered 503: {Reason}")]
+    private partial void LogUnavailable(string method, string path, string reason);
 
     [LoggerMessage(LogLevel.Error, "Unhandled error in {Method} {Path}")]
     private partial void LogUnhandled(Exception ex, string method, string path);

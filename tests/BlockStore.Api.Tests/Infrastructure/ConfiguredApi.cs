@@ -10,6 +10,10 @@ namespace BlockStore.Api.Tests.Infrastructure;
 /// </summary>
 public sealed class ConfiguredApi(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
 {
-    protected override void ConfigureWebHost(IWebHostBuilder builder) =>
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
         builder.UseEnvironment("Production").ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
+        // Settings the program reads while it builds (the connection string) must be there before it builds.
+        foreach (var (key, value) in settings) builder.UseSetting(key, value);
+    }
 }

@@ -22,26 +22,10 @@ admin() { OS_USER_ID=admin cinder "$@"; }
 # The value of one row of cinder's "| Property | Value |" table, read from stdin.
 prop() { awk -F'|' -v key="$1" '{ k = $2; v = $3; gsub(/^ +| +$/, "", k); gsub(/^ +| +$/, "", v) } k == key { print v; exit }'; }
 
-# wait_for <show command> <id> <status>: polls until the status is reached; an error status fails at once.
-wait_for() {
-  local show=$1 id=$2 want=$3 status i
-  for ((i = 0; i < 240; i++)); do
-    status=$(member "$show" "$id" | prop status)
-    [[ $status == "$want" ]] && return 0
-    [[ $status == error* ]] && fail "$show $id: status $status, expected $want"
-    sleep 0.5
-  done
-  fail "$show $id: still $status after 120 s, expected $want"
-}
-
-wait_gone() {
-  local id=$1 i
-  for ((i = 0; i < 240; i++)); do
-    member show "$id" >/dev/null 2>&1 || return 0
-    sleep 0.5
-  done
-  fail "volume $id was not deleted within 120 s"
-}
+# wait_for <show command> <id> <status>; wait_gone <volume id>
+wait_for() { wait_status "$1 $2" "$3" shown_status "$1" "$2"; }
+shown_status() { member "$1" "$2" | prop status; }
+wait_gone() { wait_absent "volume $1" member show "$1"; }
 
 step "create"
 vol=$(member create --name cli-base 1 | prop id)
@@ -181,7 +165,7 @@ taker transfer-accept "$offer_id" "$auth_key" >/dev/null
 member show "$gift" >/dev/null 2>&1 && fail "the giver still sees $gift"
 rbd_check "$gift" 1
 taker delete "$gift"
-for ((i = 0; i < 240; i++)); do taker show "$gift" >/dev/null 2>&1 || break; sleep 0.5; done
+wait_absent "volume $gift" taker show "$gift"
 rbd_gone "$gift"
 
 step "retype --migration-policy on-demand (local → ceph), migrate (→ ceph-fast, → local): the data's sha256 never changes"
@@ -194,17 +178,16 @@ file=${Backends__local__Path:?Backends__local__Path is not set: eval \"\$(script
 # Random data in two places of the sparse file; the rest stays a hole.
 for mib in 0 700; do head -c 4M /dev/urandom | dd of="$file" bs=1M seek="$mib" conv=notrunc,fsync status=none; done
 want=$(sha256sum <"$file" | cut -d' ' -f1)
-# wait_moved <id> <backend>: until the migration succeeded and the volume's host is on that backend.
-wait_moved() {
-  local id=$1 backend=$2 shown i
-  for ((i = 0; i < 240; i++)); do
-    shown=$(admin show "$id")
-    [[ $(echo "$shown" | prop os-vol-mig-status-attr:migstat) == error ]] && fail "migration of $id to $backend: error"
-    [[ $(echo "$shown" | prop os-vol-mig-status-attr:migstat) == success &&
-      $(echo "$shown" | prop os-vol-host-attr:host) == *"@$backend#"* && $(echo "$shown" | prop status) == available ]] && return 0
-    sleep 0.5
-  done
-  fail "volume $id did not reach $backend within 120 s"
+# wait_moved <id> <backend>: until the migration succeeded and the volume's host (host@backend#pool) is on that backend.
+wait_moved() { wait_status "migration of $1 to $2" "$2" moved_to "$1"; }
+moved_to() {
+  local shown host
+  shown=$(admin show "$1") host=$(echo "$shown" | prop os-vol-host-attr:host)
+  case "$(echo "$shown" | prop os-vol-mig-status-attr:migstat)/$(echo "$shown" | prop status)" in
+    error/*) echo error ;;
+    success/available) host=${host#*@} && echo "${host%%#*}" ;;
+    *) echo moving ;;
+  esac
 }
 # copies_elsewhere <pool or "local">: the volume's images and file outside that place.
 copies_elsewhere() {
@@ -257,8 +240,7 @@ step "delete"
 member delete "$from_snap" "$from_vol" "$typed" "$shared"
 for id in "$from_snap" "$from_vol" "$typed" "$shared"; do wait_gone "$id"; rbd_gone "$id"; done
 member snapshot-delete "$snap"
-for ((i = 0; i < 240; i++)); do member snapshot-show "$snap" >/dev/null 2>&1 || break; sleep 0.5; done
-member snapshot-show "$snap" >/dev/null 2>&1 && fail "snapshot $snap was not deleted"
+wait_absent "snapshot $snap" member snapshot-show "$snap"
 member delete "$vol"
 wait_gone "$vol"
 rbd_gone "$vol"

@@ -7,6 +7,31 @@
 step() { printf '== %s\n' "$*" >&2; }
 fail() { printf 'FAILED: %s\n' "$*" >&2; exit 1; }
 
+# wait_status <what> <status> <command…>: runs the command, which prints a status, every 0.5 s until it prints the one
+# wanted; an error status fails at once, and so does a wait of more than 120 s.
+wait_status() {
+  local what=$1 want=$2 status i
+  shift 2
+  for ((i = 0; i < 240; i++)); do
+    status=$("$@")
+    [[ $status == "$want" ]] && return 0
+    [[ $status == error* ]] && fail "$what: status $status, expected $want"
+    sleep 0.5
+  done
+  fail "$what: still $status after 120 s, expected $want"
+}
+
+# wait_absent <what> <command…>: runs the command (a show) every 0.5 s until it fails, for up to 120 s.
+wait_absent() {
+  local what=$1 i
+  shift
+  for ((i = 0; i < 240; i++)); do
+    "$@" >/dev/null 2>&1 || return 0
+    sleep 0.5
+  done
+  fail "$what was not deleted within 120 s"
+}
+
 # rbd_check <volume id> <size GiB> [parent image] [parent snapshot]: the image as client.blockstore sees it, in
 # pool ${pool:-volumes} (pool=volumes-fast rbd_check … for another one); a parent must be in the same pool.
 rbd_check() {

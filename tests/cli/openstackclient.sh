@@ -21,26 +21,18 @@ admin() { OS_TOKEN=admin:$project openstack "$@"; }
 # field <kind> <id> <column>: one column of `openstack <kind> show`, as a member.
 field() { member "$1" show "$2" -f value -c "$3"; }
 
-# wait_status <volume|volume snapshot> <id> <status>: polls until the status is reached; an error status fails at once.
-wait_status() {
-  local kind=$1 id=$2 want=$3 status i
-  for ((i = 0; i < 240; i++)); do
-    status=$(field "$kind" "$id" status)
-    [[ $status == "$want" ]] && return 0
-    [[ $status == error* ]] && fail "$kind $id: status $status, expected $want"
-    sleep 0.5
-  done
-  fail "$kind $id: still $status after 120 s, expected $want"
-}
+# wait_for <volume|volume snapshot> <id> <status>; wait_gone <volume|volume snapshot> <id>
+wait_for() { wait_status "$1 $2" "$3" field "$1" "$2" status; }
+wait_gone() { wait_absent "$1 $2" member "$1" show "$2"; }
 
-# wait_gone <volume|volume snapshot> <id>
-wait_gone() {
-  local i
-  for ((i = 0; i < 240; i++)); do
-    member "$1" show "$2" >/dev/null 2>&1 || return 0
-    sleep 0.5
-  done
-  fail "$1 $2 was not deleted within 120 s"
+# moved_to <id>: the backend of an available volume whose last migration succeeded (from its host, host@backend#pool),
+# "error" if it failed, and "moving" meanwhile.
+moved_to() {
+  python3 -c 'import json, sys
+v = json.loads(sys.argv[1])
+migration = v["migration_status"]
+print("error" if migration == "error" else v["os-vol-host-attr:host"].split("@")[1].split("#")[0]
+      if migration == "success" and v["status"] == "available" else "moving")' "$(admin volume show "$1" -f json)"
 }
 
 # refused <expected text> <command…>: the command fails and says so.
@@ -55,7 +47,7 @@ refused() {
 step "volume create, list, show"
 vol=$(member volume create --size 1 --description "the base" --property tier=gold osc-base -f value -c id)
 [[ $vol =~ ^[0-9a-f-]{36}$ ]] || fail "volume create returned no id"
-wait_status volume "$vol" available
+wait_for volume "$vol" available
 rbd_check "$vol" 1
 member volume list -f value -c ID | grep -x "$vol" >/dev/null || fail "volume list does not show $vol"
 [[ $(field volume osc-base id) == "$vol" ]] || fail "volume show by name: not $vol"
@@ -63,7 +55,7 @@ member volume list -f value -c ID | grep -x "$vol" >/dev/null || fail "volume li
 
 step "volume set --size (extend), --name, --description, --property, --bootable; volume unset --property"
 member volume set --size 2 "$vol"
-wait_status volume "$vol" available
+wait_for volume "$vol" available
 [[ $(field volume "$vol" size) == 2 ]] || fail "volume set --size: size is not 2"
 rbd_check "$vol" 2
 member volume set --name osc-renamed --description renamed --property zone=a --bootable "$vol"
@@ -78,12 +70,12 @@ PY
 
 step "volume snapshot create, list; volume create --snapshot and --source (RBD clones)"
 snap=$(member volume snapshot create --volume "$vol" osc-snap -f value -c id)
-wait_status "volume snapshot" "$snap" available
+wait_for "volume snapshot" "$snap" available
 member volume snapshot list -f value -c ID | grep -x "$snap" >/dev/null || fail "volume snapshot list does not show $snap"
 from_snap=$(member volume create --snapshot "$snap" --size 3 osc-from-snap -f value -c id)
 from_vol=$(member volume create --source "$vol" osc-from-vol -f value -c id)
-wait_status volume "$from_snap" available
-wait_status volume "$from_vol" available
+wait_for volume "$from_snap" available
+wait_for volume "$from_vol" available
 rbd_check "$from_snap" 3 "volume-$vol" "snapshot-$snap"
 rbd_check "$from_vol" 2 "volume-$vol" "clone-$from_vol"
 
@@ -103,30 +95,21 @@ admin volume type create --property volume_backend_name=ceph-fast "$fast" >/dev/
 # A member does not see it: Cinder keeps volume_backend_name to admins.
 [[ $(member volume type show "$fast" -f value -c properties) == "{}" ]] || fail "volume type show: a member sees the extra specs"
 typed=$(member volume create --size 1 --type "$fast" osc-typed -f value -c id)
-wait_status volume "$typed" available
+wait_for volume "$typed" available
 pool=volumes-fast rbd_check "$typed" 1
 refused "Retype requires migration but is not allowed." member volume set --type __DEFAULT__ "$typed"
 member volume set --type __DEFAULT__ --retype-policy on-demand "$typed"
-for ((i = 0; i < 240; i++)); do
-  [[ $(field volume "$typed" type) == __DEFAULT__ && $(field volume "$typed" status) == available ]] && break
-  [[ $(field volume "$typed" migration_status) == error ]] && fail "retype of $typed: migration error"
-  sleep 0.5
-done
+wait_status "retype of $typed" ceph moved_to "$typed"
 [[ $(field volume "$typed" type) == __DEFAULT__ ]] || fail "volume set --type --retype-policy on-demand did not retype $typed"
 rbd_check "$typed" 1
-for ((i = 0; i < 60; i++)); do rbd info "volumes-fast/volume-$typed" >/dev/null 2>&1 || break; sleep 0.5; done
-pool=volumes-fast rbd_gone "$typed"
+wait_absent "image volumes-fast/volume-$typed" rbd info "volumes-fast/volume-$typed"
 
 step "volume migrate --host (admin)"
 refused "(HTTP 403)" member volume migrate --host ceph-fast "$typed"
 admin volume migrate --host ceph-fast "$typed"
-for ((i = 0; i < 240; i++)); do
-  host=$(admin volume show "$typed" -f value -c os-vol-host-attr:host)
-  [[ $host == *@ceph-fast#* && $(field volume "$typed" migration_status) == success ]] && break
-  sleep 0.5
-done
-[[ $host == *@ceph-fast#* ]] || fail "volume migrate --host ceph-fast: the volume's host is $host"
+wait_status "migration of $typed" ceph-fast moved_to "$typed"
 pool=volumes-fast rbd_check "$typed" 1
+wait_absent "image volumes/volume-$typed" rbd info "volumes/volume-$typed"
 
 step "limits show --absolute, availability zone list --volume, volume service list"
 member limits show --absolute -f value | grep -E '^totalVolumesUsed 4$' >/dev/null || fail "limits show: totalVolumesUsed is not 4"
@@ -157,7 +140,7 @@ wait_gone volume "$typed"
 rbd_gone "$vol"
 rbd_gone "$from_snap"
 pool=volumes-fast rbd_gone "$typed"
-for ((i = 0; i < 240; i++)); do taker volume show "$from_vol" >/dev/null 2>&1 || break; sleep 0.5; done
+wait_absent "volume $from_vol" taker volume show "$from_vol"
 rbd_gone "$from_vol"
 admin volume type delete "$fast"
 [[ -z $(member volume list -f value -c ID) ]] || fail "volume list is not empty after the deletes"

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BlockStore.Contracts;
 using BlockStore.Core.Images;
 using BlockStore.Core.Jobs;
 using BlockStore.Core.Messages;
@@ -44,6 +45,40 @@ public sealed class BlockStoreDbContext(DbContextOptions<BlockStoreDbContext> op
     /// <summary>The outbox row that carries <paramref name="message"/>.</summary>
     internal static OutboxMessage OutboxRow<T>(T message, DateTime now) where T : class =>
         OutboxMessage.For(message, JsonSerializer.Serialize(message, MessageJson), now);
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        EnqueueStatusChanges();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        EnqueueStatusChanges();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    /// <summary>
+    /// Every change of a tracked volume's status, whoever made it (an API action, a worker, the reconciler), goes out as
+    /// <see cref="VolumeStatusChanged"/> in the same commit, stamped with the volume's <c>StatusChangedAt</c>. A new row is
+    /// no change (<see cref="VolumeCreated"/> follows when it is available), and the worker that removes a deleted
+    /// volume's row says <c>deleted</c> itself, with <see cref="VolumeDeleted"/>.
+    /// </summary>
+    private void EnqueueStatusChanges()
+    {
+        if (ChangeTracker.AutoDetectChangesEnabled) ChangeTracker.DetectChanges();
+        List<VolumeStatusChanged>? changes = null;
+        foreach (var entry in ChangeTracker.Entries<Volume>())
+        {
+            if (entry.State != EntityState.Modified) continue;
+            var status = entry.Property(v => v.Status);
+            if (!status.IsModified || status.OriginalValue == status.CurrentValue) continue;
+            var volume = entry.Entity;
+            (changes ??= []).Add(new VolumeStatusChanged(volume.Id, volume.ProjectId, status.OriginalValue.ToWire(), volume.Status.ToWire(),
+                volume.StatusChangedAt));
+        }
+        foreach (var change in changes ?? []) Enqueue(change, change.At);
+    }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -122,9 +122,7 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
             return;
         // The switch-over: this one commit moves the volume; until it, the source is the volume.
         var switched = plan with { Offset = step.Offset, SwitchedOver = true };
-        var before = volume.Status;
         volume.CompleteMigration(plan.NewTypeId, now);
-        if (volume.Status != before) db.Enqueue(new VolumeStatusChanged(volume.Id, volume.ProjectId, before.ToWire(), volume.Status.ToWire(), now), now);
         if (!await lease.CommitAsync(db, s => s.SetProperty(j => j.Checkpoint, switched.ToJson()), ct, (step.BytesCopied, step.BytesTotal)))
             return;
         await FinishAsync(lease, job, volume, switched, source, image, ct);
@@ -221,9 +219,7 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
     internal static void FailVolume(BlockStoreDbContext db, Failures failures, Volume volume, Job job, string destination, string reason,
         bool cancelled, DateTime now)
     {
-        var before = volume.Status;
         volume.FailMigration(now);
-        if (volume.Status != before) db.Enqueue(new VolumeStatusChanged(volume.Id, volume.ProjectId, before.ToWire(), volume.Status.ToWire(), now), now);
         if (!cancelled) RecordFailure(failures, job, destination, reason);
     }
 

@@ -20,9 +20,7 @@ public sealed class Failures(BlockStoreDbContext db, TimeProvider clock, IConfig
     public void VolumeFailed(Volume volume, VolumeStatus errorStatus, string operation, string eventId, string message)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var old = volume.Status;
         volume.MarkFailed(errorStatus, now);
-        db.Enqueue(new VolumeStatusChanged(volume.Id, volume.ProjectId, old.ToWire(), errorStatus.ToWire(), now), now);
         Record(volume.ProjectId, "VOLUME", volume.Id, operation, eventId, message);
     }
 

@@ -49,7 +49,6 @@ public sealed partial class VolumeService
         var now = clock.GetUtcNow().UtcDateTime;
         volume.CompleteRevert(now);
         if (snapshot.Status == SnapshotStatus.Restoring) snapshot.MarkAvailable(now);
-        db.Enqueue(new VolumeStatusChanged(volume.Id, volume.ProjectId, VolumeStatus.Reverting.ToWire(), VolumeStatus.Available.ToWire(), now), now);
         await db.SaveChangesAsync(ct);
     }
 

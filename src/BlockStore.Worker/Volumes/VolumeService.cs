@@ -66,7 +66,6 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
 
         var now = clock.GetUtcNow().UtcDateTime;
         MarkCreated(volume, now);
-        db.Enqueue(new VolumeStatusChanged(volume.Id, volume.ProjectId, VolumeStatus.Creating.ToWire(), VolumeStatus.Available.ToWire(), now), now);
         db.Enqueue(new VolumeCreated(volume.Id, volume.ProjectId, volume.Size, volume.Backend, now), now);
         if (isClone && await backend.CloneDepthAsync(volume.ImageName, ct) > MaxCloneDepth)
         {
@@ -178,7 +177,6 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
         }
         var now = clock.GetUtcNow().UtcDateTime;
         volume.CompleteExtend(newSize, now);
-        db.Enqueue(new VolumeStatusChanged(volume.Id, volume.ProjectId, VolumeStatus.Extending.ToWire(), VolumeStatus.Available.ToWire(), now), now);
         await db.SaveChangesAsync(ct);
     }
 

@@ -304,6 +304,11 @@ namespace BlockStore.Migrations.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<Guid>("MessageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("message_id")
+                        .HasDefaultValueSql("gen_random_uuid()");
+
                     b.Property<string>("MessageType")
                         .IsRequired()
                         .HasMaxLength(255)

@@ -62,9 +62,9 @@ public sealed partial class OutboxDispatcher(IBus bus, IConfiguration configurat
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var rows = new List<(long Id, string Type, string Body)>();
+        var rows = new List<(long Id, Guid MessageId, string Type, string Body)>();
         await using (var select = new NpgsqlCommand(
-            "SELECT id, message_type, body::text FROM blockstore.outbox WHERE message_type = ANY(@types) AND NOT (id = ANY(@unreadable)) " +
+            "SELECT id, message_id, message_type, body::text FROM blockstore.outbox WHERE message_type = ANY(@types) AND NOT (id = ANY(@unreadable)) " +
             "ORDER BY id LIMIT @n FOR UPDATE SKIP LOCKED",
             conn, tx))
         {
@@ -72,13 +72,13 @@ public sealed partial class OutboxDispatcher(IBus bus, IConfiguration configurat
             select.Parameters.AddWithValue("types", TypeNames);
             select.Parameters.AddWithValue("unreadable", _unreadable.ToArray());
             await using var reader = await select.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2)));
+            while (await reader.ReadAsync(ct)) rows.Add((reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3)));
         }
         if (rows.Count == 0) return 0;
-        var messages = new List<(long Id, object Message, Type Type)>(rows.Count);
-        foreach (var (id, typeName, body) in rows)
+        var messages = new List<(long Id, Guid MessageId, object Message, Type Type)>(rows.Count);
+        foreach (var (id, messageId, typeName, body) in rows)
         {
-            if (Read(id, typeName, body) is { } message) messages.Add((id, message, Types[typeName]));
+            if (Read(id, typeName, body) is { } message) messages.Add((id, messageId, message, Types[typeName]));
         }
         if (messages.Count == 0) return rows.Count; // all unreadable: left out from now on, so claim again at once
 
@@ -88,7 +88,8 @@ public sealed partial class OutboxDispatcher(IBus bus, IConfiguration configurat
             try
             {
                 // WaitAsync, not only the token: a publish whose confirm was lost may not observe cancellation at all.
-                await Task.WhenAll(messages.Select(m => bus.Publish(m.Message, m.Type, confirms.Token))).WaitAsync(confirms.Token);
+                await Task.WhenAll(messages.Select(m => bus.Publish(m.Message, m.Type, c => c.MessageId = m.MessageId, confirms.Token)))
+                    .WaitAsync(confirms.Token);
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {

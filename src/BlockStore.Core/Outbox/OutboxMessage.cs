@@ -7,6 +7,11 @@ namespace BlockStore.Core.Outbox;
 public sealed class OutboxMessage
 {
     public long Id { get; private set; }
+    /// <summary>
+    /// The message's id on the bus, given when the row is written: a row published again (after a worker died between
+    /// the broker's confirm and the row's delete) carries the same id, so that consumers can drop the duplicate.
+    /// </summary>
+    public Guid MessageId { get; private set; }
     /// <summary>Full CLR name of a record in BlockStore.Contracts; MassTransit routes by it.</summary>
     public string MessageType { get; private set; } = "";
     public string Body { get; private set; } = "";
@@ -14,6 +19,7 @@ public sealed class OutboxMessage
 
     public static OutboxMessage For(object message, string body, DateTime now) => new()
     {
+        MessageId = Guid.CreateVersion7(),
         MessageType = message.GetType().FullName!,
         Body = body,
         CreatedAt = now,

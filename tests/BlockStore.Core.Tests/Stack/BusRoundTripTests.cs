@@ -48,12 +48,15 @@ public sealed class BusRoundTripTests : IAsyncLifetime
     {
         var id = Guid.NewGuid();
         var received = Received.Expect(id);
+        Guid rowMessageId;
         await using (var db = await StackSettings.DbAsync())
         {
             db.Enqueue(new VolumeStatusChanged(id, "core-tests", "creating", "available", DateTime.UtcNow), DateTime.UtcNow);
             await db.SaveChangesAsync();
+            rowMessageId = db.OutboxMessages.Local.Single().MessageId;
         }
-        (await received.Task.WaitAsync(TimeSpan.FromSeconds(30))).ShouldBe("available");
+        // The consumer sees the outbox row's own id as the message's id (docs/bus.md: deduplicate by messageId).
+        (await received.Task.WaitAsync(TimeSpan.FromSeconds(30))).ShouldBe($"available {rowMessageId}");
     }
 
     public async Task DisposeAsync()
@@ -88,7 +91,7 @@ public sealed class BusRoundTripTests : IAsyncLifetime
     {
         public Task Consume(ConsumeContext<VolumeStatusChanged> context)
         {
-            Received.Got(context.Message.VolumeId, context.Message.NewStatus);
+            Received.Got(context.Message.VolumeId, $"{context.Message.NewStatus} {context.MessageId}");
             return Task.CompletedTask;
         }
     }

@@ -21,18 +21,20 @@ public sealed class OutboxDispatcherTests
     {
         var id = Guid.NewGuid();
         var attempts = 0;
+        var messageIds = new System.Collections.Concurrent.ConcurrentQueue<Guid?>();
         var delivered = new TaskCompletionSource<VolumeStatusChanged>(TaskCreationOptions.RunContinuationsAsynchronously);
         var bus = Substitute.For<IBus>();
-        bus.Publish(Arg.Any<object>(), Arg.Any<Type>(), Arg.Any<CancellationToken>()).Returns(call =>
+        bus.Publish(Arg.Any<object>(), Arg.Any<Type>(), Arg.Any<IPipe<PublishContext>>(), Arg.Any<CancellationToken>()).Returns(async call =>
         {
-            if (call.Arg<object>() is not VolumeStatusChanged message || message.VolumeId != id) return Task.CompletedTask;
-            if (Interlocked.Increment(ref attempts) == 1) return new TaskCompletionSource().Task; // never confirmed, never cancelled
+            if (call.Arg<object>() is not VolumeStatusChanged message || message.VolumeId != id) return;
+            messageIds.Enqueue(await MessageIdOf(call.Arg<IPipe<PublishContext>>()));
+            if (Interlocked.Increment(ref attempts) == 1) await new TaskCompletionSource().Task; // never confirmed, never cancelled
             delivered.TrySetResult(message);
-            return Task.CompletedTask;
         });
         await using var db = await StackSettings.DbAsync();
         db.Enqueue(new VolumeStatusChanged(id, "core-tests", "creating", "available", DateTime.UtcNow), DateTime.UtcNow);
         await db.SaveChangesAsync();
+        var rowMessageId = db.OutboxMessages.Local.Single(m => m.Body.Contains(id.ToString(), StringComparison.Ordinal)).MessageId;
 
         var options = Options.Create(new OutboxOptions { PublishTimeout = TimeSpan.FromSeconds(1), PollInterval = TimeSpan.FromMilliseconds(200) });
         var dispatcher = new OutboxDispatcher(bus, StackSettings.Configuration(), options, NullLogger<OutboxDispatcher>.Instance);
@@ -41,6 +43,9 @@ public sealed class OutboxDispatcherTests
         {
             (await delivered.Task.WaitAsync(TimeSpan.FromSeconds(30))).NewStatus.ShouldBe("available");
             attempts.ShouldBe(2);
+            // Published again, under the same id: the row's own, so that consumers can drop the second copy.
+            messageIds.ShouldBe([rowMessageId, rowMessageId]);
+            rowMessageId.ShouldNotBe(Guid.Empty);
             var pattern = $"%{id}%";
             for (var i = 0; await RowsAsync(db, pattern) > 0; i++)
             {
@@ -81,7 +86,7 @@ public sealed class OutboxDispatcherTests
     {
         var delivered = new TaskCompletionSource<VolumeStatusChanged>(TaskCreationOptions.RunContinuationsAsynchronously);
         var bus = Substitute.For<IBus>();
-        bus.Publish(Arg.Any<object>(), Arg.Any<Type>(), Arg.Any<CancellationToken>()).Returns(call =>
+        bus.Publish(Arg.Any<object>(), Arg.Any<Type>(), Arg.Any<IPipe<PublishContext>>(), Arg.Any<CancellationToken>()).Returns(call =>
         {
             if (call.Arg<object>() is VolumeStatusChanged message && message.VolumeId == id) delivered.TrySetResult(message);
             return Task.CompletedTask;
@@ -113,6 +118,14 @@ public sealed class OutboxDispatcherTests
 
     private static Task<int> RowsAsync(Data.BlockStoreDbContext db, string pattern) =>
         db.Database.SqlQuery<int>($"SELECT count(*)::int AS \"Value\" FROM blockstore.outbox WHERE body::text LIKE {pattern}").SingleAsync();
+
+    /// <summary>What the dispatcher's publish pipe sets on the message's context: its id.</summary>
+    private static async Task<Guid?> MessageIdOf(IPipe<PublishContext> pipe)
+    {
+        var context = Substitute.For<PublishContext>();
+        await pipe.Send(context);
+        return context.MessageId;
+    }
 }
 
 /// <summary>The tests that run an outbox dispatcher on the shared database: one at a time, so none claims another's rows.</summary>

@@ -15,6 +15,9 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         b.ToTable("outbox");
         b.HasKey(m => m.Id);
         b.Property(m => m.Id).UseIdentityAlwaysColumn();
+        // The program always sends its own id; the column's default serves rows written otherwise (by SQL, or by a
+        // build from before the column during a rolling upgrade).
+        b.Property(m => m.MessageId).HasDefaultValueSql("gen_random_uuid()").ValueGeneratedNever();
         b.Property(m => m.MessageType).HasMaxLength(255);
         b.Property(m => m.Body).HasColumnType("jsonb");
     }

@@ -56,6 +56,12 @@ public static class VolumeLookup
         return jobs.GroupBy(j => j.VolumeId).ToDictionary(g => g.Key, g => g.MaxBy(j => j.CreatedAt)!);
     }
 
+    /// <summary>The volume's unfinished flatten job, if one is detaching it from its parent, for <c>flatten_progress</c>.</summary>
+    public static Task<Job?> FlattenAsync(BlockStoreDbContext db, Guid volumeId, CancellationToken ct) =>
+        db.Jobs.AsNoTracking()
+            .Where(j => j.VolumeId == volumeId && j.Kind == Job.FlattenKind && (j.State == JobState.Pending || j.State == JobState.Running))
+            .OrderByDescending(j => j.CreatedAt).FirstOrDefaultAsync(ct);
+
     /// <summary>The backend a type selects; a type that names an unconfigured backend cannot be used.</summary>
     public static string BackendFor(VolumeType type, BackendCatalog catalog)
     {

@@ -54,7 +54,8 @@ public static class VolumeView
         w.WriteEndObject();
     }
 
-    public static void WriteDetail(Utf8JsonWriter w, VolumeRow v, ApiRequest req, BackendCatalog backends, Job? migration = null)
+    public static void WriteDetail(Utf8JsonWriter w, VolumeRow v, ApiRequest req, BackendCatalog backends, Job? migration = null,
+        Job? flatten = null)
     {
         w.WriteStartObject();
         w.WriteString(N.Id, v.Id);
@@ -81,6 +82,7 @@ public static class VolumeView
         w.WriteEndArray();
         w.WriteStringOrNull(N.MigrationStatus, MigrationWire(v.MigrationStatus));
         if (v.IsMigrating) WriteMigrationProgress(w, migration);
+        if (flatten is not null) WriteFlattenProgress(w, flatten);
         var version = req.Version;
         if (version.AtLeast(13)) w.WriteNull(N.GroupId);
         // provider_id and cluster_name are admins' only, as in Cinder's view.
@@ -99,10 +101,11 @@ public static class VolumeView
         w.WriteEndObject();
     }
 
-    public static JsonBody Single(Volume v, ApiRequest req, string? typeName, BackendCatalog backends, int status = 200, Job? migration = null)
+    public static JsonBody Single(Volume v, ApiRequest req, string? typeName, BackendCatalog backends, int status = 200, Job? migration = null,
+        Job? flatten = null)
     {
         var row = VolumeRow.Of(v, typeName);
-        return JsonBody.Single("volume", w => WriteDetail(w, row, req, backends, migration), status);
+        return JsonBody.Single("volume", w => WriteDetail(w, row, req, backends, migration, flatten), status);
     }
 
     /// <summary>
@@ -128,6 +131,14 @@ public static class VolumeView
         w.WriteNumber("percent", job?.Progress ?? 0);
         w.WriteNumber("bytes_copied", job?.BytesDone ?? 0);
         w.WriteNumber("bytes_total", job?.BytesTotal ?? 0);
+        w.WriteEndObject();
+    }
+
+    /// <summary>BlockStore's own field, in a single volume's body only while a flatten job detaches it from its parent.</summary>
+    private static void WriteFlattenProgress(Utf8JsonWriter w, Job job)
+    {
+        w.WriteStartObject("flatten_progress");
+        w.WriteNumber("percent", job.Progress);
         w.WriteEndObject();
     }
 

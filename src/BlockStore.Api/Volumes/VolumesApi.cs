@@ -59,7 +59,10 @@ public static class VolumesApi
         var volume = await VolumeLookup.FindAsync(db, req, id, ct);
         var typeName = await VolumeLookup.TypeNameAsync(db, volume.VolumeTypeId, ct);
         var migrations = await VolumeLookup.MigrationsAsync(db, volume.IsMigrating ? [volume.Id] : [], ct);
-        return VolumeView.Single(volume, req, typeName, catalog.Value, migration: migrations.GetValueOrDefault(volume.Id));
+        // Only a clone can be being flattened.
+        var flatten = volume.SnapshotId is not null || volume.SourceVolumeId is not null || volume.ImageId is not null
+            ? await VolumeLookup.FlattenAsync(db, volume.Id, ct) : null;
+        return VolumeView.Single(volume, req, typeName, catalog.Value, migration: migrations.GetValueOrDefault(volume.Id), flatten: flatten);
     }
 
     public static async Task<IResult> List(HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)

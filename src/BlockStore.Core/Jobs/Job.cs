@@ -9,6 +9,9 @@ public enum JobState { Pending, Running, Succeeded, Failed, Cancelled }
 /// </summary>
 public sealed class Job
 {
+    /// <summary>The job that detaches a clone past <c>Volumes:MaxCloneDepth</c> from its parent (librbd's flatten).</summary>
+    public const string FlattenKind = "flatten";
+
     private Job() { }
 
     public Guid Id { get; private set; }

@@ -14,7 +14,7 @@ namespace BlockStore.Worker.Volumes;
 public sealed partial class FlattenJob(IServiceScopeFactory scopes, BlockStoreDbContext db, VolumeBackends backends, VolumeService volumes,
     Failures failures, TimeProvider clock, ILogger<FlattenJob> logger)
 {
-    public const string Kind = "flatten";
+    public const string Kind = Job.FlattenKind;
     private static readonly string Owner = $"{Environment.MachineName}:{Environment.ProcessId}";
 
     public async Task RunAsync(Guid jobId, CancellationToken ct)

@@ -1,6 +1,4 @@
-using System.Net.Http.Json;
 using System.Text.Json;
-using BlockStore.Core.Data;
 using BlockStore.Core.Jobs;
 using Microsoft.EntityFrameworkCore;
 
@@ -19,9 +17,9 @@ public sealed class FlattenTests(LifecycleFixture stack)
             using var client = stack.Client(Guid.NewGuid().ToString("N"));
             var root = await LifecycleFixture.CreateVolumeAsync(client);
             (await LifecycleFixture.WaitSettledAsync(client, 1, TimeSpan.FromSeconds(60)))[root].ShouldBe("available");
-            var child = await CloneAsync(client, root);
+            var child = await LifecycleFixture.CreateVolumeAsync(client, sourceVolId: root);
             (await LifecycleFixture.WaitSettledAsync(client, 2, TimeSpan.FromSeconds(60)))[child].ShouldBe("available");
-            var grandchild = await CloneAsync(client, child);
+            var grandchild = await LifecycleFixture.CreateVolumeAsync(client, sourceVolId: child);
             (await LifecycleFixture.WaitSettledAsync(client, 3, TimeSpan.FromSeconds(60)))[grandchild].ShouldBe("available");
 
             // Depth 1 is allowed: the child keeps its parent. The grandchild, at depth 2, loses its parent.
@@ -31,7 +29,7 @@ public sealed class FlattenTests(LifecycleFixture stack)
                 i.ShouldBeLessThan(120, "the grandchild should be flattened within a minute");
                 await Task.Delay(500);
             }
-            await using var db = new BlockStoreDbContext(DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore")));
+            await using var db = StackEnvironment.NewDb();
             Job job = null!;
             for (var i = 0; (job = await db.Jobs.AsNoTracking().SingleAsync(j => j.VolumeId == grandchild && j.Kind == Job.FlattenKind)).State != JobState.Succeeded; i++)
             {
@@ -47,14 +45,6 @@ public sealed class FlattenTests(LifecycleFixture stack)
         {
             await stack.RestartWorkerAsync();
         }
-    }
-
-    private static async Task<Guid> CloneAsync(HttpClient client, Guid source)
-    {
-        var response = await client.PostAsJsonAsync("volumes", new { volume = new { source_volid = source } });
-        var body = await response.Content.ReadAsStringAsync();
-        ((int)response.StatusCode).ShouldBe(202, body);
-        return JsonDocument.Parse(body).RootElement.GetProperty("volume").GetProperty("id").GetGuid();
     }
 
     /// <summary>The image the volume's image hangs from, as client.blockstore sees it; null when it has none.</summary>

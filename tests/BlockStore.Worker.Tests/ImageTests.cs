@@ -197,7 +197,7 @@ public sealed class ImageTests(LifecycleFixture stack) : IDisposable
         using var client = stack.Client(Guid.NewGuid().ToString("N"));
         var image = await CreateImageAsync(client, "raw");
         // What a crash mid-upload leaves: the row saving, no heartbeat, and part of the data in the pool.
-        await using (var db = NewDb())
+        await using (var db = StackEnvironment.NewDb())
         {
             var row = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.Images, i => i.Id == image);
             row.BeginUpload(DateTime.UtcNow.AddMinutes(-1));
@@ -219,7 +219,7 @@ public sealed class ImageTests(LifecycleFixture stack) : IDisposable
         var image = Core.Images.Image.Create(project, "vanished", "raw", "bare", Core.Images.ImageVisibility.Private, false, 0, 0, null, DateTime.UtcNow);
         image.BeginUpload(DateTime.UtcNow);
         image.Activate(1 << 20, 1 << 20, null, null, DateTime.UtcNow);
-        await using (var db = NewDb())
+        await using (var db = StackEnvironment.NewDb())
         {
             db.Images.Add(image);
             await db.SaveChangesAsync();
@@ -232,15 +232,13 @@ public sealed class ImageTests(LifecycleFixture stack) : IDisposable
         var messages = JsonDocument.Parse(await (await client.SendAsync(request)).Content.ReadAsStringAsync()).RootElement.GetProperty("messages");
         messages.EnumerateArray().ShouldContain(m => m.GetProperty("resource_uuid").GetString() == volume.ToString()
                                                     && m.GetProperty("user_message").GetString()!.Contains(image.Id.ToString()));
-        await using (var db = NewDb())
+        await using (var db = StackEnvironment.NewDb())
         {
             db.Images.Remove(await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.Images, i => i.Id == image.Id));
             await db.SaveChangesAsync();
         }
     }
 
-    private static Core.Data.BlockStoreDbContext NewDb() =>
-        new(Core.Data.DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore")));
 
 
     /// <summary>A stream that cannot tell its length, so HttpClient sends it chunked.</summary>

@@ -86,9 +86,10 @@ public sealed class LifecycleFixture : IAsyncLifetime
     public HttpClient AdminClient(string project) =>
         new() { BaseAddress = new Uri(ApiUrl, $"/v3/{project}/"), DefaultRequestHeaders = { { "X-Auth-Token", $"admin:{project}" } } };
 
-    public static async Task<Guid> CreateVolumeAsync(HttpClient client, int size = 1, string? type = null)
+    /// <summary>Creates a volume through the API (a clone of <paramref name="sourceVolId"/>, when given) and returns its id.</summary>
+    public static async Task<Guid> CreateVolumeAsync(HttpClient client, int size = 1, string? type = null, Guid? sourceVolId = null)
     {
-        var response = await client.PostAsJsonAsync("volumes", new { volume = new { size, volume_type = type } });
+        var response = await client.PostAsJsonAsync("volumes", new { volume = new { size, volume_type = type, source_volid = sourceVolId } });
         var body = await response.Content.ReadAsStringAsync();
         if ((int)response.StatusCode != 202) throw new InvalidOperationException($"create answered {(int)response.StatusCode}: {body}");
         return JsonDocument.Parse(body).RootElement.GetProperty("volume").GetProperty("id").GetGuid();

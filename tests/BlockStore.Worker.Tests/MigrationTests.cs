@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using BlockStore.Api.Tests.Infrastructure;
-using BlockStore.Core.Data;
 using BlockStore.Core.Jobs;
 using Microsoft.EntityFrameworkCore;
 
@@ -207,7 +206,7 @@ public sealed class MigrationTests(LifecycleFixture stack) : IAsyncLifetime
         var id = await CreateAsync(_ceph);
         var hash = await _backends.Sha256Async("ceph", id);
         // A retype to a backend this worker does not have (configured once, since removed): every step fails at once.
-        await using (var db = new BlockStoreDbContext(DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore"))))
+        await using (var db = StackEnvironment.NewDb())
         {
             var volume = await db.Volumes.SingleAsync(v => v.Id == id);
             var now = DateTime.UtcNow;

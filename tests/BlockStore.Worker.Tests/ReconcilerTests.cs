@@ -1,4 +1,3 @@
-using BlockStore.Core.Data;
 using Microsoft.EntityFrameworkCore;
 
 namespace BlockStore.Worker.Tests;
@@ -11,7 +10,7 @@ public sealed class ReconcilerTests(LifecycleFixture stack)
     {
         // A hidden snapshot of a volume on a backend that is not configured: purging it throws on every pass.
         var (volumeId, snapshotId) = (Guid.NewGuid(), Guid.NewGuid());
-        await using var db = new BlockStoreDbContext(DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore")));
+        await using var db = StackEnvironment.NewDb();
         await db.Database.ExecuteSqlAsync($$"""
             INSERT INTO blockstore.volumes (id, project_id, user_id, size, status, availability_zone, volume_type_id, backend, bootable,
                 metadata, created_at, status_changed_at)
@@ -46,7 +45,7 @@ public sealed class ReconcilerTests(LifecycleFixture stack)
         // 101 hidden snapshots that no pass can remove (their volume's backend is not configured), ordered before one
         // that can go (its volume is on the file backend, which keeps no snapshots): one page of 100 never reaches it.
         var (stuckVolume, fileVolume, free) = (Guid.NewGuid(), Guid.NewGuid(), Guid.Parse($"ffffffff{Guid.NewGuid():N}"[..32]));
-        await using var db = new BlockStoreDbContext(DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore")));
+        await using var db = StackEnvironment.NewDb();
         await db.Database.ExecuteSqlAsync($$"""
             INSERT INTO blockstore.volumes (id, project_id, user_id, size, status, availability_zone, volume_type_id, backend, bootable,
                 metadata, created_at, status_changed_at)
@@ -84,7 +83,7 @@ public sealed class ReconcilerTests(LifecycleFixture stack)
         // crowd them out of the log line, which names ten.
         var (lost, late) = (Guid.NewGuid(), Guid.NewGuid());
         var folder = Directory.CreateTempSubdirectory("blockstore-lost-test-");
-        await using var db = new BlockStoreDbContext(DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore")));
+        await using var db = StackEnvironment.NewDb();
         await db.Database.ExecuteSqlAsync($$"""
             INSERT INTO blockstore.volumes (id, project_id, user_id, size, status, availability_zone, volume_type_id, backend, bootable,
                 metadata, created_at, status_changed_at)

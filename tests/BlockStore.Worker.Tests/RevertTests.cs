@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using BlockStore.Core.Data;
 using Microsoft.EntityFrameworkCore;
 using static BlockStore.Worker.Tests.ImageFlows;
 
@@ -60,7 +59,7 @@ public sealed class RevertTests(LifecycleFixture stack) : IAsyncLifetime
         await _backends.WriteAsync("ceph", volume, (100, 8));
         // What a revert looks like once the API has committed it and the worker died before the rollback: both rows
         // moved and an old heartbeat, but no command on its way.
-        await using (var db = new BlockStoreDbContext(DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore"))))
+        await using (var db = StackEnvironment.NewDb())
         {
             await db.Database.ExecuteSqlAsync(
                 $"UPDATE blockstore.volumes SET status = 'reverting', status_changed_at = now() - interval '1 minute' WHERE id = {volume}");

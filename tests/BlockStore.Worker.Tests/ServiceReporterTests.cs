@@ -1,5 +1,4 @@
 using System.Text.Json;
-using BlockStore.Core.Data;
 using BlockStore.Core.Services;
 using BlockStore.Storage.Backends;
 using BlockStore.Storage.Files;
@@ -47,7 +46,7 @@ public sealed class ServiceReporterTests(LifecycleFixture stack)
             new RbdVolumeBackend("no-pool", "blockstore-no-such-pool", ceph),
             new RbdVolumeBackend("ceph", "volumes", ceph),
         ]));
-        await using var db = new BlockStoreDbContext(DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore")));
+        await using var db = StackEnvironment.NewDb();
         try
         {
             Directory.Delete(folder);

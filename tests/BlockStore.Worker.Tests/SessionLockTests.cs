@@ -6,8 +6,6 @@ namespace BlockStore.Worker.Tests;
 /// <summary>The advisory lock that lets one worker at a time remove a volume's image (real PostgreSQL).</summary>
 public sealed class SessionLockTests
 {
-    private static BlockStoreDbContext NewDb() => new(DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore")));
-
     [Fact]
     public void Ids_made_in_the_same_millisecond_have_distinct_lock_keys()
     {
@@ -20,8 +18,8 @@ public sealed class SessionLockTests
     public async Task A_second_session_is_refused_until_the_first_releases()
     {
         var id = Guid.NewGuid();
-        await using var first = NewDb();
-        await using var second = NewDb();
+        await using var first = StackEnvironment.NewDb();
+        await using var second = StackEnvironment.NewDb();
 
         var held = (await SessionLock.TryTakeAsync(first, id, CancellationToken.None)).ShouldNotBeNull();
         (await SessionLock.TryTakeAsync(second, id, CancellationToken.None)).ShouldBeNull();
@@ -39,8 +37,8 @@ public sealed class SessionLockTests
     public async Task A_session_that_dies_releases_its_lock()
     {
         var id = Guid.NewGuid();
-        await using var doomed = NewDb();
-        await using var survivor = NewDb();
+        await using var doomed = StackEnvironment.NewDb();
+        await using var survivor = StackEnvironment.NewDb();
         var held = (await SessionLock.TryTakeAsync(doomed, id, CancellationToken.None)).ShouldNotBeNull();
         var pid = await doomed.Database.SqlQuery<int>($"SELECT pg_backend_pid() AS \"Value\"").SingleAsync();
 

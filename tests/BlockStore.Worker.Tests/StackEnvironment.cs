@@ -13,6 +13,9 @@ public static class StackEnvironment
 
     public static string RepoRoot { get; } = FindRepoRoot();
 
+    /// <summary>A context on the stack's database, for reading and arranging rows around the processes under test.</summary>
+    public static Core.Data.BlockStoreDbContext NewDb() => new(Core.Data.DbSetup.OptionsFor(Require("ConnectionStrings__BlockStore")));
+
     public static string Configuration { get; } =
         typeof(StackEnvironment).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 

@@ -53,7 +53,7 @@ public sealed class VolumeLifecycleTests(LifecycleFixture stack)
         // The clone needs the snapshot: its delete hides it and gives its quota back once.
         (await client.DeleteAsync($"snapshots/{snapshot}")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
         await ImageFlows.WaitUntilAsync(async () => (await client.GetAsync($"snapshots/{snapshot}")).StatusCode == HttpStatusCode.NotFound, "the snapshot is hidden", 60);
-        await using var db = new BlockStoreDbContext(DbSetup.OptionsFor(StackEnvironment.Require("ConnectionStrings__BlockStore")));
+        await using var db = StackEnvironment.NewDb();
         async Task<(long Snapshots, long Gigabytes)> UsageAsync() => (
             await db.QuotaUsages.Where(u => u.ProjectId == project && u.Resource == "snapshots").Select(u => u.InUse).SingleAsync(),
             await db.QuotaUsages.Where(u => u.ProjectId == project && u.Resource == "gigabytes").Select(u => u.InUse).SingleAsync());

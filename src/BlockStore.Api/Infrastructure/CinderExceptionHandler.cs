@@ -13,6 +13,7 @@ public sealed partial class CinderExceptionHandler(ILogger<CinderExceptionHandle
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
     {
+        var outage = DatabaseUnavailable(exception);
         var (status, message) = exception switch
         {
             ResourceNotFoundException e => (404, e.Message),
@@ -34,11 +35,11 @@ public sealed partial class CinderExceptionHandler(ILogger<CinderExceptionHandle
             BadHttpRequestException e => (400, e.Message.Contains("body", StringComparison.OrdinalIgnoreCase) ? "Malformed request body" : e.Message),
             JsonException je => (400, JsonMessage(je)),
             // The reason (an address, a server message) goes to the log, not to the client.
-            _ when DatabaseUnavailable(exception) is not null => (503, "The service is unavailable: its database cannot be reached. Retry later."),
+            _ when outage is not null => (503, "The service is unavailable: its database cannot be reached. Retry later."),
             _ => (500, "The server has either erred or is incapable of performing the requested operation."),
         };
         if (status == 500) LogUnhandled(exception, http.Request.Method, http.Request.Path);
-        else if (status == 503) LogUnavailable(http.Request.Method, http.Request.Path, DatabaseUnavailable(exception) ?? message);
+        else if (status == 503) LogUnavailable(http.Request.Method, http.Request.Path, outage ?? message);
         await CinderFault.WriteAsync(http, status, message);
         return true;
     }

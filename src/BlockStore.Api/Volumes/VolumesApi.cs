@@ -60,8 +60,7 @@ public static class VolumesApi
         var typeName = await VolumeLookup.TypeNameAsync(db, volume.VolumeTypeId, ct);
         var migrations = await VolumeLookup.MigrationsAsync(db, volume.IsMigrating ? [volume.Id] : [], ct);
         // Only a clone can be being flattened.
-        var flatten = volume.SnapshotId is not null || volume.SourceVolumeId is not null || volume.ImageId is not null
-            ? await VolumeLookup.FlattenAsync(db, volume.Id, ct) : null;
+        var flatten = volume.IsClone ? await VolumeLookup.FlattenAsync(db, volume.Id, ct) : null;
         return VolumeView.Single(volume, req, typeName, catalog.Value, migration: migrations.GetValueOrDefault(volume.Id), flatten: flatten);
     }
 

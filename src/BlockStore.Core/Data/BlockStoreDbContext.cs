@@ -66,9 +66,8 @@ public sealed class BlockStoreDbContext(DbContextOptions<BlockStoreDbContext> op
     /// </summary>
     private void EnqueueStatusChanges()
     {
-        if (ChangeTracker.AutoDetectChangesEnabled) ChangeTracker.DetectChanges();
         List<VolumeStatusChanged>? changes = null;
-        foreach (var entry in ChangeTracker.Entries<Volume>())
+        foreach (var entry in ChangeTracker.Entries<Volume>()) // detects changes first, as SaveChanges would
         {
             if (entry.State != EntityState.Modified) continue;
             var status = entry.Property(v => v.Status);

@@ -59,6 +59,9 @@ public sealed class Volume : IHasMetadata
     /// <summary>A migration has started and not yet succeeded or failed.</summary>
     public bool IsMigrating => MigrationStatus.IsRunning();
 
+    /// <summary>Made from a snapshot, another volume or an image: an RBD clone, until a flatten detaches it.</summary>
+    public bool IsClone => SnapshotId is not null || SourceVolumeId is not null || ImageId is not null;
+
     /// <summary>The backend's name for the data: the RBD image name, or the file name.</summary>
     public string ImageName => $"{ImagePrefix}{Id}";
 

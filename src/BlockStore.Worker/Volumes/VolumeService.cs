@@ -30,7 +30,6 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
         var volume = await db.Volumes.FirstOrDefaultAsync(v => v.Id == volumeId, ct);
         if (volume is not { Status: VolumeStatus.Creating }) { LogSkipped(volumeId, "create", volume?.Status.ToWire()); return; }
         var backend = backends.Get(volume.Backend);
-        var isClone = false;
         try
         {
             await using var alive = StatusHeartbeat.OfVolume(scopes, volumeId, VolumeStatus.Creating, reconciler.Value.StuckAfter, clock);
@@ -39,19 +38,16 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
                 var snapshot = await db.Snapshots.AsNoTracking().FirstAsync(s => s.Id == snapshotId, ct);
                 var parent = await db.Volumes.AsNoTracking().FirstAsync(v => v.Id == snapshot.VolumeId, ct);
                 await backend.CloneAsync(parent.ImageName, snapshot.BackendName, volume.ImageName, volume.Size * Gib, ct);
-                isClone = true;
             }
             else if (volume.SourceVolumeId is { } sourceId)
             {
                 var source = await db.Volumes.AsNoTracking().FirstAsync(v => v.Id == sourceId, ct);
                 await backend.CreateSnapshotAsync(source.ImageName, CloneSnapshotName(volume.Id), ct);
                 await backend.CloneAsync(source.ImageName, CloneSnapshotName(volume.Id), volume.ImageName, volume.Size * Gib, ct);
-                isClone = true;
             }
             else if (volume.ImageId is { } imageId)
             {
                 await images.CreateVolumeAsync(imageId, backend, volume.ImageName, volume.Size * Gib, ct);
-                isClone = true;
             }
             else
             {
@@ -67,7 +63,7 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
         var now = clock.GetUtcNow().UtcDateTime;
         MarkCreated(volume, now);
         db.Enqueue(new VolumeCreated(volume.Id, volume.ProjectId, volume.Size, volume.Backend, now), now);
-        if (isClone && await backend.CloneDepthAsync(volume.ImageName, ct) > MaxCloneDepth)
+        if (volume.IsClone && await backend.CloneDepthAsync(volume.ImageName, ct) > MaxCloneDepth)
         {
             // Deep chains slow every read; detach this one in the background, never on the request path.
             var job = Job.Start(FlattenJob.Kind, volume.Id, volume.ProjectId, now);

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 
 namespace BlockStore.Api.Tests.Infrastructure;
 
@@ -10,10 +9,11 @@ namespace BlockStore.Api.Tests.Infrastructure;
 /// </summary>
 public sealed class ConfiguredApi(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
 {
+    // As host settings, so that they are there before the program builds (it reads the connection string then), and
+    // over the environment's.
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Production").ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
-        // Settings the program reads while it builds (the connection string) must be there before it builds.
+        builder.UseEnvironment("Production");
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
     }
 }

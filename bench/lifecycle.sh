@@ -161,7 +161,10 @@ sql "ANALYZE blockstore.volumes"
 cat >"$work/page.sql" <<SQL
 SELECT v.id, v.project_id, v.user_id, v.name, v.description, v.size, v.status, v.availability_zone, v.volume_type_id,
   (SELECT t.name FROM blockstore.volume_types t WHERE t.id = v.volume_type_id), v.backend, v.bootable, v.snapshot_id,
-  v.source_volume_id, v.migration_status, v.created_at, v.updated_at, v.metadata::text, v.image_metadata::text, v.read_only
+  v.source_volume_id, v.migration_status, v.created_at, v.updated_at, v.metadata::text, v.image_metadata::text, v.read_only,
+  CASE WHEN v.status <> 'available' THEN (SELECT json_agg(json_build_object('attachment_id', a.id, 'server_id', a.instance_id,
+    'host_name', a.attached_host, 'device', a.mountpoint, 'attached_at', a.attached_at) ORDER BY a.created_at)::text
+    FROM blockstore.attachments a WHERE a.volume_id = v.id AND a.status = 'attached') END
 FROM blockstore.volumes v WHERE v.project_id = '$project' ORDER BY v.created_at DESC, v.id DESC LIMIT 100 OFFSET 0;
 SQL
 # pgbench with C clients: "q/s p50 p99", the percentiles from its per-transaction log.

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using BlockStore.Api.Attachments;
 using BlockStore.Api.Auth;
 using BlockStore.Api.Health;
 using BlockStore.Api.Images;
@@ -88,6 +89,7 @@ app.MapV3(v3 =>
     v3.MapTypesApi();
     v3.MapQuotasApi();
     v3.MapMessagesApi();
+    v3.MapAttachmentsApi();
 });
 app.MapV2(v2 => v2.MapImagesApi());
 

@@ -65,4 +65,32 @@ public sealed partial class RadosCluster
 
         throw RbdError.Create(Errno.ENOENT, "df", $"pool '{pool}'");
     }
+
+    /// <summary>
+    /// The monitors of the cluster, from the monitors' own map (<c>mon dump</c>), as <c>host:port</c>: each one's v1
+    /// (legacy protocol) address, which every librados client accepts, else its first address. This is what Cinder's RBD
+    /// driver puts in a volume's connection info for the hypervisor to connect with.
+    /// </summary>
+    public IReadOnlyList<string> GetMonitorAddresses()
+    {
+        using JsonDocument map = JsonDocument.Parse(MonCommand("""{"prefix": "mon dump", "format": "json"}"""));
+        var addresses = new List<string>();
+        foreach (JsonElement mon in map.RootElement.GetProperty("mons").EnumerateArray())
+        {
+            string? address = null;
+            if (mon.TryGetProperty("public_addrs", out JsonElement vector) && vector.TryGetProperty("addrvec", out JsonElement entries))
+            {
+                foreach (JsonElement entry in entries.EnumerateArray())
+                {
+                    address ??= entry.GetProperty("addr").GetString();
+                    if (entry.GetProperty("type").GetString() == "v1") address = entry.GetProperty("addr").GetString();
+                }
+            }
+
+            address ??= mon.GetProperty("addr").GetString()?.Split('/')[0];
+            if (!string.IsNullOrEmpty(address)) addresses.Add(address);
+        }
+
+        return addresses;
+    }
 }

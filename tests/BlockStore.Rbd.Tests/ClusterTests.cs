@@ -93,6 +93,18 @@ public sealed class ClusterTests(CephFixture ceph)
     }
 
     [Fact]
+    public void The_monitor_map_gives_the_restricted_user_each_monitors_v1_address()
+    {
+        // The stack's mon_host is [v2:ip:port,v1:ip:port]: the map must say the v1 one, which hypervisors connect to.
+        string v1 = MonHostPart(ceph.MonHost, "v1:");
+
+        ceph.Cluster.GetMonitorAddresses().ShouldBe([v1]);
+    }
+
+    private static string MonHostPart(string monHost, string prefix) =>
+        monHost.Trim('[', ']').Split(',').Single(a => a.StartsWith(prefix, StringComparison.Ordinal))[prefix.Length..];
+
+    [Fact]
     public void A_command_the_monitors_refuse_throws_with_their_reason()
     {
         RbdException ex = Should.Throw<RbdException>(() => ceph.Cluster.MonCommand(@"{""prefix"": ""no such command""}"));

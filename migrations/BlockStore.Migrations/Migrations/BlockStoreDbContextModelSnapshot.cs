@@ -23,6 +23,86 @@ namespace BlockStore.Migrations.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("BlockStore.Core.Attachments.Attachment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AttachMode")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("attach_mode");
+
+                    b.Property<DateTime?>("AttachedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("attached_at");
+
+                    b.Property<string>("AttachedHost")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("attached_host");
+
+                    b.Property<string>("ConnectionInfo")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("connection_info");
+
+                    b.Property<string>("Connector")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("connector");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("InstanceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("instance_id");
+
+                    b.Property<string>("Mountpoint")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("mountpoint");
+
+                    b.Property<string>("ProjectId")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.Property<DateTime?>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<uint>("Version")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
+
+                    b.Property<Guid>("VolumeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("volume_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_attachments");
+
+                    b.HasIndex("VolumeId")
+                        .HasDatabaseName("ix_attachments_volume_id");
+
+                    b.HasIndex("ProjectId", "CreatedAt")
+                        .HasDatabaseName("ix_attachments_project_id_created_at");
+
+                    b.ToTable("attachments", "blockstore");
+                });
+
             modelBuilder.Entity("BlockStore.Core.Images.Image", b =>
                 {
                     b.Property<Guid>("Id")
@@ -385,6 +465,10 @@ namespace BlockStore.Migrations.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("free_bytes");
 
+                    b.PrimitiveCollection<string[]>("Monitors")
+                        .HasColumnType("text[]")
+                        .HasColumnName("monitors");
+
                     b.Property<long?>("TotalBytes")
                         .HasColumnType("bigint")
                         .HasColumnName("total_bytes");
@@ -741,6 +825,16 @@ namespace BlockStore.Migrations.Migrations
                         .HasDatabaseName("ix_volume_transfers_source_project_id_created_at");
 
                     b.ToTable("volume_transfers", "blockstore");
+                });
+
+            modelBuilder.Entity("BlockStore.Core.Attachments.Attachment", b =>
+                {
+                    b.HasOne("BlockStore.Core.Volumes.Volume", null)
+                        .WithMany()
+                        .HasForeignKey("VolumeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_attachments_volumes_volume_id");
                 });
 
             modelBuilder.Entity("BlockStore.Core.Snapshots.Snapshot", b =>

@@ -51,7 +51,8 @@ public static class VolumeActionsApi
         if (action.NewSize is not { } newSize || newSize < 1 || newSize > Rules.MaxSizeGb)
             throw new InvalidRequestException($"Invalid input for field/attribute new_size. Value: {action.NewSize}. It must be an integer from 1 to {Rules.MaxSizeGb}.");
         var grow = newSize - volume.Size;
-        volume.BeginExtend(newSize, now);
+        // 3.42: an attached volume grows too; the consumer learns of it from the bus (docs/api.md, Attachments).
+        volume.BeginExtend(newSize, now, allowInUse: req.Version.AtLeast(42));
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         db.Enqueue(new ExtendVolume(volume.Id, newSize), now);
         await db.SaveChangesAsync(ct);

@@ -56,6 +56,13 @@ public static class VolumeLookup
         return jobs.GroupBy(j => j.VolumeId).ToDictionary(g => g.Key, g => g.MaxBy(j => j.CreatedAt)!);
     }
 
+    /// <summary>The volume's completed attachments, as <see cref="VolumeRow.AttachedJson"/>.</summary>
+    public static Task<string?> AttachedAsync(BlockStoreDbContext db, Volume volume, CancellationToken ct) =>
+        volume.Status == VolumeStatus.Available
+            ? Task.FromResult<string?>(null)
+            : db.Database.SqlQueryRaw<string?>($"SELECT {VolumeRow.AttachedSql} AS \"Value\" FROM blockstore.volumes v WHERE v.id = @p0",
+                new Npgsql.NpgsqlParameter("p0", volume.Id)).FirstOrDefaultAsync(ct);
+
     /// <summary>The volume's unfinished flatten job, if one is detaching it from its parent, for <c>flatten_progress</c>.</summary>
     public static Task<Job?> FlattenAsync(BlockStoreDbContext db, Guid volumeId, CancellationToken ct) =>
         db.Jobs.AsNoTracking()

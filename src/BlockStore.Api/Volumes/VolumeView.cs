@@ -31,6 +31,7 @@ public static class VolumeView
         public static readonly JsonEncodedText ConsistencygroupId = JsonEncodedText.Encode("consistencygroup_id");
         public static readonly JsonEncodedText Multiattach = JsonEncodedText.Encode("multiattach");
         public static readonly JsonEncodedText Attachments = JsonEncodedText.Encode("attachments");
+        public static readonly JsonEncodedText AttachedAt = JsonEncodedText.Encode("attached_at");
         public static readonly JsonEncodedText MigrationStatus = JsonEncodedText.Encode("migration_status");
         public static readonly JsonEncodedText GroupId = JsonEncodedText.Encode("group_id");
         public static readonly JsonEncodedText ProviderId = JsonEncodedText.Encode("provider_id");
@@ -78,8 +79,7 @@ public static class VolumeView
         w.WriteNull(N.ReplicationStatus);
         w.WriteNull(N.ConsistencygroupId);
         w.WriteBoolean(N.Multiattach, false);
-        w.WriteStartArray(N.Attachments);
-        w.WriteEndArray();
+        WriteAttachments(w, v, req);
         w.WriteStringOrNull(N.MigrationStatus, MigrationWire(v.MigrationStatus));
         if (v.IsMigrating) WriteMigrationProgress(w, migration);
         if (flatten is not null) WriteFlattenProgress(w, flatten);
@@ -102,9 +102,9 @@ public static class VolumeView
     }
 
     public static JsonBody Single(Volume v, ApiRequest req, string? typeName, BackendCatalog backends, int status = 200, Job? migration = null,
-        Job? flatten = null)
+        Job? flatten = null, string? attachedJson = null)
     {
-        var row = VolumeRow.Of(v, typeName);
+        var row = VolumeRow.Of(v, typeName, attachedJson);
         return JsonBody.Single("volume", w => WriteDetail(w, row, req, backends, migration, flatten), status);
     }
 
@@ -122,6 +122,33 @@ public static class VolumeView
         var metadata = JsonSerializer.Deserialize<Dictionary<string, string>>(v.MetadataJson)!;
         metadata["readonly"] = readOnly ? "True" : "False";
         w.WriteDictionary("metadata", metadata);
+    }
+
+    /// <summary>
+    /// Cinder's <c>attachments</c>: one entry per completed attachment, the server's host to admins only (as Cinder
+    /// keeps <c>host_name</c> from other callers).
+    /// </summary>
+    private static void WriteAttachments(Utf8JsonWriter w, VolumeRow v, ApiRequest req)
+    {
+        w.WriteStartArray(N.Attachments);
+        if (v.AttachedJson is { } json)
+        {
+            using var attached = JsonDocument.Parse(json);
+            foreach (var a in attached.RootElement.EnumerateArray())
+            {
+                w.WriteStartObject();
+                w.WriteString(N.Id, v.Id);
+                w.WriteString("attachment_id", a.GetProperty("attachment_id").GetString());
+                w.WriteString("volume_id", v.Id);
+                w.WriteStringOrNull("server_id", a.GetProperty("server_id").GetString());
+                w.WriteStringOrNull("host_name", req.Caller.IsAdmin ? a.GetProperty("host_name").GetString() : null);
+                w.WriteStringOrNull("device", a.GetProperty("device").GetString());
+                w.WriteTimestamp(N.AttachedAt, a.GetProperty("attached_at").ValueKind == JsonValueKind.Null
+                    ? null : a.GetProperty("attached_at").GetDateTimeOffset().UtcDateTime);
+                w.WriteEndObject();
+            }
+        }
+        w.WriteEndArray();
     }
 
     /// <summary>BlockStore's own field, present only while a migration runs (docs/api.md).</summary>

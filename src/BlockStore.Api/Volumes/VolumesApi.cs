@@ -61,7 +61,9 @@ public static class VolumesApi
         var migrations = await VolumeLookup.MigrationsAsync(db, volume.IsMigrating ? [volume.Id] : [], ct);
         // Only a clone can be being flattened.
         var flatten = volume.IsClone ? await VolumeLookup.FlattenAsync(db, volume.Id, ct) : null;
-        return VolumeView.Single(volume, req, typeName, catalog.Value, migration: migrations.GetValueOrDefault(volume.Id), flatten: flatten);
+        var attached = await VolumeLookup.AttachedAsync(db, volume, ct);
+        return VolumeView.Single(volume, req, typeName, catalog.Value, migration: migrations.GetValueOrDefault(volume.Id), flatten: flatten,
+            attachedJson: attached);
     }
 
     public static async Task<IResult> List(HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
@@ -116,7 +118,7 @@ public static class VolumesApi
         volume.Update(name, description, r.Metadata, clock.GetUtcNow().UtcDateTime, name is not null, description is not null);
         await db.SaveChangesAsync(ct);
         var typeName = await VolumeLookup.TypeNameAsync(db, volume.VolumeTypeId, ct);
-        return VolumeView.Single(volume, req, typeName, catalog.Value);
+        return VolumeView.Single(volume, req, typeName, catalog.Value, attachedJson: await VolumeLookup.AttachedAsync(db, volume, ct));
     }
 
     public static async Task<IResult> Delete(string id, HttpRequest http, ApiRequest req, BlockStoreDbContext db, TimeProvider clock, CancellationToken ct)

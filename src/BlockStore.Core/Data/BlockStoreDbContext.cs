@@ -1,5 +1,6 @@
 using System.Text.Json;
 using BlockStore.Contracts;
+using BlockStore.Core.Attachments;
 using BlockStore.Core.Images;
 using BlockStore.Core.Jobs;
 using BlockStore.Core.Messages;
@@ -35,6 +36,7 @@ public sealed class BlockStoreDbContext(DbContextOptions<BlockStoreDbContext> op
     public DbSet<QuotaLimit> QuotaLimits => Set<QuotaLimit>();
     public DbSet<QuotaUsage> QuotaUsages => Set<QuotaUsage>();
     public DbSet<ServiceRecord> Services => Set<ServiceRecord>();
+    public DbSet<Attachment> Attachments => Set<Attachment>();
 
     /// <summary>
     /// Queue a message for the bus. It is written with the next <c>SaveChanges</c>, in the same

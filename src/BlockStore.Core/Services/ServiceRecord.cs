@@ -20,6 +20,12 @@ public sealed class ServiceRecord
     public long? TotalBytes { get; set; }
     /// <summary>How much more the backend can take, in bytes, as its last answered probe found it; null while it is down.</summary>
     public long? FreeBytes { get; set; }
+    /// <summary>
+    /// RBD: the cluster's monitors (<c>host:port</c>, their v1 addresses, as Cinder's RBD driver gives them to
+    /// consumers), from the last probe that could read the monitor map; null for other backends. Attachments'
+    /// connection info names them, so the API needs no connection to Ceph of its own.
+    /// </summary>
+    public string[]? Monitors { get; set; }
     public DateTime CreatedAt { get; set; }
     /// <summary>The last heartbeat.</summary>
     public DateTime UpdatedAt { get; set; }

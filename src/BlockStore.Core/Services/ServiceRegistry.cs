@@ -4,22 +4,23 @@ using Microsoft.EntityFrameworkCore;
 namespace BlockStore.Core.Services;
 
 /// <summary>What a worker's probe found of one backend: whether it answered and, if so, how full it is.</summary>
-public sealed record BackendReport(bool Up, long? TotalBytes = null, long? FreeBytes = null);
+/// <param name="Monitors">RBD: the cluster's monitors as <c>host:port</c>, when the probe read them (<see cref="ServiceRecord.Monitors"/>).</param>
+public sealed record BackendReport(bool Up, long? TotalBytes = null, long? FreeBytes = null, string[]? Monitors = null);
 
 /// <summary>Writes the volume services' heartbeats (<see cref="ServiceRecord"/>).</summary>
 public static class ServiceRegistry
 {
     private const string Stamp = """
-        INSERT INTO blockstore.services AS s (host, binary_name, zone, backend_up, total_bytes, free_bytes, created_at, updated_at)
-        VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {6})
+        INSERT INTO blockstore.services AS s (host, binary_name, zone, backend_up, total_bytes, free_bytes, monitors, created_at, updated_at)
+        VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {7}, {6}, {6})
         ON CONFLICT (host, binary_name) DO UPDATE
         SET zone = excluded.zone, backend_up = excluded.backend_up, total_bytes = excluded.total_bytes,
-            free_bytes = excluded.free_bytes, updated_at = excluded.updated_at
+            free_bytes = excluded.free_bytes, monitors = COALESCE(excluded.monitors, s.monitors), updated_at = excluded.updated_at
         """;
 
     /// <summary>
     /// Stamps <c>host@backend</c> for each of <paramref name="backends"/> (backend name → what its probe found) with
-    /// <paramref name="now"/>; a service seen for the first time is added.
+    /// <paramref name="now"/>; a service seen for the first time is added. Monitors a probe could not read keep their last value.
     /// </summary>
     public static async Task StampAsync(BlockStoreDbContext db, string host, string zone, IReadOnlyDictionary<string, BackendReport> backends,
         DateTime now, CancellationToken ct)
@@ -27,7 +28,8 @@ public static class ServiceRegistry
         foreach (var (backend, report) in backends)
         {
             await db.Database.ExecuteSqlRawAsync(Stamp,
-                [$"{host}@{backend}", ServiceRecord.VolumeBinary, zone, report.Up, Nullable(report.TotalBytes), Nullable(report.FreeBytes), now], ct);
+                [$"{host}@{backend}", ServiceRecord.VolumeBinary, zone, report.Up, Nullable(report.TotalBytes), Nullable(report.FreeBytes), now,
+                 new Npgsql.NpgsqlParameter<string[]?> { TypedValue = report.Monitors }], ct);
         }
     }
 

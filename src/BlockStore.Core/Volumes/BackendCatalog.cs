@@ -11,6 +11,11 @@ public sealed class BackendConfig
     public string? Pool { get; set; }
     /// <summary>rbd: how long a delete waits for other clients to close an image (a crashed client's watch lasts about 30 s); 45 s when unset.</summary>
     public TimeSpan? BusyGrace { get; set; }
+    /// <summary>
+    /// rbd: the uuid of the libvirt secret that holds the Ceph user's key on the hypervisors (Cinder's
+    /// <c>rbd_secret_uuid</c>), given to consumers in the connection info; null when they have the key by other means.
+    /// </summary>
+    public string? SecretUuid { get; set; }
     /// <summary>file: the directory that holds the sparse volume files.</summary>
     public string? Path { get; set; }
 

@@ -7,7 +7,7 @@ namespace BlockStore.Core.Volumes;
 /// A volume and the rules of its life. Every status change goes through a method here; the database
 /// repeats the guard through the row's xmin token, so two requests can never both win a transition.
 /// </summary>
-public sealed class Volume : IHasMetadata
+public sealed partial class Volume : IHasMetadata
 {
     /// <summary>Cinder's wording for a refused delete; clients and scripts match on it.</summary>
     public const string DeleteRefused =
@@ -137,10 +137,12 @@ public sealed class Volume : IHasMetadata
         MoveTo(VolumeStatus.Deleting, now);
     }
 
-    public void BeginExtend(int newSize, DateTime now)
+    /// <summary>An extend; from 3.42 (<paramref name="allowInUse"/>) of an attached volume too, which returns to <c>in-use</c>.</summary>
+    public void BeginExtend(int newSize, DateTime now, bool allowInUse = false)
     {
-        if (Status != VolumeStatus.Available)
-            throw new InvalidVolumeStateException($"Volume {Id} status must be available to extend, but current status is: {Status.ToWire()}.");
+        if (!(Status == VolumeStatus.Available || (allowInUse && Status == VolumeStatus.InUse)))
+            throw new InvalidVolumeStateException(
+                $"Volume {Id} status must be {(allowInUse ? "'available' or 'in-use'" : "available")} to extend, but current status is: {Status.ToWire()}.");
         if (IsMigrating) throw new InvalidVolumeStateException($"Volume {Id} is being migrated and cannot be extended.");
         if (newSize <= Size)
             throw new InvalidRequestException($"Invalid input received: New size for extend must be greater than current size. (current: {Size}, extended: {newSize}).");
@@ -153,7 +155,7 @@ public sealed class Volume : IHasMetadata
         RequireStatus(VolumeStatus.Extending, "complete an extend");
         Size = newSize;
         ExtendingTo = null;
-        MoveTo(VolumeStatus.Available, now);
+        MoveTo(PreviousStatus is VolumeStatus.InUse or VolumeStatus.Reserved or VolumeStatus.Attaching ? PreviousStatus.Value : VolumeStatus.Available, now);
     }
 
     /// <summary>Offered to another project: <c>awaiting-transfer</c>, which no other operation accepts, until accepted or cancelled.</summary>

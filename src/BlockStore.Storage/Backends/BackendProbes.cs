@@ -7,7 +7,7 @@ namespace BlockStore.Storage.Backends;
 /// </summary>
 public sealed class BackendProbes(VolumeBackends backends)
 {
-    private readonly Dictionary<string, Task<BackendCapacity>> _running = [];
+    private readonly Dictionary<string, Task<(BackendCapacity, IReadOnlyList<string>?)>> _running = [];
 
     /// <summary>Each backend's name, with what its probe found within <paramref name="timeout"/>.</summary>
     public async Task<IReadOnlyDictionary<string, BackendProbe>> ProbeAllAsync(TimeSpan timeout, CancellationToken cancellationToken)
@@ -29,10 +29,13 @@ public sealed class BackendProbes(VolumeBackends backends)
             return BackendProbe.Down("the previous probe has not been answered yet");
         }
 
-        var probe = _running[backend.Name] = Task.Run(() => backend.ProbeAsync(cancellationToken), cancellationToken);
+        var probe = _running[backend.Name] = Task.Run(async () =>
+            (await backend.ProbeAsync(cancellationToken).ConfigureAwait(false), await backend.MonitorsAsync(cancellationToken).ConfigureAwait(false)),
+            cancellationToken);
         try
         {
-            return BackendProbe.Up(await probe.WaitAsync(timeout, cancellationToken).ConfigureAwait(false));
+            var (capacity, monitors) = await probe.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            return BackendProbe.Up(capacity, monitors);
         }
         catch (TimeoutException)
         {
@@ -45,14 +48,14 @@ public sealed class BackendProbes(VolumeBackends backends)
     }
 }
 
-/// <summary>What a probe of one backend found: its capacity when it answered, or else why it cannot serve.</summary>
-public sealed record BackendProbe(BackendCapacity? Capacity, string? Failure)
+/// <summary>What a probe of one backend found: its capacity (and, for RBD, its monitors) when it answered, or else why it cannot serve.</summary>
+public sealed record BackendProbe(BackendCapacity? Capacity, string? Failure, IReadOnlyList<string>? Monitors = null)
 {
     /// <summary>Whether the backend answered.</summary>
     public bool IsUp => Failure is null;
 
     /// <summary>The backend answered, this full.</summary>
-    public static BackendProbe Up(BackendCapacity capacity) => new(capacity, null);
+    public static BackendProbe Up(BackendCapacity capacity, IReadOnlyList<string>? monitors = null) => new(capacity, null, monitors);
 
     /// <summary>The backend did not answer, for this reason.</summary>
     public static BackendProbe Down(string failure) => new(null, failure);

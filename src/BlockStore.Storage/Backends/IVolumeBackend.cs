@@ -19,6 +19,12 @@ public interface IVolumeBackend
     /// </summary>
     Task<BackendCapacity> ProbeAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// What a consumer's host connects to besides the volume's name: RBD, the cluster's monitors as <c>host:port</c>
+    /// (<see cref="BlockStore.Rbd.RadosCluster.GetMonitorAddresses"/>); null for a backend whose volumes need none (files).
+    /// </summary>
+    Task<IReadOnlyList<string>?> MonitorsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>?>(null);
+
     /// <summary>Creates an empty volume of <paramref name="sizeBytes"/>.</summary>
     Task CreateAsync(string volume, long sizeBytes, CancellationToken cancellationToken);
 

@@ -147,6 +147,10 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<string>?> MonitorsAsync(CancellationToken cancellationToken) =>
+        (await ceph.GetAsync(cancellationToken).ConfigureAwait(false)).GetMonitorAddresses();
+
+    /// <inheritdoc />
     public async Task<bool> ExistsAsync(string volume, CancellationToken cancellationToken)
     {
         var io = await IoAsync(cancellationToken).ConfigureAwait(false);

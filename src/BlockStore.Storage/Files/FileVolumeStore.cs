@@ -115,7 +115,8 @@ public sealed class FileVolumeStore : IVolumeStore
         return Task.FromResult<IReadOnlyList<Guid>>(ids);
     }
 
-    private static string FileNameOf(Guid volumeId) => Prefix + volumeId.ToString("D", CultureInfo.InvariantCulture);
+    /// <summary>The file that holds a volume, in the backend's directory.</summary>
+    public static string FileNameOf(Guid volumeId) => Prefix + volumeId.ToString("D", CultureInfo.InvariantCulture);
 
     private void Create(Guid volumeId, long size)
     {

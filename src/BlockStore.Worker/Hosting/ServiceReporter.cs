@@ -9,7 +9,7 @@ namespace BlockStore.Worker.Hosting;
 /// <summary>
 /// The worker's heartbeat, as Cinder's volume services report theirs: every <see cref="ServiceOptions.ReportInterval"/>
 /// it probes each configured backend (<see cref="BackendProbes"/>, each for at most one interval) and stamps the
-/// backend's <c>host@backend</c> row with the time, whether it answered and how full it is. <c>os-services</c> and
+/// backend's <c>host@backend</c> row with the time, whether it answered, how full it is and (RBD) the cluster's monitors, which attachments' connection info names. <c>os-services</c> and
 /// <c>get_pools</c> read the rows; a backend's failures and recoveries are logged here.
 /// </summary>
 public sealed partial class ServiceReporter(VolumeBackends backends, IOptions<BackendCatalog> catalog, IOptions<ServiceOptions> options,
@@ -55,7 +55,7 @@ public sealed partial class ServiceReporter(VolumeBackends backends, IOptions<Ba
     }
 
     private static BackendReport ToReport(BackendProbe probe) =>
-        new(probe.IsUp, probe.Capacity?.TotalBytes, probe.Capacity?.FreeBytes);
+        new(probe.IsUp, probe.Capacity?.TotalBytes, probe.Capacity?.FreeBytes, probe.Monitors?.ToArray());
 
     [LoggerMessage(LogLevel.Warning, "Backend {Backend} is down: {Reason}")]
     private partial void LogBackendDown(string backend, string reason);

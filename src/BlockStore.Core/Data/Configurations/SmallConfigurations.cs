@@ -84,3 +84,24 @@ internal sealed class VolumeTransferConfiguration : IEntityTypeConfiguration<Blo
         b.HasOne<BlockStore.Core.Volumes.Volume>().WithMany().HasForeignKey(t => t.VolumeId).OnDelete(DeleteBehavior.Cascade);
     }
 }
+
+internal sealed class AttachmentConfiguration : IEntityTypeConfiguration<BlockStore.Core.Attachments.Attachment>
+{
+    public void Configure(EntityTypeBuilder<BlockStore.Core.Attachments.Attachment> b)
+    {
+        b.HasKey(a => a.Id);
+        b.Property(a => a.Id).ValueGeneratedNever();
+        b.Property(a => a.ProjectId).HasMaxLength(255);
+        b.Property(a => a.Status).HasMaxLength(32);
+        b.Property(a => a.AttachMode).HasMaxLength(8);
+        b.Property(a => a.Connector).HasColumnType("jsonb");
+        b.Property(a => a.ConnectionInfo).HasColumnType("jsonb");
+        b.Property(a => a.AttachedHost).HasMaxLength(255);
+        b.Property(a => a.Mountpoint).HasMaxLength(255);
+        b.Property(a => a.Version).IsRowVersion();
+        b.HasIndex(a => a.VolumeId);
+        b.HasIndex(a => new { a.ProjectId, a.CreatedAt });
+        // A volume's row goes only once nothing is attached; its attachments go with it (a force-deleted reservation).
+        b.HasOne<BlockStore.Core.Volumes.Volume>().WithMany().HasForeignKey(a => a.VolumeId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

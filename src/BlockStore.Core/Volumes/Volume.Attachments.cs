@@ -1,0 +1,76 @@
+using BlockStore.Core.Attachments;
+using BlockStore.Core.Errors;
+
+namespace BlockStore.Core.Volumes;
+
+/// <summary>
+/// How a volume's status follows its attachments, as in Cinder: a reserve makes an <c>available</c> volume
+/// <c>reserved</c>, a connector makes it <c>attaching</c>, <c>os-complete</c> makes it <c>in-use</c>, and when an
+/// attachment goes the volume takes the status of the furthest one left (<c>available</c> when none is). Volumes are
+/// not multiattach: a second attachment is for the server that already has one (Nova moving it to another host).
+/// </summary>
+public sealed partial class Volume
+{
+    /// <summary>An attachment create. <paramref name="serverAttached"/>: the same server already has an attachment.</summary>
+    public void ReserveForAttachment(bool serverAttached, DateTime now)
+    {
+        RequireNoError("created");
+        if (IsMigrating)
+            throw new InvalidVolumeStateException($"Volume {Id} is being migrated; it can be attached once the migration ends.");
+        if (Status == VolumeStatus.Available)
+        {
+            MoveTo(VolumeStatus.Reserved, now);
+            return;
+        }
+        if (serverAttached && Status is VolumeStatus.InUse or VolumeStatus.Reserved or VolumeStatus.Attaching) return;
+        throw new InvalidVolumeStateException(
+            $"Volume {Id} status must be available or downloading to reserve, but the current status is {Status.ToWire()}.");
+    }
+
+    /// <summary>An attachment gets its connector: the volume is <c>attaching</c> until the consumer completes it.</summary>
+    public void MarkAttaching(DateTime now)
+    {
+        RequireNoError("updated");
+        if (Status is not (VolumeStatus.Reserved or VolumeStatus.Attaching or VolumeStatus.InUse))
+            throw new InvalidVolumeStateException($"Volume {Id} status must be reserved or in-use to attach, but the current status is {Status.ToWire()}.");
+        MoveTo(VolumeStatus.Attaching, now);
+    }
+
+    /// <summary><c>os-complete</c>.</summary>
+    public void MarkAttached(DateTime now)
+    {
+        if (Status is not (VolumeStatus.Reserved or VolumeStatus.Attaching or VolumeStatus.InUse))
+            throw new InvalidVolumeStateException($"Volume {Id} status must be reserved or attaching to complete an attachment, but the current status is {Status.ToWire()}.");
+        MoveTo(VolumeStatus.InUse, now);
+    }
+
+    /// <summary>
+    /// An attachment was deleted; <paramref name="remaining"/> are the <see cref="AttachStatus"/> of those left. A volume in
+    /// an attach status takes the furthest one's; one in a transient operation started while attached (an extend, an
+    /// upload, a retype) returns to it afterwards; any other status (an error, an admin's reset) stays.
+    /// </summary>
+    public void Detached(IEnumerable<string> remaining, DateTime now)
+    {
+        var left = remaining.ToList();
+        var next = left.Contains(AttachStatus.Attached) ? VolumeStatus.InUse
+            : left.Contains(AttachStatus.Attaching) ? VolumeStatus.Attaching
+            : left.Contains(AttachStatus.Reserved) ? VolumeStatus.Reserved
+            : VolumeStatus.Available;
+        if (Status is VolumeStatus.Reserved or VolumeStatus.Attaching or VolumeStatus.Detaching or VolumeStatus.InUse)
+        {
+            if (next != Status) MoveTo(next, now);
+        }
+        else if (Status is VolumeStatus.Extending or VolumeStatus.Uploading or VolumeStatus.Retyping && PreviousStatus is VolumeStatus.InUse or VolumeStatus.Reserved or VolumeStatus.Attaching)
+        {
+            PreviousStatus = next;
+            UpdatedAt = now;
+        }
+    }
+
+    private void RequireNoError(string verb)
+    {
+        if (Status.ToWire().Contains("error", StringComparison.Ordinal))
+            throw new InvalidVolumeStateException(
+                $"Volume attachments can not be {verb} if the volume is in an error state. The Volume {Id} currently has a status of: {Status.ToWire()}.");
+    }
+}

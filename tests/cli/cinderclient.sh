@@ -236,6 +236,31 @@ wait_gone "$moved"
 [[ ! -e $file ]] || fail "$file left behind after delete"
 admin type-delete "$local_type"
 
+step "attachment-create --connect (as a compute host), the connection info reaches the image, attachment-complete, extend in-use, attachment-delete"
+server=$(python3 -c 'import uuid; print(uuid.uuid4())')
+attached=$(member attachment-create "$vol" "$server" --connect True --host cli-compute --mountpoint /dev/vdb)
+attachment=$(echo "$attached" | prop id)
+[[ $(echo "$attached" | prop driver_volume_type) == rbd ]] || fail "attachment-create: the connection info is not rbd's"
+# Only what the connection info says (no ceph.conf): its monitors, user and image name, with client.blockstore's keyring.
+mon=$(echo "$attached" | python3 -c 'import ast, sys, re
+t = sys.stdin.read()
+row = lambda k: re.search(r"\| " + k + r" +\| (.*?) +\|", t).group(1)
+print(",".join(f"{h}:{p}" for h, p in zip(ast.literal_eval(row("hosts")), ast.literal_eval(row("ports")))))')
+keyring=$(sed -n 's/.*--keyring \([^ ]*\).*/\1/p' <<<"$CEPH_ARGS")
+CEPH_ARGS="" rbd -c /dev/null -m "$mon" --id "$(echo "$attached" | prop auth_username)" --keyring "$keyring" \
+  info "$(echo "$attached" | prop name)" 2>/dev/null | grep "size 2 GiB" >/dev/null || fail "the connection info ($mon) does not reach the image"
+[[ $(member show "$vol" | prop status) == attaching ]] || fail "the volume is not attaching after attachment-create --connect"
+member attachment-complete "$attachment"
+[[ $(member show "$vol" | prop status) == in-use ]] || fail "attachment-complete: the volume is not in-use"
+member show "$vol" | prop attached_servers | grep "$server" >/dev/null || fail "show: attached_servers lacks $server"
+member attachment-list | grep "$attachment" >/dev/null || fail "attachment-list does not show $attachment"
+member delete "$vol" >/dev/null 2>&1 && fail "an attached volume was deleted"
+member extend "$vol" 3
+wait_for show "$vol" in-use
+rbd_check "$vol" 3
+member attachment-delete "$attachment"
+[[ $(member show "$vol" | prop status) == available ]] || fail "attachment-delete: the volume is not available"
+
 step "delete"
 member delete "$from_snap" "$from_vol" "$typed" "$shared"
 for id in "$from_snap" "$from_vol" "$typed" "$shared"; do wait_gone "$id"; rbd_gone "$id"; done

@@ -1,5 +1,3 @@
-using BlockStore.Core.Errors;
-
 namespace BlockStore.Core.Attachments;
 
 /// <summary>Cinder's attachment statuses (<c>attach_status</c>), as the wire and the database carry them.</summary>
@@ -77,11 +75,5 @@ public sealed class Attachment
     {
         Status = AttachStatus.Attached;
         UpdatedAt = now;
-    }
-
-    public static void RequireMode(string? mode)
-    {
-        if (mode is not (null or "rw" or "ro"))
-            throw new InvalidRequestException($"Invalid input for field/attribute mode. Value: {mode}. '{mode}' is not one of ['rw', 'ro']");
     }
 }

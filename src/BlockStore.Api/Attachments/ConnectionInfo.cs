@@ -22,7 +22,8 @@ public static class ConnectionInfo
     public static async Task<string> BuildAsync(Volume volume, Guid attachmentId, string mode, BackendCatalog catalog, CephOptions ceph,
         BlockStoreDbContext db, CancellationToken ct)
     {
-        var backend = catalog.Get(volume.Backend);
+        var backend = catalog.Backends.GetValueOrDefault(volume.Backend)
+            ?? throw new ServiceUnavailableException($"Volume {volume.Id} is on backend '{volume.Backend}', which this service is not configured for.");
         var monitors = backend.Driver == "rbd" ? await MonitorsAsync(db, catalog, volume.Backend, ct) : null;
         using var buffer = new PooledBufferWriter(1024);
         using (var w = new Utf8JsonWriter(buffer, JsonBody.WriterOptions))

@@ -31,16 +31,6 @@ public sealed class AttachmentTests : ApiTest
         mode is null ? new { host, mountpoint = "/dev/vdb", ip = "192.0.2.10", platform = "x86_64", os_type = "linux" }
                      : new { host, mountpoint = "/dev/vdb", ip = "192.0.2.10", platform = "x86_64", os_type = "linux", mode };
 
-    private async Task<Volume> SeedAsync(string project, string backend, VolumeStatus status = VolumeStatus.Available)
-    {
-        var volume = Volume.Create(project, "seeder", 1, null, null, Host.DefaultTypeId, backend, "nova", null, null, null, Seed.Now());
-        volume.ResetStatus(status, null, false, Seed.Now());
-        await using var db = Host.NewDb();
-        db.Volumes.Add(volume);
-        await db.SaveChangesAsync();
-        return volume;
-    }
-
     [Fact]
     public async Task Reserve_connect_complete_and_detach_move_the_volume_from_available_to_in_use_and_back()
     {
@@ -126,7 +116,7 @@ public sealed class AttachmentTests : ApiTest
     public async Task A_file_volume_is_connected_by_its_path_and_an_rbd_one_waits_for_its_service_to_report_monitors()
     {
         var t = NewTenant();
-        var file = await SeedAsync(t.ProjectId, "local");
+        var file = await Host.VolumeAsync(t.ProjectId, backend: "local");
         var info = (await t.Member.At(V).Post("attachments", new { attachment = new { volume_uuid = file.Id, connector = Connector() } }))
             .ShouldHave(200).Json.GetProperty("attachment").GetProperty("connection_info");
         info.GetProperty("driver_volume_type").GetString().ShouldBe("local");
@@ -136,7 +126,7 @@ public sealed class AttachmentTests : ApiTest
         var host = Host.Services.GetRequiredService<IOptions<BackendCatalog>>().Value.Host;
         await using (var db = Host.NewDb())
             await db.Services.Where(s => s.Host == $"{host}@ceph-fast").ExecuteDeleteAsync();
-        var rbd = await SeedAsync(t.ProjectId, "ceph-fast");
+        var rbd = await Host.VolumeAsync(t.ProjectId, backend: "ceph-fast");
         (await t.Member.At(V).Post("attachments", new { attachment = new { volume_uuid = rbd.Id, connector = Connector() } }))
             .ShouldBeFault(503, "serviceUnavailable").ShouldContain("has not reported its Ceph monitors yet");
         (await t.Member.StatusOfAsync("volume", rbd.Id.ToString())).ShouldBe("available"); // nothing was written

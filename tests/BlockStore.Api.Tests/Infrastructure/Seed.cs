@@ -18,18 +18,18 @@ public static class Seed
     public static DateTime Truncate(DateTime t) => new(t.Ticks - t.Ticks % 10, DateTimeKind.Utc);
 
     public static Volume NewVolume(this ApiHost host, string project, VolumeStatus status = VolumeStatus.Available, int size = 1,
-        string? name = null, DateTime? createdAt = null)
+        string? name = null, DateTime? createdAt = null, string backend = "ceph")
     {
         var at = createdAt ?? Now();
-        var volume = Volume.Create(project, "seeder", size, name, null, host.DefaultTypeId, "ceph", "nova", null, null, null, at);
+        var volume = Volume.Create(project, "seeder", size, name, null, host.DefaultTypeId, backend, "nova", null, null, null, at);
         if (status != VolumeStatus.Creating) volume.ResetStatus(status, null, false, at);
         return volume;
     }
 
     public static async Task<Volume> VolumeAsync(this ApiHost host, string project, VolumeStatus status = VolumeStatus.Available,
-        int size = 1, string? name = null)
+        int size = 1, string? name = null, string backend = "ceph")
     {
-        var volume = host.NewVolume(project, status, size, name);
+        var volume = host.NewVolume(project, status, size, name, backend: backend);
         await using var db = host.NewDb();
         db.Volumes.Add(volume);
         await db.SaveChangesAsync();

@@ -84,6 +84,55 @@ public sealed class AttachTransitionTests
     }
 
     [Fact]
+    public void The_legacy_flow_reserves_to_attaching_attaches_to_in_use_and_detaches_through_detaching()
+    {
+        var v = Volume();
+        v.ReserveLegacy(Now);
+        v.Status.ShouldBe(VolumeStatus.Attaching);
+        Should.Throw<InvalidVolumeStateException>(() => v.ReserveLegacy(Now))
+            .Message.ShouldBe("Invalid volume: Volume status must be available to reserve, but the status is attaching.");
+        v.Unreserve(hasAttachments: false, Now).ShouldBeTrue();
+        v.Status.ShouldBe(VolumeStatus.Available);
+        v.Unreserve(hasAttachments: false, Now).ShouldBeFalse();
+
+        v.ReserveLegacy(Now);
+        v.MarkAttachedLegacy(Now);
+        v.Status.ShouldBe(VolumeStatus.InUse);
+        Should.Throw<InvalidVolumeStateException>(() => v.BeginDetaching(hasAttached: false, Now)).Message.ShouldContain("attach_status must be 'attached'");
+        v.BeginDetaching(hasAttached: true, Now);
+        v.Status.ShouldBe(VolumeStatus.Detaching);
+        v.RollDetaching(Now).ShouldBeTrue();
+        v.Status.ShouldBe(VolumeStatus.InUse);
+        v.RollDetaching(Now).ShouldBeFalse();
+        v.BeginDetaching(hasAttached: true, Now);
+        v.Detached([], Now);
+        v.Status.ShouldBe(VolumeStatus.Available);
+    }
+
+    [Theory]
+    [InlineData(VolumeStatus.Creating)]
+    [InlineData(VolumeStatus.Deleting)]
+    [InlineData(VolumeStatus.Maintenance)]
+    [InlineData(VolumeStatus.Error)]
+    [InlineData(VolumeStatus.Extending)]
+    public void A_legacy_attach_needs_a_volume_that_can_be_attached(VolumeStatus status)
+    {
+        var v = Volume(status);
+        Should.Throw<InvalidVolumeStateException>(() => v.MarkAttachedLegacy(Now));
+        v.Status.ShouldBe(status);
+    }
+
+    [Fact]
+    public void A_detach_touches_the_volume_even_when_its_status_stays_so_that_racing_detaches_meet_on_its_version()
+    {
+        var v = Volume(VolumeStatus.InUse);
+        var later = Now.AddMinutes(1);
+        v.Detached([AttachStatus.Attached], later);
+        v.Status.ShouldBe(VolumeStatus.InUse);
+        v.UpdatedAt.ShouldBe(later);
+    }
+
+    [Fact]
     public void The_mode_is_the_creates_then_the_connectors_then_read_write()
     {
         Attachment.Reserve(Guid.NewGuid(), "p", null, "ro", Now).ModeFor("rw").ShouldBe("ro");

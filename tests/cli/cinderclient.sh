@@ -261,6 +261,16 @@ rbd_check "$vol" 3
 member attachment-delete "$attachment"
 [[ $(member show "$vol" | prop status) == available ]] || fail "attachment-delete: the volume is not available"
 
+step "the attach flow before attachments (cinderclient's library: reserve, initialize_connection, attach, begin/roll_detaching, terminate, detach); reset-state --attach-status detached"
+read -r mon user image < <(/usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/legacy_attach.py" "$url" "$project" "$vol") || fail "the legacy attach flow failed"
+CEPH_ARGS="" rbd -c /dev/null -m "$mon" --id "$user" --keyring "$keyring" info "$image" 2>/dev/null | grep "size 3 GiB" >/dev/null \
+  || fail "os-initialize_connection's connection info ($mon) does not reach the image"
+stuck=$(member attachment-create "$vol" "$server" | prop id)
+[[ $(member show "$vol" | prop status) == reserved ]] || fail "attachment-create without --connect: the volume is not reserved"
+admin reset-state --attach-status detached "$vol"
+[[ $(member show "$vol" | prop status) == available ]] || fail "reset-state --attach-status detached: the volume is not available"
+member attachment-list | grep "$stuck" >/dev/null && fail "reset-state --attach-status detached left attachment $stuck"
+
 step "delete"
 member delete "$from_snap" "$from_vol" "$typed" "$shared"
 for id in "$from_snap" "$from_vol" "$typed" "$shared"; do wait_gone "$id"; rbd_gone "$id"; done

@@ -130,6 +130,35 @@ taker volume transfer request accept --auth-key "$auth_key" "$offer_id" >/dev/nu
 member volume show "$from_vol" >/dev/null 2>&1 && fail "the giver still sees $from_vol"
 taker volume delete "$from_vol"
 
+step "volume attachment list, show, set (connect), complete, delete; volume set --detached (admin) for one left reserved"
+# Reserved through the API as Nova reserves them: openstackclient's `volume attachment create` looks the server up in Nova.
+server=$(python3 -c 'import uuid; print(uuid.uuid4())')
+reserve() {
+  curl -sf -X POST -H "X-Auth-Token: demo:$project" -H "OpenStack-API-Version: volume 3.59" -H "Content-Type: application/json" \
+    -d "{\"attachment\": {\"volume_uuid\": \"$vol\", \"instance_uuid\": \"$server\"}}" "$url/v3/$project/attachments" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["attachment"]["id"])'
+}
+attachment=$(reserve)
+member volume attachment list -f value -c ID | grep -x "$attachment" >/dev/null || fail "volume attachment list does not show $attachment"
+[[ $(member volume attachment show "$attachment" -f value -c Status) == reserved ]] || fail "volume attachment show: not reserved"
+connected=$(member volume attachment set --host osc-compute --ip 192.0.2.20 --mountpoint /dev/vdb "$attachment" -f json)
+python3 - "$connected" "$vol" <<'PY' || fail "volume attachment set: no rbd connection info for $vol: $connected"
+import json, sys
+a, vol = json.loads(sys.argv[1]), sys.argv[2]
+p = a["Properties"]
+sys.exit(0 if a["Status"] == "attaching" and p["driver_volume_type"] == "rbd" and p["name"].endswith("volume-" + vol) and p["hosts"] else 1)
+PY
+member volume attachment complete "$attachment"
+[[ $(field volume "$vol" status) == in-use ]] || fail "volume attachment complete: the volume is not in-use"
+member volume attachment delete "$attachment"
+[[ $(field volume "$vol" status) == available ]] || fail "volume attachment delete: the volume is not available"
+stuck=$(reserve)
+[[ $(field volume "$vol" status) == reserved ]] || fail "the reserved volume is not reserved"
+refused "(HTTP 403)" member volume set --detached "$vol"
+admin volume set --detached "$vol"
+[[ $(field volume "$vol" status) == available ]] || fail "volume set --detached: the volume is not available"
+member volume attachment list -f value -c ID | grep -x "$stuck" >/dev/null && fail "volume set --detached left attachment $stuck"
+
 step "volume delete --purge (with its snapshot), volume delete, volume type delete"
 member volume delete "$from_snap" "$typed"
 wait_gone volume "$from_snap"

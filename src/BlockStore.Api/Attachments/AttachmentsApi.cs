@@ -45,7 +45,8 @@ public static class AttachmentsApi
         // The read-only flag (os-update_readonly_flag) makes every attachment read-only, as Cinder's admin metadata does.
         var attachment = Attachment.Reserve(volume.Id, volume.ProjectId, server, volume.ReadOnly == true ? "ro" : r.Mode, now);
         db.Attachments.Add(attachment);
-        if (r.Connector is { ValueKind: JsonValueKind.Object } connector)
+        // An empty connector is none, as in Cinder: cinderclient sends {} for an attachment-create without --connect.
+        if (r.Connector is { ValueKind: JsonValueKind.Object } connector && connector.EnumerateObject().Any())
             await ConnectAsync(volume, attachment, connector, catalog.Value, ceph.Value, db, now, ct);
         await db.SaveChangesAsync(ct);
         return JsonBody.Single("attachment", w => WriteDetail(w, attachment));
@@ -67,8 +68,9 @@ public static class AttachmentsApi
     {
         volume.MarkAttaching(now);
         var mode = attachment.ModeFor(StringMember(connector, "mode"));
-        var info = await ConnectionInfo.BuildAsync(volume, attachment.Id, mode, catalog, ceph, db, ct);
-        attachment.Connect(connector.GetRawText(), StringMember(connector, "host"), StringMember(connector, "mountpoint"), mode, info, now);
+        var info = await ConnectionInfo.ResolveAsync(volume, catalog, ceph, db, ct);
+        attachment.Connect(connector.GetRawText(), StringMember(connector, "host"), StringMember(connector, "mountpoint"), mode,
+            info.ForAttachment(attachment.Id, mode, connector), now);
     }
 
     private static string? StringMember(JsonElement connector, string name) =>

@@ -11,56 +11,113 @@ using Microsoft.EntityFrameworkCore;
 namespace BlockStore.Api.Attachments;
 
 /// <summary>
-/// What a consumer's host connects to, in the shape Cinder's attachments API gives it: the driver's data with
-/// <c>driver_volume_type</c> beside it in one object (os-brick and Nova read it so), plus the attachment's id and mode.
-/// RBD names the pool's image, the cluster's monitors (as the volume service last read them from the monitor map:
-/// the API holds no connection to Ceph), the Ceph user and the libvirt secret; the file backend names the file, for
-/// os-brick's <c>local</c> connector on the host that holds it.
+/// What a consumer's host connects to. RBD names the pool's image, the cluster's monitors (as the volume service last
+/// read them from the monitor map: the API holds no connection to Ceph), the Ceph user and the libvirt secret; the
+/// file backend names the file, for os-brick's <c>local</c> connector on the host that holds it. Two shapes, as in
+/// Cinder: <c>os-initialize_connection</c> answers <c>{driver_volume_type, data}</c>; the attachments API gives the
+/// driver's data flat with <c>driver_volume_type</c> beside it (what Nova reads), and BlockStore adds the same
+/// <c>data</c> object to it, so that a consumer written for the first shape reads the second too.
 /// </summary>
-public static class ConnectionInfo
+public sealed class ConnectionInfo
 {
-    public static async Task<string> BuildAsync(Volume volume, Guid attachmentId, string mode, BackendCatalog catalog, CephOptions ceph,
-        BlockStoreDbContext db, CancellationToken ct)
+    private readonly Volume _volume;
+    private readonly BackendConfig _backend;
+    private readonly string[]? _monitors;
+    private readonly string _user;
+
+    private ConnectionInfo(Volume volume, BackendConfig backend, string[]? monitors, string user)
+    {
+        _volume = volume;
+        _backend = backend;
+        _monitors = monitors;
+        _user = user;
+    }
+
+    /// <summary>The volume's backend and, for RBD, its monitors; 503 when this API is not configured for the backend or
+    /// no volume service has reported the monitors yet.</summary>
+    public static async Task<ConnectionInfo> ResolveAsync(Volume volume, BackendCatalog catalog, CephOptions ceph, BlockStoreDbContext db,
+        CancellationToken ct)
     {
         var backend = catalog.Backends.GetValueOrDefault(volume.Backend)
             ?? throw new ServiceUnavailableException($"Volume {volume.Id} is on backend '{volume.Backend}', which this service is not configured for.");
         var monitors = backend.Driver == "rbd" ? await MonitorsAsync(db, catalog, volume.Backend, ct) : null;
-        using var buffer = new PooledBufferWriter(1024);
+        return new ConnectionInfo(volume, backend, monitors, ceph.User);
+    }
+
+    private string DriverVolumeType => _monitors is not null ? "rbd" : "local";
+
+    /// <summary>The attachments API's connection info, as JSON (the attachment keeps it, so that a show answers the same).</summary>
+    public string ForAttachment(Guid attachmentId, string mode, JsonElement connector)
+    {
+        var multipath = EnforceMultipath(connector);
+        using var buffer = new PooledBufferWriter(2048);
         using (var w = new Utf8JsonWriter(buffer, JsonBody.WriterOptions))
         {
             w.WriteStartObject();
-            if (monitors is not null)
-            {
-                w.WriteString("name", $"{backend.Pool}/{volume.ImageName}");
-                w.WriteStartArray("hosts");
-                foreach (var m in monitors) w.WriteStringValue(HostOf(m));
-                w.WriteEndArray();
-                w.WriteStartArray("ports");
-                foreach (var m in monitors) w.WriteStringValue(m[(m.LastIndexOf(':') + 1)..]);
-                w.WriteEndArray();
-                w.WriteString("cluster_name", "ceph");
-                w.WriteBoolean("auth_enabled", true);
-                w.WriteString("auth_username", ceph.User);
-                w.WriteString("secret_type", "ceph");
-                w.WriteStringOrNull("secret_uuid", backend.SecretUuid);
-                w.WriteBoolean("discard", true);
-            }
-            else
-            {
-                w.WriteString("device_path", Path.Combine(backend.Path ?? "", FileVolumeStore.FileNameOf(volume.Id)));
-            }
-            w.WriteString("volume_id", volume.Id);
-            w.WriteNull("qos_specs");
-            w.WriteString("access_mode", mode);
-            w.WriteBoolean("encrypted", false);
-            w.WriteBoolean("cacheable", false);
-            w.WriteString("driver_volume_type", monitors is not null ? "rbd" : "local");
+            WriteDataMembers(w, mode);
+            w.WriteString("driver_volume_type", DriverVolumeType);
             w.WriteString("attachment_id", attachmentId);
-            w.WriteBoolean("enforce_multipath", false);
+            w.WriteBoolean("enforce_multipath", multipath);
+            w.WritePropertyName("data");
+            WriteData(w, mode, multipath);
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenMemory.Span);
     }
+
+    /// <summary><c>os-initialize_connection</c>'s <c>connection_info</c>: <c>{driver_volume_type, data, enforce_multipath}</c>.</summary>
+    public void WriteLegacy(Utf8JsonWriter w, string mode, JsonElement connector)
+    {
+        var multipath = EnforceMultipath(connector);
+        w.WriteStartObject();
+        w.WriteString("driver_volume_type", DriverVolumeType);
+        w.WritePropertyName("data");
+        WriteData(w, mode, multipath);
+        w.WriteBoolean("enforce_multipath", multipath);
+        w.WriteEndObject();
+    }
+
+    private void WriteData(Utf8JsonWriter w, string mode, bool multipath)
+    {
+        w.WriteStartObject();
+        WriteDataMembers(w, mode);
+        w.WriteBoolean("enforce_multipath", multipath);
+        w.WriteEndObject();
+    }
+
+    /// <summary>The driver's data and what Cinder adds to it: the volume id, QoS (none), the access mode, encryption and caching.</summary>
+    private void WriteDataMembers(Utf8JsonWriter w, string mode)
+    {
+        if (_monitors is not null)
+        {
+            w.WriteString("name", $"{_backend.Pool}/{_volume.ImageName}");
+            w.WriteStartArray("hosts");
+            foreach (var m in _monitors) w.WriteStringValue(HostOf(m));
+            w.WriteEndArray();
+            w.WriteStartArray("ports");
+            foreach (var m in _monitors) w.WriteStringValue(m[(m.LastIndexOf(':') + 1)..]);
+            w.WriteEndArray();
+            w.WriteString("cluster_name", "ceph");
+            w.WriteBoolean("auth_enabled", true);
+            w.WriteString("auth_username", _user);
+            w.WriteString("secret_type", "ceph");
+            w.WriteStringOrNull("secret_uuid", _backend.SecretUuid);
+            w.WriteBoolean("discard", true);
+        }
+        else
+        {
+            w.WriteString("device_path", Path.Combine(_backend.Path ?? "", FileVolumeStore.FileNameOf(_volume.Id)));
+        }
+        w.WriteString("volume_id", _volume.Id);
+        w.WriteNull("qos_specs");
+        w.WriteString("access_mode", mode);
+        w.WriteBoolean("encrypted", false);
+        w.WriteBoolean("cacheable", false);
+    }
+
+    /// <summary>The connector's <c>enforce_multipath</c>, passed back as Cinder does (false when absent or not a boolean).</summary>
+    private static bool EnforceMultipath(JsonElement connector) =>
+        connector.ValueKind == JsonValueKind.Object && connector.TryGetProperty("enforce_multipath", out var value) && value.ValueKind == JsonValueKind.True;
 
     /// <summary>The monitors the backend's volume service last reported; refused clearly when none has run yet.</summary>
     private static async Task<string[]> MonitorsAsync(BlockStoreDbContext db, BackendCatalog catalog, string backend, CancellationToken ct)

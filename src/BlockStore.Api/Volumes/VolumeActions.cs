@@ -26,12 +26,26 @@ public sealed class VolumeActionBody
     [JsonPropertyName("os-unset_image_metadata")] public UnsetImageMetadataAction? UnsetImageMetadata { get; set; }
     /// <summary>Takes no arguments, as <see cref="ForceDelete"/>.</summary>
     [JsonPropertyName("os-show_image_metadata")] public JsonElement ShowImageMetadata { get; set; }
+
+    // The attach flow before the attachments API (Attachments/LegacyAttachActions.cs). The four without arguments take
+    // any value, as ForceDelete does; os-detach takes an object or null.
+    [JsonPropertyName("os-reserve")] public JsonElement Reserve { get; set; }
+    [JsonPropertyName("os-unreserve")] public JsonElement Unreserve { get; set; }
+    [JsonPropertyName("os-begin_detaching")] public JsonElement BeginDetaching { get; set; }
+    [JsonPropertyName("os-roll_detaching")] public JsonElement RollDetaching { get; set; }
+    [JsonPropertyName("os-attach")] public AttachAction? Attach { get; set; }
+    [JsonPropertyName("os-detach")] public JsonElement Detach { get; set; }
+    [JsonPropertyName("os-initialize_connection")] public ConnectorAction? InitializeConnection { get; set; }
+    [JsonPropertyName("os-terminate_connection")] public ConnectorAction? TerminateConnection { get; set; }
+    [JsonPropertyName("os-force_detach")] public ForceDetachAction? ForceDetach { get; set; }
     [JsonExtensionData] public Dictionary<string, JsonElement>? Unknown { get; set; }
 
     public int Count => new object?[] { Extend, Retype, ResetStatus, SetBootable, Migrate, UploadImage, SetImageMetadata, UnsetImageMetadata, Revert,
-                UpdateReadOnly }
+                UpdateReadOnly, Attach, InitializeConnection, TerminateConnection, ForceDetach }
             .Count(a => a is not null)
-        + new[] { ForceDelete, CancelMigration, ShowImageMetadata }.Count(a => a.ValueKind != JsonValueKind.Undefined) + (Unknown?.Count ?? 0);
+        + new[] { ForceDelete, CancelMigration, ShowImageMetadata, Reserve, Unreserve, BeginDetaching, RollDetaching, Detach }
+            .Count(a => a.ValueKind != JsonValueKind.Undefined)
+        + (Unknown?.Count ?? 0);
 }
 
 public sealed class ExtendAction { public int? NewSize { get; set; } }
@@ -68,3 +82,25 @@ public sealed class RevertAction { public string? SnapshotId { get; set; } }
 public sealed class SetImageMetadataAction { public Dictionary<string, string>? Metadata { get; set; } }
 
 public sealed class UnsetImageMetadataAction { public string? Key { get; set; } }
+
+/// <summary><c>os-attach</c>: <c>mountpoint</c>, and <c>instance_uuid</c> or <c>host_name</c>; <c>mode</c> <c>rw</c> (default) or <c>ro</c>.</summary>
+public sealed class AttachAction : Infrastructure.OpenBody
+{
+    public string? InstanceUuid { get; set; }
+    public string? HostName { get; set; }
+    public string? Mountpoint { get; set; }
+    public string? Mode { get; set; }
+}
+
+/// <summary><c>os-initialize_connection</c> and <c>os-terminate_connection</c>: the host's connector (os-brick's properties).</summary>
+public sealed class ConnectorAction : Infrastructure.OpenBody
+{
+    public JsonElement Connector { get; set; }
+}
+
+/// <summary><c>os-force_detach</c> (admin): the connector to end and the attachment to remove, both optional.</summary>
+public sealed class ForceDetachAction : Infrastructure.OpenBody
+{
+    public JsonElement Connector { get; set; }
+    public JsonElement AttachmentId { get; set; }
+}

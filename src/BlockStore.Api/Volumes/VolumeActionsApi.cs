@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BlockStore.Api.Attachments;
 using BlockStore.Api.Infrastructure;
 using BlockStore.Contracts;
 using BlockStore.Core.Data;
@@ -6,6 +7,7 @@ using BlockStore.Core.Errors;
 using BlockStore.Core.Quotas;
 using BlockStore.Core.Snapshots;
 using BlockStore.Core.Volumes;
+using BlockStore.Storage.Backends;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -17,12 +19,13 @@ public static class VolumeActionsApi
     public static void MapVolumeActionsApi(this RouteGroupBuilder volumes) => volumes.MapPost("/{id}/action", Act);
 
     public static async Task<IResult> Act(string id, VolumeActionBody body, ApiRequest req, BlockStoreDbContext db, QuotaService quotas,
-        IOptions<BackendCatalog> catalog, TimeProvider clock, CancellationToken ct)
+        IOptions<BackendCatalog> catalog, IOptions<CephOptions> ceph, TimeProvider clock, CancellationToken ct)
     {
         if (body.Unknown is { Count: > 0 } unknown) throw new InvalidRequestException($"There is no such action: {unknown.Keys.First()}");
         if (body.Count != 1) throw new InvalidRequestException(OneAction);
         var volume = await VolumeLookup.FindAsync(db, req, id, ct);
         var now = clock.GetUtcNow().UtcDateTime;
+        if (LegacyAttachActions.TryRun(body, volume, req, db, catalog.Value, ceph.Value, now, ct) is { } legacy) return await legacy;
         return body switch
         {
             { Extend: { } e } => await ExtendAsync(volume, e, req, db, quotas, now, ct),
@@ -103,9 +106,28 @@ public static class VolumeActionsApi
                 throw new InvalidRequestException($"Invalid input received: '{action.MigrationStatus}' is not a valid migration status.");
             migration = parsed;
         }
+        if (action.Status is null && action.AttachStatus is null && action.MigrationStatus is null)
+            throw new InvalidRequestException("Invalid input received: Must specify 'status', 'attach_status' or 'migration_status' for update.");
+        var attachStatus = action.AttachStatus?.ToLowerInvariant();
+        if (attachStatus is not (null or "attached" or "detached"))
+            throw new InvalidRequestException(
+                $"Invalid input for field/attribute attach_status. Value: {action.AttachStatus}. Volume attach status: {action.AttachStatus} is invalid, valid statuses are: ['attached', 'detached'].");
+        // A volume's attach status is its attachments: "detached" removes them all (an admin clearing a consumer that is
+        // gone), "attached" and "in-use" need one to exist.
+        var attachments = await db.Attachments.Where(a => a.VolumeId == volume.Id).ToListAsync(ct);
+        if (attachments.Count == 0 && (attachStatus == "attached" || action.Status is not null && status == VolumeStatus.InUse))
+            throw new InvalidRequestException(
+                $"Cannot reset-state to {(attachStatus == "attached" ? "attached" : "in-use")} because volume does not have any attachments.");
         // Out of extending by hand: the growth the extend charged goes back with the reset.
         var extendCharge = volume.Status == VolumeStatus.Extending && status != VolumeStatus.Extending ? volume.AbandonExtend() : 0;
-        volume.ResetStatus(status, migration, action.MigrationStatus is not null, now);
+        if (attachStatus == "detached" && attachments.Count > 0)
+        {
+            db.Attachments.RemoveRange(attachments);
+            // Without a status of its own the volume takes that of having no attachment; with one, the admin's wins.
+            if (action.Status is null) volume.Detached([], now);
+        }
+        if (action.Status is not null || action.MigrationStatus is not null)
+            volume.ResetStatus(status, migration, action.MigrationStatus is not null, now);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await db.SaveChangesAsync(ct);
         if (extendCharge > 0) await quotas.ReleaseAsync(volume.ProjectId, 0, extendCharge, 0, ct);

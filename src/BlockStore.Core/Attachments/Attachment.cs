@@ -52,6 +52,27 @@ public sealed class Attachment
     };
 
     /// <summary>
+    /// <c>os-attach</c>, the flow before the attachments API: the consumer connected on its own (with
+    /// <c>os-initialize_connection</c>) and records the attachment once it is done, so it is <c>attached</c> from the start,
+    /// with no connector or connection info kept.
+    /// </summary>
+    public static Attachment AttachedLegacy(Guid volumeId, string projectId, Guid? instanceId, string? hostName, string mountpoint, string mode,
+        DateTime now) => new()
+    {
+        Id = Guid.CreateVersion7(now),
+        VolumeId = volumeId,
+        ProjectId = projectId,
+        InstanceId = instanceId,
+        AttachedHost = hostName,
+        Mountpoint = mountpoint,
+        AttachMode = mode,
+        Status = AttachStatus.Attached,
+        AttachedAt = now,
+        CreatedAt = now,
+        UpdatedAt = now,
+    };
+
+    /// <summary>
     /// The consumer's host connects: its connector and the connection info it was given are kept, and the attachment is
     /// <c>attaching</c> until <see cref="Complete"/>. The mode given at create wins over the connector's, as in Cinder.
     /// </summary>

@@ -22,7 +22,11 @@ public sealed partial class Volume
             MoveTo(VolumeStatus.Reserved, now);
             return;
         }
-        if (serverAttached && Status is VolumeStatus.InUse or VolumeStatus.Reserved or VolumeStatus.Attaching) return;
+        if (serverAttached && Status is VolumeStatus.InUse or VolumeStatus.Reserved or VolumeStatus.Attaching)
+        {
+            UpdatedAt = now; // touched, so that racing creates meet on the row version
+            return;
+        }
         throw new InvalidVolumeStateException(
             $"Volume {Id} status must be available or downloading to reserve, but the current status is {Status.ToWire()}.");
     }
@@ -45,6 +49,65 @@ public sealed partial class Volume
     }
 
     /// <summary>
+    /// <c>os-reserve</c>, the attach flow before the attachments API: an <c>available</c> volume becomes <c>attaching</c>
+    /// (not <c>reserved</c>, as in Cinder) until <c>os-attach</c> or <c>os-unreserve</c>.
+    /// </summary>
+    public void ReserveLegacy(DateTime now)
+    {
+        if (IsMigrating)
+            throw new InvalidVolumeStateException($"Volume {Id} is being migrated; it can be attached once the migration ends.");
+        if (Status != VolumeStatus.Available)
+            throw new InvalidVolumeStateException($"Volume status must be available to reserve, but the status is {Status.ToWire()}.");
+        MoveTo(VolumeStatus.Attaching, now);
+    }
+
+    /// <summary><c>os-unreserve</c> (and the end of <c>os-terminate_connection</c>): an <c>attaching</c> volume goes back to
+    /// <c>in-use</c> when it has attachments, else to <c>available</c>; in any other status nothing changes, as in Cinder.</summary>
+    public bool Unreserve(bool hasAttachments, DateTime now)
+    {
+        if (Status != VolumeStatus.Attaching) return false;
+        MoveTo(hasAttachments ? VolumeStatus.InUse : VolumeStatus.Available, now);
+        return true;
+    }
+
+    /// <summary>
+    /// <c>os-attach</c>: the consumer says it has attached the volume, which is <c>in-use</c> from now. The caller has
+    /// checked that no other consumer holds it (volumes are not multiattach). The row is touched even when the status
+    /// stays, so that two racing attaches meet on its version.
+    /// </summary>
+    public void MarkAttachedLegacy(DateTime now)
+    {
+        RequireNoError("created");
+        if (IsMigrating)
+            throw new InvalidVolumeStateException($"Volume {Id} is being migrated; it can be attached once the migration ends.");
+        if (Status == VolumeStatus.Maintenance)
+            throw new InvalidVolumeStateException("The volume cannot be attached in maintenance mode.");
+        if (Status is not (VolumeStatus.Available or VolumeStatus.Reserved or VolumeStatus.Attaching or VolumeStatus.InUse))
+            throw new InvalidVolumeStateException(
+                $"Volume {Id} status must be available, reserved or attaching to attach, but the current status is {Status.ToWire()}.");
+        if (Status == VolumeStatus.InUse) UpdatedAt = now;
+        else MoveTo(VolumeStatus.InUse, now);
+    }
+
+    /// <summary><c>os-begin_detaching</c>: an attached <c>in-use</c> volume, not migrating, is <c>detaching</c> until
+    /// <c>os-detach</c> or <c>os-roll_detaching</c>.</summary>
+    public void BeginDetaching(bool hasAttached, DateTime now)
+    {
+        if (Status != VolumeStatus.InUse || !hasAttached || IsMigrating)
+            throw new InvalidVolumeStateException(
+                "Unable to detach volume. Volume status must be 'in-use' and attach_status must be 'attached' to detach.");
+        MoveTo(VolumeStatus.Detaching, now);
+    }
+
+    /// <summary><c>os-roll_detaching</c>: a <c>detaching</c> volume is <c>in-use</c> again; otherwise nothing changes.</summary>
+    public bool RollDetaching(DateTime now)
+    {
+        if (Status != VolumeStatus.Detaching) return false;
+        MoveTo(VolumeStatus.InUse, now);
+        return true;
+    }
+
+    /// <summary>
     /// An attachment was deleted; <paramref name="remaining"/> are the <see cref="AttachStatus"/> of those left. A volume in
     /// an attach status takes the furthest one's; one in a transient operation started while attached (an extend, an
     /// upload, a retype) returns to it afterwards; any other status (an error, an admin's reset) stays.
@@ -63,8 +126,10 @@ public sealed partial class Volume
         else if (Status is VolumeStatus.Extending or VolumeStatus.Uploading or VolumeStatus.Retyping && PreviousStatus is VolumeStatus.InUse or VolumeStatus.Reserved or VolumeStatus.Attaching)
         {
             PreviousStatus = next;
-            UpdatedAt = now;
         }
+        // Always touched: two detaches racing on one volume meet on its row version, so neither decides from a list
+        // of attachments the other has just changed.
+        UpdatedAt = now;
     }
 
     private void RequireNoError(string verb)

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using BlockStore.Api.Tests.Infrastructure;
-using BlockStore.Core.Services;
 using BlockStore.Core.Volumes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,14 +18,6 @@ public sealed class AttachmentTests : ApiTest
     private const string V = "3.70";
     private static readonly string[] Monitors = ["10.0.0.1:6789", "[fd00::2]:6789"];
 
-    private async Task ReportMonitorsAsync(string backend, string[]? monitors)
-    {
-        var host = Host.Services.GetRequiredService<IOptions<BackendCatalog>>().Value.Host;
-        await using var db = Host.NewDb();
-        await ServiceRegistry.StampAsync(db, host, "nova", new Dictionary<string, BackendReport> { [backend] = new(true, 1, 1, monitors) },
-            DateTime.UtcNow, CancellationToken.None);
-    }
-
     private static object Connector(string host = "compute-1", string? mode = null) =>
         mode is null ? new { host, mountpoint = "/dev/vdb", ip = "192.0.2.10", platform = "x86_64", os_type = "linux" }
                      : new { host, mountpoint = "/dev/vdb", ip = "192.0.2.10", platform = "x86_64", os_type = "linux", mode };
@@ -34,13 +25,14 @@ public sealed class AttachmentTests : ApiTest
     [Fact]
     public async Task Reserve_connect_complete_and_detach_move_the_volume_from_available_to_in_use_and_back()
     {
-        await ReportMonitorsAsync("ceph", Monitors);
+        await Host.ReportMonitorsAsync("ceph", Monitors);
         var t = NewTenant();
         var member = t.Member.At(V);
         var v = (await Host.VolumeAsync(t.ProjectId)).Id;
         var server = Guid.NewGuid();
 
-        var reserved = (await member.Post("attachments", new { attachment = new { volume_uuid = v, instance_uuid = server } })).ShouldHave(200)
+        // An empty connector is none (cinderclient's attachment-create without --connect sends {}): the volume is only reserved.
+        var reserved = (await member.Post("attachments", new { attachment = new { volume_uuid = v, instance_uuid = server, connector = new { } } })).ShouldHave(200)
             .Json.GetProperty("attachment");
         var id = reserved.GetProperty("id").GetString()!;
         reserved.GetProperty("status").GetString().ShouldBe("reserved");
@@ -67,6 +59,14 @@ public sealed class AttachmentTests : ApiTest
         info.GetProperty("attachment_id").GetString().ShouldBe(id);
         info.GetProperty("volume_id").GetString().ShouldBe(v.ToString());
         info.GetProperty("discard").GetBoolean().ShouldBeTrue();
+        info.GetProperty("enforce_multipath").GetBoolean().ShouldBeFalse();
+        // The same driver data nested under "data", the shape os-initialize_connection answers with.
+        var data = info.GetProperty("data");
+        foreach (var key in new[] { "name", "auth_username", "secret_type", "access_mode", "volume_id" })
+            data.GetProperty(key).GetString().ShouldBe(info.GetProperty(key).GetString(), key);
+        data.GetProperty("hosts").GetRawText().ShouldBe(info.GetProperty("hosts").GetRawText());
+        data.TryGetProperty("driver_volume_type", out _).ShouldBeFalse();
+        data.TryGetProperty("attachment_id", out _).ShouldBeFalse();
         (await member.StatusOfAsync("volume", v.ToString())).ShouldBe("attaching");
         // The volume shows only completed attachments, as Cinder's view does.
         (await member.Get($"volumes/{v}")).Json.GetProperty("volume").GetProperty("attachments").GetArrayLength().ShouldBe(0);
@@ -96,7 +96,7 @@ public sealed class AttachmentTests : ApiTest
     [Fact]
     public async Task A_connector_at_create_connects_at_once_and_the_read_only_flag_or_the_mode_makes_it_read_only()
     {
-        await ReportMonitorsAsync("ceph", Monitors);
+        await Host.ReportMonitorsAsync("ceph", Monitors);
         var t = NewTenant();
         var v = (await Host.VolumeAsync(t.ProjectId)).Id;
         (await t.Member.Post($"volumes/{v}/action", Action("os-update_readonly_flag", new { @readonly = true }))).ShouldHave(202);
@@ -136,7 +136,7 @@ public sealed class AttachmentTests : ApiTest
     [Fact]
     public async Task A_volume_not_multiattach_takes_a_second_attachment_only_for_its_own_server()
     {
-        await ReportMonitorsAsync("ceph", Monitors);
+        await Host.ReportMonitorsAsync("ceph", Monitors);
         var t = NewTenant();
         var member = t.Member.At(V);
         var v = (await Host.VolumeAsync(t.ProjectId)).Id;
@@ -165,7 +165,7 @@ public sealed class AttachmentTests : ApiTest
     [Fact]
     public async Task Attachments_are_refused_clearly_and_write_nothing()
     {
-        await ReportMonitorsAsync("ceph", Monitors);
+        await Host.ReportMonitorsAsync("ceph", Monitors);
         var t = NewTenant();
         var member = t.Member.At(V);
         var v = (await Host.VolumeAsync(t.ProjectId)).Id;

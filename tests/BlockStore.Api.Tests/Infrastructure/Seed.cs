@@ -3,6 +3,8 @@ using BlockStore.Core.Services;
 using BlockStore.Core.Snapshots;
 using BlockStore.Core.Volumes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace BlockStore.Api.Tests.Infrastructure;
 
@@ -55,6 +57,15 @@ public static class Seed
         db.UserMessages.Add(message);
         await db.SaveChangesAsync();
         return message;
+    }
+
+    /// <summary>Stamps the backend's volume service row with these monitors, as the worker's reporter does.</summary>
+    public static async Task ReportMonitorsAsync(this ApiHost host, string backend, string[]? monitors)
+    {
+        var serviceHost = host.Services.GetRequiredService<IOptions<BackendCatalog>>().Value.Host;
+        await using var db = host.NewDb();
+        await ServiceRegistry.StampAsync(db, serviceHost, "nova", new Dictionary<string, BackendReport> { [backend] = new(true, 1, 1, monitors) },
+            DateTime.UtcNow, CancellationToken.None);
     }
 
     /// <summary>Sets a volume's status as an operator's reset would, outside any request.</summary>

@@ -71,8 +71,7 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 url=http://127.0.0.1:$port
 # Unlimited quotas: the benchmark measures the path, not the refusal. Logs at the shipped levels.
 # The same process tuning as scripts/run and the image give it.
-app_tuning
-(cd "$(dirname "$(bin BlockStore.Api)")" && ASPNETCORE_URLS=$url Quotas__Volumes=-1 Quotas__Gigabytes=-1 \
+(cd "$(dirname "$(bin BlockStore.Api)")" && app_tuning api && ASPNETCORE_URLS=$url Quotas__Volumes=-1 Quotas__Gigabytes=-1 \
   exec dotnet "$(bin BlockStore.Api)") >"$work/api.log" 2>&1 &
 api=$!
 pids+=("$api")
@@ -81,7 +80,8 @@ curl -fs "$url/readyz" >/dev/null || { tail -20 "$work/api.log" >&2; die "the AP
 
 worker_nice=$(app_nice worker) || exit 1
 start_worker() {
-  (cd "$(dirname "$(bin BlockStore.Worker)")" && exec nice -n "$worker_nice" dotnet "$(bin BlockStore.Worker)") >>"$work/worker.log" 2>&1 &
+  (cd "$(dirname "$(bin BlockStore.Worker)")" && app_tuning worker && exec nice -n "$worker_nice" dotnet "$(bin BlockStore.Worker)") \
+    >>"$work/worker.log" 2>&1 &
   worker=$!
   pids+=("$worker")
   for ((i = 0; i < 300; i++)); do grep -q "Worker ready" "$work/worker.log" 2>/dev/null && return 0; sleep 0.2; done

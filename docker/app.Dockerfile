@@ -19,7 +19,8 @@ USER $APP_UID
 # Process tuning for RSS, measured in docs/benchmarks.md; scripts/lib/app.sh sets the same for scripts/run.
 # A fixed gen0 budget (by default it follows the L3 size, which large hosts report in hundreds of MiB); no
 # double mapping of JIT'd code (W^X costs each process about 50 MiB of shared pages); two malloc arenas; and
-# a fixed mmap threshold, so librados' freed multi-MiB buffers go back to the kernel instead of the heap.
+# a fixed mmap threshold, so librados' freed multi-MiB buffers go back to the kernel instead of the heap
+# (lower in the api target, below).
 ENV DOTNET_GCgen0size=0x800000 \
     DOTNET_EnableWriteXorExecute=0 \
     MALLOC_ARENA_MAX=2 \
@@ -27,7 +28,9 @@ ENV DOTNET_GCgen0size=0x800000 \
 
 FROM runtime AS api
 COPY --from=build /out/api /app
-ENV ASPNETCORE_URLS=http://+:8776
+# The API's large native blocks are the JIT's 64 KiB arena pages: a lower threshold returns them too.
+ENV ASPNETCORE_URLS=http://+:8776 \
+    MALLOC_MMAP_THRESHOLD_=32768
 EXPOSE 8776
 ENTRYPOINT ["dotnet", "BlockStore.Api.dll"]
 

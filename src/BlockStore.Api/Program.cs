@@ -47,7 +47,7 @@ services.AddScoped<ImageUploads>();
 services.AddSingleton(TimeProvider.System);
 // Validators are stateless, and building one compiles its rules: one instance each, for the process.
 services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton, includeInternalTypes: true);
-services.AddListAdmission(builder.Configuration);
+services.AddAdmission(builder.Configuration);
 services.AddExceptionHandler<CinderExceptionHandler>();
 services.AddProblemDetails();
 services.AddOpenApi();

@@ -19,7 +19,7 @@ public static class ImagesApi
     {
         var images = v2.MapGroup("/images").WithTags("Images");
         images.MapPost("", Create);
-        images.MapGet("", List).AdmittedAsList();
+        images.MapGet("", List).Admitted(Admission.Lists);
         images.MapGet("/{id}", Show);
         images.MapDelete("/{id}", Delete);
         images.MapPut("/{id}/file", (string id, HttpRequest http, ApiRequest req, ImageUploads uploads, CancellationToken ct) =>

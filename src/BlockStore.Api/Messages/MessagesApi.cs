@@ -31,7 +31,7 @@ public static class MessagesApi
     public static void MapMessagesApi(this RouteGroupBuilder v3)
     {
         var messages = v3.MapGroup("/messages").WithTags("Messages").RequireVersion(3);
-        messages.MapGet("", List).AdmittedAsList();
+        messages.MapGet("", List).Admitted(Admission.Lists);
         messages.MapGet("/{id}", Show);
         messages.MapDelete("/{id}", Delete);
     }

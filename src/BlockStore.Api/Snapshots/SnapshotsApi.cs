@@ -35,9 +35,9 @@ public static class SnapshotsApi
     public static void MapSnapshotsApi(this RouteGroupBuilder v3)
     {
         var snapshots = v3.MapGroup("/snapshots").WithTags("Snapshots");
-        snapshots.MapPost("", Create);
-        snapshots.MapGet("", List).AdmittedAsList();
-        snapshots.MapGet("/detail", Detail).AdmittedAsList();
+        snapshots.MapPost("", Create).Admitted(Admission.Creates);
+        snapshots.MapGet("", List).Admitted(Admission.Lists);
+        snapshots.MapGet("/detail", Detail).Admitted(Admission.Lists);
         snapshots.MapGet("/{id}", Show);
         snapshots.MapPut("/{id}", Update);
         snapshots.MapDelete("/{id}", Delete);

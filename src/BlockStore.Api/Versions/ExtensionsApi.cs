@@ -10,11 +10,11 @@ namespace BlockStore.Api.Versions;
 public static class ExtensionsApi
 {
     /// <summary>One date for every entry: when this list last changed.</summary>
-    private const string Updated = "2026-11-25T00:00:00+00:00";
+    private const string Updated = "2026-11-26T00:00:00+00:00";
 
     private static readonly (string Alias, string Name, string Description)[] Served =
     [
-        ("os-admin-actions", "AdminActions", "os-reset_status, os-force_delete and os-migrate_volume, for admins."),
+        ("os-admin-actions", "AdminActions", "os-reset_status, os-force_delete, os-force_detach and os-migrate_volume, for admins."),
         ("os-availability-zone", "AvailabilityZones", "The availability zone volumes are created in."),
         ("capabilities", "Capabilities", "What each backend's volume service offers, for admins."),
         ("os-extended-snapshot-attributes", "ExtendedSnapshotAttributes", "A snapshot's project and progress."),
@@ -26,7 +26,7 @@ public static class ExtensionsApi
         ("os-used-limits", "UsedLimits", "Usage next to the absolute limits."),
         ("os-volume-type-access", "VolumeTypeAccess", "Private volume types shared with chosen projects."),
         ("os-volume-transfer", "VolumeTransfer", "Volumes given from one project to another."),
-        ("os-volume-actions", "VolumeActions", "os-extend, os-retype, os-set_bootable and os-volume_upload_image."),
+        ("os-volume-actions", "VolumeActions", "os-extend, os-retype, os-set_bootable, os-volume_upload_image, os-update_readonly_flag, and the attach flow: os-reserve, os-unreserve, os-initialize_connection, os-attach, os-begin_detaching, os-roll_detaching, os-terminate_connection and os-detach."),
         ("os-vol-host-attr", "VolumeHostAttribute", "A volume's host@backend#pool, for admins."),
         ("os-vol-image-meta", "VolumeImageMetadata", "A volume's image metadata: shown with it, and set, unset and shown by os-set_image_metadata, os-unset_image_metadata and os-show_image_metadata."),
         ("os-vol-mig-status-attr", "VolumeMigStatusAttribute", "A volume's migration status, for admins."),

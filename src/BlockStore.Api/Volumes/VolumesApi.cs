@@ -16,9 +16,9 @@ public static class VolumesApi
     public static void MapVolumesApi(this RouteGroupBuilder v3)
     {
         var volumes = v3.MapGroup("/volumes").WithTags("Volumes");
-        volumes.MapPost("", Create);
-        volumes.MapGet("", List).AdmittedAsList();
-        volumes.MapGet("/detail", Detail).AdmittedAsList();
+        volumes.MapPost("", Create).Admitted(Admission.Creates);
+        volumes.MapGet("", List).Admitted(Admission.Lists);
+        volumes.MapGet("/detail", Detail).Admitted(Admission.Lists);
         volumes.MapGet("/summary", Summary).RequireVersion(12);
         volumes.MapGet("/{id}", Show);
         volumes.MapPut("/{id}", Update);

@@ -108,7 +108,7 @@ public static class LegacyAttachActions
 
         var existing = await db.Attachments.Where(a => a.VolumeId == volume.Id).ToListAsync(ct);
         var mine = existing.FirstOrDefault(a => server is not null ? a.InstanceId == server : a.InstanceId is null && a.AttachedHost == action.HostName);
-        if (mine is null && existing.Count > 0 || mine is null && volume.Status == VolumeStatus.InUse)
+        if (mine is null && (existing.Count > 0 || volume.Status == VolumeStatus.InUse))
             throw new InvalidRequestException(
                 "Error attaching volume - InvalidVolume: Invalid volume: volume is already attached and multiple attachments are not enabled");
         volume.MarkAttachedLegacy(now);

@@ -124,7 +124,11 @@ public static class VolumeActionsApi
         {
             db.Attachments.RemoveRange(attachments);
             // Without a status of its own the volume takes that of having no attachment; with one, the admin's wins.
-            if (action.Status is null) volume.Detached([], now);
+            if (action.Status is null)
+            {
+                volume.Detached([], now);
+                status = volume.Status;
+            }
         }
         if (action.Status is not null || action.MigrationStatus is not null)
             volume.ResetStatus(status, migration, action.MigrationStatus is not null, now);

@@ -197,5 +197,11 @@ public sealed class LegacyAttachTests : ApiTest
         (await Act(t.Admin, w, Reset(new { status = "error", attach_status = "detached" }))).ShouldHave(202);
         (await t.Member.StatusOfAsync("volume", w.ToString())).ShouldBe("error");
         (await t.Member.At("3.27").Get($"attachments?volume_id={w}")).Json.GetProperty("attachments").GetArrayLength().ShouldBe(0);
+
+        // With a migration status and no status, the volume still takes the status of having no attachment.
+        var x = (await Host.VolumeAsync(t.ProjectId)).Id;
+        (await Act(t.Member, x, Action("os-attach", new { host_name = "gone", mountpoint = "/dev/vdb" }))).ShouldHave(202);
+        (await Act(t.Admin, x, Reset(new { attach_status = "detached", migration_status = "none" }))).ShouldHave(202);
+        (await t.Member.StatusOfAsync("volume", x.ToString())).ShouldBe("available");
     }
 }

@@ -61,9 +61,9 @@ public sealed class CreateAttachmentRequestValidator : AbstractValidator<CreateA
         {
             if (mode is null) return;
             if (!Rules.VersionOf(ctx).AtLeast(54))
-                ctx.AddFailure("Invalid input for field/attribute attachment. Additional properties are not allowed ('mode' was unexpected)");
+                ctx.AddFailure($"Invalid input for field/attribute attachment. {Rules.Unexpected("mode")}");
             else if (mode is not ("rw" or "ro"))
-                ctx.AddFailure($"Invalid input for field/attribute mode. Value: {mode}. '{mode}' is not one of ['rw', 'ro']");
+                ctx.AddFailure(Rules.NotOneOf("mode", mode, Rules.Modes));
         });
     }
 }

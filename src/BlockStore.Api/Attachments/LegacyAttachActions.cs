@@ -97,12 +97,12 @@ public static class LegacyAttachActions
         Guid? server = null;
         if (action.InstanceUuid is not null)
             server = Guid.TryParse(action.InstanceUuid, out var s) ? s
-                : throw new InvalidRequestException($"Invalid input for field/attribute instance_uuid. Value: {action.InstanceUuid}. '{action.InstanceUuid}' is not a 'uuid'");
+                : throw new InvalidRequestException(Rules.NotUuid("instance_uuid", action.InstanceUuid));
         if (action.HostName is { Length: > 255 })
             throw new InvalidRequestException("Invalid input for field/attribute host_name. It is longer than 255 characters.");
         var mode = action.Mode ?? "rw";
         if (mode is not ("rw" or "ro"))
-            throw new InvalidRequestException($"Invalid input for field/attribute mode. Value: {mode}. '{mode}' is not one of ['rw', 'ro']");
+            throw new InvalidRequestException(Rules.NotOneOf("mode", mode, Rules.Modes));
         if (volume.ReadOnly == true && mode != "ro")
             throw new InvalidRequestException($"Invalid attaching mode '{mode}' for volume {volume.Id}.");
 
@@ -217,12 +217,12 @@ public static class LegacyAttachActions
         foreach (var member in action.EnumerateObject())
         {
             if (member.Name != "attachment_id")
-                throw new InvalidRequestException($"Invalid input for field/attribute {name}. Additional properties are not allowed ('{member.Name}' was unexpected)");
+                throw new InvalidRequestException($"Invalid input for field/attribute {name}. {Rules.Unexpected(member.Name)}");
             id = member.Value.ValueKind switch
             {
                 JsonValueKind.Null => null,
                 JsonValueKind.String when Guid.TryParse(member.Value.GetString(), out _) => member.Value.GetString(),
-                _ => throw new InvalidRequestException($"Invalid input for field/attribute attachment_id. Value: {member.Value}. '{member.Value}' is not a 'uuid'"),
+                _ => throw new InvalidRequestException(Rules.NotUuid("attachment_id", member.Value)),
             };
         }
         return id;
@@ -244,6 +244,6 @@ public static class LegacyAttachActions
     private static void NoUnknownMembers(OpenBody body, string name)
     {
         if (body.Unknown is { Count: > 0 } unknown)
-            throw new InvalidRequestException($"Invalid input for field/attribute {name}. Additional properties are not allowed ('{unknown.Keys.First()}' was unexpected)");
+            throw new InvalidRequestException($"Invalid input for field/attribute {name}. {Rules.Unexpected(unknown.Keys.First())}");
     }
 }

@@ -24,7 +24,7 @@ public static class Rules
         v.RuleFor(x => x.Unknown).Custom((unknown, ctx) =>
         {
             if (unknown is { Count: > 0 } && VersionOf(ctx).AtLeast(sinceMinor))
-                ctx.AddFailure($"Additional properties are not allowed ('{unknown.Keys.First()}' was unexpected)");
+                ctx.AddFailure(Unexpected(unknown.Keys.First()));
         });
 
     public static Microversion VersionOf(IValidationContext ctx) =>
@@ -37,7 +37,7 @@ public static class Rules
 
     public static IRuleBuilderOptions<T, string?> IsUuid<T>(this IRuleBuilder<T, string?> rule, string field) =>
         rule.Must(s => s is null || Guid.TryParse(s, out _))
-            .WithMessage((_, s) => $"Invalid input for field/attribute {field}. Value: {s}. '{s}' is not a 'uuid'");
+            .WithMessage((_, s) => NotUuid(field, s));
 
     public static IRuleBuilderOptions<T, string?> IsName<T>(this IRuleBuilder<T, string?> rule, string field) =>
         rule.Must(s => s is null || s.Length <= 255)
@@ -46,6 +46,16 @@ public static class Rules
     public static IRuleBuilderOptions<T, string?> IsDescription<T>(this IRuleBuilder<T, string?> rule, int maxLength = 65535) =>
         rule.Must(d => d is null || d.Length <= maxLength)
             .WithMessage($"Invalid input for field/attribute description. It is longer than {maxLength} characters.");
+
+    /// <summary>Cinder's schema messages, for the rules above and for bodies checked outside a validator.</summary>
+    public static string Unexpected(string member) => $"Additional properties are not allowed ('{member}' was unexpected)";
+
+    public static string NotUuid(string field, object? value) => $"Invalid input for field/attribute {field}. Value: {value}. '{value}' is not a 'uuid'";
+
+    public static string NotOneOf(string field, string value, string choices) =>
+        $"Invalid input for field/attribute {field}. Value: {value}. '{value}' is not one of {choices}";
+
+    public const string Modes = "['rw', 'ro']";
 
     /// <summary>Cinder's answer when the one required wrapper member (<c>volume</c>, <c>snapshot</c>…) is missing.</summary>
     public const string Malformed = "The server could not comply with the request since it is either malformed or otherwise incorrect.";

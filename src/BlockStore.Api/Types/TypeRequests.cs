@@ -56,7 +56,7 @@ public static partial class TypeRules
             foreach (var (key, value) in specs ?? [])
             {
                 if (!keys.IsMatch(key))
-                    ctx.AddFailure($"Invalid input for field/attribute extra_specs. Additional properties are not allowed ('{key}' was unexpected)");
+                    ctx.AddFailure($"Invalid input for field/attribute extra_specs. {Rules.Unexpected(key)}");
                 else if (value is null || value.Length > 255)
                     ctx.AddFailure($"Invalid input for field/attribute {key}. Value: {value}. It must be a string of at most 255 characters.");
             }

@@ -119,11 +119,11 @@ public sealed partial class Volume
             : left.Contains(AttachStatus.Attaching) ? VolumeStatus.Attaching
             : left.Contains(AttachStatus.Reserved) ? VolumeStatus.Reserved
             : VolumeStatus.Available;
-        if (Status is VolumeStatus.Reserved or VolumeStatus.Attaching or VolumeStatus.Detaching or VolumeStatus.InUse)
+        if (IsHeldByAttachments(Status))
         {
             if (next != Status) MoveTo(next, now);
         }
-        else if (Status is VolumeStatus.Extending or VolumeStatus.Uploading or VolumeStatus.Retyping && PreviousStatus is VolumeStatus.InUse or VolumeStatus.Reserved or VolumeStatus.Attaching)
+        else if (Status is VolumeStatus.Extending or VolumeStatus.Uploading or VolumeStatus.Retyping && IsHeldByAttachments(PreviousStatus))
         {
             PreviousStatus = next;
         }
@@ -131,6 +131,10 @@ public sealed partial class Volume
         // of attachments the other has just changed.
         UpdatedAt = now;
     }
+
+    /// <summary>A status an attachment gives a volume: <c>reserved</c>, <c>attaching</c>, <c>detaching</c> or <c>in-use</c>.</summary>
+    private static bool IsHeldByAttachments(VolumeStatus? status) =>
+        status is VolumeStatus.Reserved or VolumeStatus.Attaching or VolumeStatus.Detaching or VolumeStatus.InUse;
 
     private void RequireNoError(string verb)
     {

@@ -155,7 +155,7 @@ public sealed partial class Volume : IHasMetadata
         RequireStatus(VolumeStatus.Extending, "complete an extend");
         Size = newSize;
         ExtendingTo = null;
-        MoveTo(PreviousStatus is VolumeStatus.InUse or VolumeStatus.Reserved or VolumeStatus.Attaching ? PreviousStatus.Value : VolumeStatus.Available, now);
+        MoveTo(IsHeldByAttachments(PreviousStatus) ? PreviousStatus!.Value : VolumeStatus.Available, now);
     }
 
     /// <summary>Offered to another project: <c>awaiting-transfer</c>, which no other operation accepts, until accepted or cancelled.</summary>

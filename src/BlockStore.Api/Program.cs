@@ -87,6 +87,7 @@ app.MapV3(v3 =>
     v3.MapSnapshotsApi();
     v3.MapTransfersApi();
     v3.MapTypesApi();
+    v3.MapDefaultTypesApi();
     v3.MapQuotasApi();
     v3.MapMessagesApi();
     v3.MapAttachmentsApi();

@@ -138,6 +138,20 @@ wait_for show "$shared" available
 admin type-access-remove --volume-type "$private_id" --project-id "$project"
 member type-list | grep "$private_name" >/dev/null && fail "type-list still shows $private_name after type-access-remove"
 
+step "default-type-set (3.62), type-default, create without a type, default-type-list, type-delete refused, default-type-unset"
+admin --os-volume-api-version 3.62 default-type-set "$type_name" "$project" | grep "$type_id" >/dev/null || fail "default-type-set does not show $type_id"
+member type-default | grep -E "\| $type_name +\|" >/dev/null || fail "type-default does not show $type_name"
+defaulted=$(member create --name cli-defaulted 1 | prop id)
+[[ $(member show "$defaulted" | prop volume_type) == "$type_name" ]] || fail "a create without a type did not get the project's default $type_name"
+wait_for show "$defaulted" available
+admin --os-volume-api-version 3.62 default-type-list | grep "$project" >/dev/null || fail "default-type-list does not list $project"
+admin --os-volume-api-version 3.62 default-type-list --project-id "$project" | grep "$type_id" >/dev/null || fail "default-type-list --project-id does not show $type_id"
+member --os-volume-api-version 3.62 default-type-list >/dev/null 2>&1 && fail "default-type-list answered a member"
+refused=$(admin type-delete "$type_id" 2>&1) && fail "type-delete of a project's default type was accepted"
+[[ $refused == *"is a default volume type and cannot be deleted"* ]] || fail "type-delete of a project's default type: $refused"
+admin --os-volume-api-version 3.62 default-type-unset "$project" | grep "has been unset" >/dev/null || fail "default-type-unset failed"
+member type-default | grep -E "\| __DEFAULT__ +\|" >/dev/null || fail "type-default after default-type-unset is not __DEFAULT__"
+
 step "get-pools --detail, get-capabilities, force-delete"
 member get-pools >/dev/null 2>&1 && fail "get-pools answered a member"
 pools=$(admin get-pools --detail)
@@ -272,8 +286,8 @@ admin reset-state --attach-status detached "$vol"
 member attachment-list | grep "$stuck" >/dev/null && fail "reset-state --attach-status detached left attachment $stuck"
 
 step "delete"
-member delete "$from_snap" "$from_vol" "$typed" "$shared"
-for id in "$from_snap" "$from_vol" "$typed" "$shared"; do wait_gone "$id"; rbd_gone "$id"; done
+member delete "$from_snap" "$from_vol" "$typed" "$shared" "$defaulted"
+for id in "$from_snap" "$from_vol" "$typed" "$shared" "$defaulted"; do wait_gone "$id"; rbd_gone "$id"; done
 member snapshot-delete "$snap"
 wait_absent "snapshot $snap" member snapshot-show "$snap"
 member delete "$vol"

@@ -577,6 +577,34 @@ namespace BlockStore.Migrations.Migrations
                     b.ToTable("snapshots", "blockstore");
                 });
 
+            modelBuilder.Entity("BlockStore.Core.Types.ProjectDefaultType", b =>
+                {
+                    b.Property<string>("ProjectId")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("project_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime?>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<Guid>("VolumeTypeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("volume_type_id");
+
+                    b.HasKey("ProjectId")
+                        .HasName("pk_project_default_types");
+
+                    b.HasIndex("VolumeTypeId")
+                        .HasDatabaseName("ix_project_default_types_volume_type_id");
+
+                    b.ToTable("project_default_types", "blockstore");
+                });
+
             modelBuilder.Entity("BlockStore.Core.Types.VolumeType", b =>
                 {
                     b.Property<Guid>("Id")
@@ -845,6 +873,16 @@ namespace BlockStore.Migrations.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_snapshots_volumes_volume_id");
+                });
+
+            modelBuilder.Entity("BlockStore.Core.Types.ProjectDefaultType", b =>
+                {
+                    b.HasOne("BlockStore.Core.Types.VolumeType", null)
+                        .WithMany()
+                        .HasForeignKey("VolumeTypeId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_project_default_types_volume_types_volume_type_id");
                 });
 
             modelBuilder.Entity("BlockStore.Core.Types.VolumeTypeAccess", b =>

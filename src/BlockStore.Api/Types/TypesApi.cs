@@ -1,4 +1,5 @@
 using BlockStore.Api.Infrastructure;
+using BlockStore.Api.Volumes;
 using BlockStore.Core.Data;
 using BlockStore.Core.Errors;
 using BlockStore.Core.Quotas;
@@ -6,6 +7,7 @@ using BlockStore.Core.Types;
 using BlockStore.Core.Volumes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace BlockStore.Api.Types;
 
@@ -47,17 +49,9 @@ public static class TypesApi
         return ListBody.Ok(page, http, req, "volume_types", "types", t => t.Id, (w, t) => TypeView.Write(w, t, req), "volume_type_links");
     }
 
-    /// <summary>By id; <c>default</c> names the type a volume gets when it names none.</summary>
-    public static async Task<IResult> Show(string id, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
-    {
-        if (id == "default")
-        {
-            var fallback = await db.VolumeTypes.AsNoTracking().FirstOrDefaultAsync(t => t.Name == VolumeType.DefaultName, ct)
-                           ?? throw new ResourceNotFoundException("Default volume type can not be found.");
-            return TypeView.One(fallback, req);
-        }
-        return TypeView.One(await FindAsync(db, req, id, ct), req);
-    }
+    /// <summary>By id; <c>default</c> names the type the caller's project gets when a create names none.</summary>
+    public static async Task<IResult> Show(string id, ApiRequest req, BlockStoreDbContext db, CancellationToken ct) =>
+        TypeView.One(id == "default" ? await VolumeLookup.DefaultTypeAsync(db, req.ProjectId, ct) : await FindAsync(db, req, id, ct), req);
 
     public static async Task<IResult> Create(CreateTypeBody body, ApiRequest req, BlockStoreDbContext db, IOptions<BackendCatalog> catalog,
         TimeProvider clock, CancellationToken ct)
@@ -95,19 +89,31 @@ public static class TypesApi
         return TypeView.One(type, req);
     }
 
-    /// <summary>202; refused while any volume, even one being deleted, still has the type. Its per-type quota limits go with it.</summary>
+    /// <summary>
+    /// 202; refused while any volume, even one being deleted, still has the type, and while it is a project's default.
+    /// Its per-type quota limits go with it.
+    /// </summary>
     public static async Task<IResult> Delete(string id, ApiRequest req, BlockStoreDbContext db, QuotaService quotas, CancellationToken ct)
     {
         req.Caller.RequireAdmin("volume_extension:type_delete");
         var type = await FindAsync(db, req, id, ct);
-        if (type.Name == VolumeType.DefaultName)
-            throw new InvalidRequestException($"The volume type {type.Id} is a default volume type and cannot be deleted.");
+        if (type.Name == VolumeType.DefaultName || await db.ProjectDefaultTypes.AnyAsync(d => d.VolumeTypeId == type.Id, ct))
+            throw DefaultTypesApi.InUseAsDefault(type.Id);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        // One statement, so that the check and the delete see the same volumes.
-        var deleted = await db.Database.ExecuteSqlAsync($"""
-            DELETE FROM blockstore.volume_types t
-            WHERE t.id = {type.Id} AND NOT EXISTS (SELECT 1 FROM blockstore.volumes v WHERE v.volume_type_id = {type.Id})
-            """, ct);
+        int deleted;
+        try
+        {
+            // One statement, so that the check and the delete see the same volumes.
+            deleted = await db.Database.ExecuteSqlAsync($"""
+                DELETE FROM blockstore.volume_types t
+                WHERE t.id = {type.Id} AND NOT EXISTS (SELECT 1 FROM blockstore.volumes v WHERE v.volume_type_id = {type.Id})
+                """, ct);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            // A project was given the type as its default meanwhile: its key refuses the delete.
+            throw DefaultTypesApi.InUseAsDefault(type.Id);
+        }
         if (deleted == 0) throw new InvalidRequestException("Target volume type is still in use.");
         await quotas.ForgetTypeAsync(type.Name, ct);
         await tx.CommitAsync(ct);

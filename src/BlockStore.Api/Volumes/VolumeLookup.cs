@@ -20,24 +20,39 @@ public static class VolumeLookup
     }
 
     /// <summary>
-    /// A type by id or by name; the default type when none is named. A private type can be named only by an admin
-    /// or a member of a project it is shared with (<paramref name="namedBy"/>); with <paramref name="namedBy"/> null
-    /// (a type inherited from a source volume) every type is found.
+    /// A type by id or by name; when none is named, the default type of <paramref name="namedBy"/>'s project. A private
+    /// type can be named only by an admin or a member of a project it is shared with (<paramref name="namedBy"/>); with
+    /// <paramref name="namedBy"/> null (a type inherited from a source volume) every type is found.
     /// </summary>
     public static async Task<VolumeType> FindTypeAsync(BlockStoreDbContext db, string? idOrName, ApiRequest? namedBy, CancellationToken ct)
     {
-        if (idOrName is null)
-            return await TypeByName(db, VolumeType.DefaultName, ct) ?? throw new InvalidOperationException("The default volume type is missing.");
-        var type = Guid.TryParse(idOrName, out var id) ? await TypeById(db, id, ct) : await TypeByName(db, idOrName, ct);
+        if (idOrName is null) return await DefaultTypeAsync(db, namedBy?.ProjectId ?? "", ct);
+        var byId = Guid.TryParse(idOrName, out var id);
+        var type = byId ? await TypeById(db, id, ct) : await TypeByName(db, idOrName, ct);
         return type is not null && (namedBy is null || await TypeAccessApi.IsVisibleAsync(db, type, namedBy, ct))
             ? type
-            : throw ResourceNotFoundException.VolumeTypeByName(idOrName);
+            : throw (byId ? ResourceNotFoundException.VolumeType(idOrName) : ResourceNotFoundException.VolumeTypeByName(idOrName));
     }
+
+    /// <summary>
+    /// The type a volume of <paramref name="projectId"/> gets when its create names none: the project's default if an
+    /// admin set one (<c>…/default-types</c>), else <see cref="VolumeType.DefaultName"/>. One round trip.
+    /// </summary>
+    public static async Task<VolumeType> DefaultTypeAsync(BlockStoreDbContext db, string projectId, CancellationToken ct) =>
+        await DefaultFor(db, projectId, ct) ?? throw new InvalidOperationException("The default volume type is missing.");
 
     // Compiled once: every create looks its type up, and a LINQ query is rebuilt and matched to its plan on each run.
     private static readonly Func<BlockStoreDbContext, string, CancellationToken, Task<VolumeType?>> TypeByName =
         EF.CompileAsyncQuery((BlockStoreDbContext db, string name, CancellationToken _) =>
             db.VolumeTypes.AsNoTracking().FirstOrDefault(t => t.Name == name));
+
+    // The project's own default sorts first (false before true); the deployment's default is the fallback.
+    private static readonly Func<BlockStoreDbContext, string, CancellationToken, Task<VolumeType?>> DefaultFor =
+        EF.CompileAsyncQuery((BlockStoreDbContext db, string project, CancellationToken _) =>
+            db.VolumeTypes.AsNoTracking()
+                .Where(t => t.Name == VolumeType.DefaultName || db.ProjectDefaultTypes.Any(d => d.ProjectId == project && d.VolumeTypeId == t.Id))
+                .OrderBy(t => t.Name == VolumeType.DefaultName)
+                .FirstOrDefault());
 
     private static readonly Func<BlockStoreDbContext, Guid, CancellationToken, Task<VolumeType?>> TypeById =
         EF.CompileAsyncQuery((BlockStoreDbContext db, Guid id, CancellationToken _) => db.VolumeTypes.AsNoTracking().FirstOrDefault(t => t.Id == id));

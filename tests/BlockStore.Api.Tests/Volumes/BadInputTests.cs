@@ -121,6 +121,9 @@ public sealed class BadInputTests : ApiTest
         var t = NewTenant();
         (await t.Member.Post("volumes", new { volume = new { size = 1, volume_type = "nosuchtype" } }))
             .ShouldBeFault(404, "itemNotFound").ShouldBe("Volume type with name nosuchtype could not be found.");
+        var unknownId = Guid.NewGuid();
+        (await t.Member.Post("volumes", new { volume = new { size = 1, volume_type = unknownId } }))
+            .ShouldBeFault(404, "itemNotFound").ShouldBe($"Volume type {unknownId} could not be found.");
         await NothingWrittenAsync(t);
     }
 

@@ -32,3 +32,15 @@ internal sealed class VolumeTypeAccessConfiguration : IEntityTypeConfiguration<V
         b.HasOne<VolumeType>().WithMany().HasForeignKey(a => a.VolumeTypeId).OnDelete(DeleteBehavior.Cascade);
     }
 }
+
+internal sealed class ProjectDefaultTypeConfiguration : IEntityTypeConfiguration<ProjectDefaultType>
+{
+    public void Configure(EntityTypeBuilder<ProjectDefaultType> b)
+    {
+        b.ToTable("project_default_types");
+        b.HasKey(d => d.ProjectId);
+        b.Property(d => d.ProjectId).HasMaxLength(255);
+        // A type that is some project's default cannot be deleted; the API says so before the key would.
+        b.HasOne<VolumeType>().WithMany().HasForeignKey(d => d.VolumeTypeId).OnDelete(DeleteBehavior.Restrict);
+    }
+}

@@ -81,6 +81,7 @@ app.MapV3(v3 =>
     v3.MapVolumesApi();
     v3.MapAvailabilityZonesApi();
     v3.MapExtensionsApi();
+    v3.MapResourceFiltersApi();
     v3.MapServicesApi();
     v3.MapPoolsApi();
     v3.MapCapabilitiesApi();

@@ -152,6 +152,12 @@ refused=$(admin type-delete "$type_id" 2>&1) && fail "type-delete of a project's
 admin --os-volume-api-version 3.62 default-type-unset "$project" | grep "has been unset" >/dev/null || fail "default-type-unset failed"
 member type-default | grep -E "\| __DEFAULT__ +\|" >/dev/null || fail "type-default after default-type-unset is not __DEFAULT__"
 
+step "list-filters (3.33), type-list --filters extra_specs={volume_backend_name:ceph} (3.52)"
+member --os-volume-api-version 3.33 list-filters --resource volume | grep -E "\| volume +\| name, status, " >/dev/null || fail "list-filters does not list the volume filters"
+filtered=$(admin --os-volume-api-version 3.52 type-list --filters "extra_specs={volume_backend_name:ceph}")
+[[ $filtered == *"$type_name"* ]] || fail "type-list --filters extra_specs does not list $type_name"
+[[ $filtered != *__DEFAULT__* ]] || fail "type-list --filters extra_specs lists __DEFAULT__, which names no backend"
+
 step "get-pools --detail, get-capabilities, force-delete"
 member get-pools >/dev/null 2>&1 && fail "get-pools answered a member"
 pools=$(admin get-pools --detail)

@@ -13,7 +13,7 @@ public static class ListFilters
     public static void Metadata(ListQuery list, IQueryCollection q, string name = "metadata", string column = "v.metadata")
     {
         if (q[name].ToString() is { Length: > 0 } raw)
-            list.Where($"{column} @> @{name}::jsonb", (name, MetadataJson(raw)));
+            list.Where($"{column} @> @{name}::jsonb", (name, JsonSerializer.Serialize(Dictionary(raw, name))));
     }
 
     /// <summary>
@@ -34,23 +34,23 @@ public static class ListFilters
     }
 
     /// <summary>
-    /// JSON, read as it is first: a key may hold quotes of its own, as in <c>{"'k'": "'v'"}</c>, which cinderclient's
+    /// A dictionary filter (<c>metadata</c>, <c>extra_specs</c>…). JSON, read as it is first: a key may hold quotes of its own, as in <c>{"'k'": "'v'"}</c>, which cinderclient's
     /// <c>--filters metadata={'k':'v'}</c> sends (it matches nothing, as in Cinder). Failing that, a Python dict's repr,
     /// <c>{'k': 'v'}</c>, which its <c>--metadata k=v</c> sends.
     /// </summary>
-    private static string MetadataJson(string raw)
+    public static Dictionary<string, string> Dictionary(string raw, string name)
     {
         foreach (var candidate in new[] { raw, raw.Replace('\'', '"') })
         {
             try
             {
-                if (JsonSerializer.Deserialize<Dictionary<string, string>>(candidate) is { } dict) return JsonSerializer.Serialize(dict);
+                if (JsonSerializer.Deserialize<Dictionary<string, string>>(candidate) is { } dict) return dict;
             }
             catch (JsonException)
             {
                 // Not this form; try the next.
             }
         }
-        throw new InvalidRequestException("Invalid input received: metadata filter must be a JSON object of strings.");
+        throw new InvalidRequestException($"Invalid input received: {name} filter must be a JSON object of strings.");
     }
 }

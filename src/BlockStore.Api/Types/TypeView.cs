@@ -27,5 +27,7 @@ public static class TypeView
     public static JsonBody One(VolumeType t, ApiRequest req) => JsonBody.Single("volume_type", w => Write(w, t, req));
 
     public static IReadOnlyDictionary<string, string> VisibleSpecs(VolumeType t, Caller caller) =>
-        caller.IsAdmin ? t.ExtraSpecs : t.ExtraSpecs.Where(p => UserVisible.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value);
+        caller.IsAdmin ? t.ExtraSpecs : t.ExtraSpecs.Where(p => IsUserVisible(p.Key)).ToDictionary(p => p.Key, p => p.Value);
+
+    public static bool IsUserVisible(string specKey) => UserVisible.Contains(specKey);
 }

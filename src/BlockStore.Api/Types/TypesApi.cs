@@ -45,8 +45,32 @@ public static class TypesApi
         var list = new ListQuery(http.Query, Table, Sortable);
         if (!req.Caller.IsAdmin) list.Scope(VolumeTypeAccess.UsableSql("v"), ("project", req.ProjectId));
         else if (ParseIsPublic(http.Query["is_public"]) is { } p) list.Scope("v.is_public = @is_public", ("is_public", p));
+        if (req.Version.AtLeast(52)) FilterBySpecs(list, http.Query["extra_specs"].ToString(), req);
         var page = await list.RunAsync<VolumeType>(db, withCount: false, ct);
         return ListBody.Ok(page, http, req, "volume_types", "types", t => t.Id, (w, t) => TypeView.Write(w, t, req), "volume_type_links");
+    }
+
+    /// <summary>
+    /// 3.52: <c>extra_specs={'k': 'v'}</c>, types holding every pair; <c>RESKEY:availability_zones</c> matches a zone
+    /// within its list. A member may filter only by the specs it can see: a filter on another matches nothing for it, as
+    /// in Cinder, rather than telling what the hidden specs hold.
+    /// </summary>
+    private static void FilterBySpecs(ListQuery list, string raw, ApiRequest req)
+    {
+        if (raw.Length == 0) return;
+        var specs = ListFilters.Dictionary(raw, "extra_specs");
+        if (!req.Caller.IsAdmin && specs.Keys.Any(k => !TypeView.IsUserVisible(k)))
+        {
+            list.Where("FALSE");
+            return;
+        }
+        var i = 0;
+        foreach (var (key, value) in specs)
+        {
+            var (k, v) = ($"spec_k{i}", $"spec_v{i++}");
+            list.Where(key == VolumeType.AvailabilityZonesKey ? $"strpos(v.extra_specs ->> @{k}, @{v}) > 0" : $"v.extra_specs ->> @{k} = @{v}",
+                (k, key), (v, value));
+        }
     }
 
     /// <summary>By id; <c>default</c> names the type the caller's project gets when a create names none.</summary>

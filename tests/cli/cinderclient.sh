@@ -251,6 +251,25 @@ migrate --force-host-copy True "$moved" local
 wait_moved "$moved" local
 same_data local
 [[ $(member show "$moved" | prop volume_type) == "$type_name" ]] || fail "migrate changed the volume's type"
+
+step "upload-to-image of the moved volume, then reimage (3.68) of another volume with that image: the same sha256"
+uploaded=$(member upload-to-image --disk-format raw "$moved" "cli-image-$project" | prop image_id)
+[[ $uploaded =~ ^[0-9a-f-]{36}$ ]] || fail "upload-to-image returned no image id"
+image_status() { curl -sf -H "X-Auth-Token: demo:$project" "$url/v2/images/$1" | python3 -c 'import json, sys; print(json.load(sys.stdin)["status"])'; }
+wait_status "image $uploaded" active image_status "$uploaded"
+wait_for show "$moved" available
+reimaged=$(member create --name cli-reimaged 1 | prop id)
+wait_for show "$reimaged" available
+# Data of its own first, which the re-image must replace.
+rbd bench --io-type write --io-size 1M --io-total 8M --io-pattern rand "volumes/volume-$reimaged" >/dev/null
+member --os-volume-api-version 3.68 reimage "$reimaged" "$uploaded"
+wait_for show "$reimaged" available
+got=$(rbd export --no-progress "volumes/volume-$reimaged" - | sha256sum | cut -d' ' -f1)
+[[ $got == "$want" ]] || fail "reimage: sha256 is $got, expected $want"
+member show "$reimaged" | grep -E "\| +image_id : $uploaded +\|" >/dev/null || fail "reimage: the volume's image metadata does not name $uploaded"
+member delete "$reimaged"
+wait_gone "$reimaged"
+curl -sf -X DELETE -H "X-Auth-Token: demo:$project" "$url/v2/images/$uploaded" || fail "deleting image $uploaded failed"
 member delete "$moved"
 wait_gone "$moved"
 [[ ! -e $file ]] || fail "$file left behind after delete"

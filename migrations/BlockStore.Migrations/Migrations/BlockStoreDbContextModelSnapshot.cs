@@ -746,6 +746,10 @@ namespace BlockStore.Migrations.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("read_only");
 
+                    b.Property<Guid?>("ReimagingFrom")
+                        .HasColumnType("uuid")
+                        .HasColumnName("reimaging_from");
+
                     b.Property<int>("Size")
                         .HasColumnType("integer")
                         .HasColumnName("size");

@@ -47,22 +47,5 @@ public static class ImageSources
             throw new InvalidRequestException($"Invalid input received: Volume size {volumeSizeGb}GB cannot be smaller than the image minDisk size {image.MinDisk}GB.");
     }
 
-    /// <summary>Cinder's <c>volume_image_metadata</c>: the image's core fields and its extra properties, as strings.</summary>
-    public static Dictionary<string, string> MetadataOf(Image image)
-    {
-        var metadata = new Dictionary<string, string>(image.Properties)
-        {
-            ["image_id"] = image.Id.ToString(),
-            ["image_name"] = image.Name ?? "",
-            ["container_format"] = image.ContainerFormat,
-            ["disk_format"] = image.DiskFormat,
-            ["min_disk"] = image.MinDisk.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["min_ram"] = image.MinRam.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["size"] = (image.Size ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        if (image.Checksum is { } checksum) metadata["checksum"] = checksum;
-        return metadata;
-    }
-
     private static int GbRoundedUp(long bytes) => (int)((bytes + Gib - 1) / Gib);
 }

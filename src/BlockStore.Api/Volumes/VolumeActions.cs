@@ -22,6 +22,8 @@ public sealed class VolumeActionBody
     [JsonPropertyName("os-update_readonly_flag")] public ReadOnlyFlagAction? UpdateReadOnly { get; set; }
     /// <summary>3.40: back to the latest snapshot.</summary>
     [JsonPropertyName("revert")] public RevertAction? Revert { get; set; }
+    /// <summary>3.68: the volume's data rewritten with an image's.</summary>
+    [JsonPropertyName("os-reimage")] public ReimageAction? Reimage { get; set; }
     [JsonPropertyName("os-set_image_metadata")] public SetImageMetadataAction? SetImageMetadata { get; set; }
     [JsonPropertyName("os-unset_image_metadata")] public UnsetImageMetadataAction? UnsetImageMetadata { get; set; }
     /// <summary>Takes no arguments, as <see cref="ForceDelete"/>.</summary>
@@ -41,7 +43,7 @@ public sealed class VolumeActionBody
     [JsonExtensionData] public Dictionary<string, JsonElement>? Unknown { get; set; }
 
     public int Count => new object?[] { Extend, Retype, ResetStatus, SetBootable, Migrate, UploadImage, SetImageMetadata, UnsetImageMetadata, Revert,
-                UpdateReadOnly, Attach, InitializeConnection, TerminateConnection, ForceDetach }
+                Reimage, UpdateReadOnly, Attach, InitializeConnection, TerminateConnection, ForceDetach }
             .Count(a => a is not null)
         + new[] { ForceDelete, CancelMigration, ShowImageMetadata, Reserve, Unreserve, BeginDetaching, RollDetaching, Detach }
             .Count(a => a.ValueKind != JsonValueKind.Undefined)

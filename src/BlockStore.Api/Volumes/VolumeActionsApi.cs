@@ -37,6 +37,7 @@ public static class VolumeActionsApi
             { SetBootable: { } b } => await SetBootableAsync(volume, b, req, db, now, ct),
             { UploadImage: { } u } => await UploadToImageAction.RunAsync(volume, u, req, db, quotas, now, ct),
             { Revert: { } rv } => await RevertAsync(volume, rv, req, db, now, ct),
+            { Reimage: { } ri } => await VolumeReimageAction.RunAsync(volume, ri, req, db, now, ct),
             { UpdateReadOnly: { } ro } => await UpdateReadOnlyAsync(volume, ro, req, db, now, ct),
             { SetImageMetadata: { } m } => await VolumeImageMetadataActions.SetAsync(volume, m, req, db, now, ct),
             { UnsetImageMetadata: { } m } => await VolumeImageMetadataActions.UnsetAsync(volume, m, req, db, now, ct),

@@ -40,7 +40,7 @@ public static class VolumesApi
             source.Type.Id, source.Backend, zone, r.Metadata, source.SnapshotId, source.SourceVolumeId, now);
         if (volume.Size < source.Size)
             throw new InvalidRequestException($"Invalid input received: Volume size '{volume.Size}'GB cannot be smaller than the source size '{source.Size}'GB.");
-        if (source.Image is { } image) volume.SetImageSource(image.Id, ImageSources.MetadataOf(image));
+        if (source.Image is { } image) volume.SetImageSource(image.Id, image.VolumeMetadata());
         volume.InheritBoot(source.Bootable, source.ImageMetadata);
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);

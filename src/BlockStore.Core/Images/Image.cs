@@ -53,6 +53,26 @@ public sealed class Image
     /// <summary>The RBD image that holds the data, in the images pool.</summary>
     public string BackendName => Id.ToString();
 
+    /// <summary>
+    /// Cinder's <c>volume_image_metadata</c> for a volume holding this image's data: its core fields and its extra
+    /// properties, as strings.
+    /// </summary>
+    public Dictionary<string, string> VolumeMetadata()
+    {
+        var metadata = new Dictionary<string, string>(Properties)
+        {
+            ["image_id"] = Id.ToString(),
+            ["image_name"] = Name ?? "",
+            ["container_format"] = ContainerFormat,
+            ["disk_format"] = DiskFormat,
+            ["min_disk"] = MinDisk.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["min_ram"] = MinRam.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["size"] = (Size ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (Checksum is { } checksum) metadata["checksum"] = checksum;
+        return metadata;
+    }
+
     public static Image Create(string projectId, string? name, string diskFormat, string containerFormat, ImageVisibility visibility,
         bool isProtected, int minDisk, int minRam, IDictionary<string, string>? properties, DateTime now)
     {

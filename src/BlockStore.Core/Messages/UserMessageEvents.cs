@@ -13,4 +13,5 @@ public static class UserMessageEvents
     public const string MigrationFailed = "VOLUME_000008";
     public const string UploadToImageFailed = "VOLUME_000009";
     public const string RevertFailed = "VOLUME_000010";
+    public const string ReimageFailed = "VOLUME_000011";
 }

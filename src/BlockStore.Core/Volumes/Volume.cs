@@ -406,6 +406,8 @@ public sealed partial class Volume : IHasMetadata
 
     private void MoveTo(VolumeStatus next, DateTime now)
     {
+        // Only a re-image in progress names its image: leaving downloading, by any road, forgets it.
+        if (next != VolumeStatus.Downloading) ReimagingFrom = null;
         PreviousStatus = Status;
         Status = next;
         UpdatedAt = now;

@@ -37,6 +37,7 @@ public static class ConsumerSetup
         bus.AddConsumer<DeleteVolumeConsumer>();
         bus.AddConsumer<ExtendVolumeConsumer>();
         bus.AddConsumer<RevertVolumeConsumer>();
+        bus.AddConsumer<ReimageVolumeConsumer>();
         bus.AddConsumer<CreateSnapshotConsumer>();
         bus.AddConsumer<DeleteSnapshotConsumer>();
         bus.AddConsumer<FlattenVolumeConsumer>();

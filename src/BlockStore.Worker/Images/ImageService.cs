@@ -50,6 +50,28 @@ public sealed partial class ImageService(BlockStoreDbContext db, ImagePool pool,
     }
 
     /// <summary>
+    /// Rewrites an existing volume with an image's data (<c>os-reimage</c>), in place on any backend: the whole volume is
+    /// zeroed first (a hole, or RBD's deallocating <c>write_zeroes</c>), then the image's allocated extents are copied,
+    /// verified, and flushed. The volume's snapshots and clones keep their own data. Running it twice gives the same
+    /// volume, so a redelivered command simply runs again. O(the image's data), not O(1): the volume exists already.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The image's data is gone.</exception>
+    public async Task RewriteVolumeAsync(Guid imageId, IVolumeBackend backend, string volume, CancellationToken ct)
+    {
+        await using var device = await backend.OpenAsync(volume, writable: true, ct);
+        await device.WriteZeroesAsync(0, device.Size, ct);
+        try
+        {
+            await pool.CopyToAsync(imageId.ToString(), device, ct);
+        }
+        catch (RbdNotFoundException ex)
+        {
+            throw new InvalidOperationException($"Image {imageId} has no data any more; it was probably deleted.", ex);
+        }
+        await device.FlushAsync(ct);
+    }
+
+    /// <summary>
     /// <c>os-volume_upload_image</c>: copies the volume into the image (inside the cluster for an RBD volume,
     /// a sparse verified copy for a file volume), makes the image clonable, and returns the volume to the status it had. Safe to run twice: it starts from the rows.
     /// </summary>

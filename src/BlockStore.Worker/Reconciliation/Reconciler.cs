@@ -24,7 +24,7 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
     ILogger<Reconciler> logger) : BackgroundService
 {
     private static readonly VolumeStatus[] Transitional =
-        [VolumeStatus.Creating, VolumeStatus.Deleting, VolumeStatus.Extending, VolumeStatus.Reverting];
+        [VolumeStatus.Creating, VolumeStatus.Deleting, VolumeStatus.Extending, VolumeStatus.Reverting, VolumeStatus.Downloading];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -114,6 +114,7 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
                 // The snapshot being restored is the revert's target; without one the revert cannot run, and is given up in time.
                 VolumeStatus.Reverting => await RestoringSnapshotAsync(db, volume.Id, ct) is { } restoring
                     ? new RevertVolume(volume.Id, restoring.Id) : null,
+                VolumeStatus.Downloading => volume.ReimagingFrom is { } image ? new ReimageVolume(volume.Id, image) : null,
                 _ => new ExtendVolume(volume.Id, volume.ExtendingTo ?? volume.Size),
             };
             if (command is null) continue;

@@ -28,6 +28,12 @@ public sealed class RevertVolumeConsumer(VolumeService volumes) : IConsumer<Reve
         volumes.RevertAsync(context.Message.VolumeId, context.Message.SnapshotId, context.CancellationToken);
 }
 
+public sealed class ReimageVolumeConsumer(VolumeService volumes) : IConsumer<ReimageVolume>
+{
+    public Task Consume(ConsumeContext<ReimageVolume> context) =>
+        volumes.ReimageAsync(context.Message.VolumeId, context.Message.ImageId, context.CancellationToken);
+}
+
 public sealed class FlattenVolumeConsumer(FlattenJob flatten) : IConsumer<FlattenVolume>
 {
     public Task Consume(ConsumeContext<FlattenVolume> context) => flatten.RunAsync(context.Message.JobId, context.CancellationToken);

@@ -119,7 +119,7 @@ public sealed class ImageRegistryTests : ApiTest
     {
         var a = NewTenant();
         var b = NewTenant();
-        var image = await ActiveImageAsync(a.ProjectId, virtualSize: (1L << 30) + 1, minDisk: 3);
+        var image = await Host.ActiveImageAsync(a.ProjectId, virtualSize: (1L << 30) + 1, minDisk: 3);
         var queued = await CreateAsync(a.Member, "private");
 
         var reply = (await a.Member.Post("volumes", new { volume = new { imageRef = image.Id.ToString() } })).ShouldHave(202);
@@ -169,16 +169,4 @@ public sealed class ImageRegistryTests : ApiTest
 
     private static List<string> Ids(Reply reply) =>
         reply.Json.GetProperty("images").EnumerateArray().Select(i => i.GetProperty("id").GetString()!).ToList();
-
-    /// <summary>An active image row without data: enough for the API's checks, since no worker runs here.</summary>
-    private async Task<Image> ActiveImageAsync(string project, long virtualSize, int minDisk)
-    {
-        var image = Image.Create(project, $"named-{Guid.NewGuid():N}", "raw", "bare", ImageVisibility.Private, false, minDisk, 0, null, Seed.Now());
-        image.BeginUpload(Seed.Now());
-        image.Activate(virtualSize, virtualSize, "0123", "4567", Seed.Now());
-        await using var db = Host.NewDb();
-        db.Images.Add(image);
-        await db.SaveChangesAsync();
-        return image;
-    }
 }

@@ -1,3 +1,4 @@
+using BlockStore.Core.Images;
 using BlockStore.Core.Messages;
 using BlockStore.Core.Services;
 using BlockStore.Core.Snapshots;
@@ -47,6 +48,18 @@ public static class Seed
         db.Snapshots.Add(snapshot);
         await db.SaveChangesAsync();
         return snapshot;
+    }
+
+    /// <summary>An active image row without data: enough for the API's checks, since no worker runs here.</summary>
+    public static async Task<Image> ActiveImageAsync(this ApiHost host, string project, long virtualSize, int minDisk = 0)
+    {
+        var image = Image.Create(project, $"named-{Guid.NewGuid():N}", "raw", "bare", ImageVisibility.Private, false, minDisk, 0, null, Now());
+        image.BeginUpload(Now());
+        image.Activate(virtualSize, virtualSize, "0123", "4567", Now());
+        await using var db = host.NewDb();
+        db.Images.Add(image);
+        await db.SaveChangesAsync();
+        return image;
     }
 
     public static async Task<UserMessage> MessageAsync(this ApiHost host, string project, Guid resource)

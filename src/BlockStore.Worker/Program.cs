@@ -28,6 +28,7 @@ services.AddSingleton(TimeProvider.System);
 services.AddScoped<QuotaService>();
 services.AddScoped<Failures>();
 services.AddScoped<VolumeService>();
+services.AddSingleton<BackendGate>();
 services.AddScoped<SnapshotService>();
 services.AddScoped<FlattenJob>();
 services.AddScoped<MigrationJob>();

@@ -126,6 +126,16 @@ done
 member service-list >/dev/null 2>&1 && fail "service-list answered a member"
 member list-extensions | grep -E '\| AvailabilityZones +\|' >/dev/null || fail "list-extensions does not list AvailabilityZones"
 
+step "service-disable --reason (ceph-fast leaves get-pools), service-enable"
+fast_host=$(echo "$services" | grep -oE '[^ ]+@ceph-fast' | head -1)
+admin service-disable --reason "disk swap" "$fast_host" cinder-volume | grep -E "\| disabled +\| disk swap +\|" >/dev/null ||
+  fail "service-disable --reason does not answer disabled with the reason"
+admin service-list --binary cinder-volume | grep -E "\| $fast_host +\| nova +\| disabled +\|.*\| disk swap +\|" >/dev/null ||
+  fail "service-list does not show $fast_host disabled with its reason"
+admin get-pools | grep "$fast_host" >/dev/null && fail "get-pools lists the disabled $fast_host"
+admin service-enable "$fast_host" cinder-volume | grep -E "\| enabled +\|" >/dev/null || fail "service-enable does not answer enabled"
+admin get-pools | grep "$fast_host" >/dev/null || fail "get-pools does not list $fast_host once it is enabled"
+
 step "type-create --is-public false, type-access-add, create with the shared type, type-access-remove"
 private_name=cli-private-$project
 private_id=$(admin type-create --is-public false "$private_name" | awk -F'|' -v n="$private_name" '{ gsub(/ /, "", $3) } $3 == n { gsub(/ /, "", $2); print $2 }')

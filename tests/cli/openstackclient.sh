@@ -111,13 +111,19 @@ wait_status "migration of $typed" ceph-fast moved_to "$typed"
 pool=volumes-fast rbd_check "$typed" 1
 wait_absent "image volumes/volume-$typed" rbd info "volumes/volume-$typed"
 
-step "limits show --absolute, availability zone list --volume, volume service list"
+step "limits show --absolute, availability zone list --volume, volume service list, volume service set --disable/--enable"
 member limits show --absolute -f value | grep -E '^totalVolumesUsed 4$' >/dev/null || fail "limits show: totalVolumesUsed is not 4"
 member availability zone list --volume -f value | grep -E '^nova available$' >/dev/null || fail "availability zone list: no nova"
 services=$(admin volume service list -f value -c Binary -c Host -c State)
 for backend in ceph ceph-fast local; do
   echo "$services" | grep -E "^cinder-volume [^ ]+@$backend up$" >/dev/null || fail "volume service list: $backend is not up"
 done
+local_host=$(echo "$services" | grep -oE '[^ ]+@local' | head -1)
+admin volume service set --disable --disable-reason "disk swap" "$local_host" cinder-volume
+admin volume service list --long -f value -c Host -c Status -c "Disabled Reason" | grep -E "^$local_host disabled disk swap$" >/dev/null ||
+  fail "volume service set --disable: $local_host is not disabled with its reason"
+admin volume service set --enable "$local_host" cinder-volume
+admin volume service list -f value -c Host -c Status | grep -E "^$local_host enabled$" >/dev/null || fail "volume service set --enable: $local_host is not enabled"
 
 step "volume transfer request create, accept in another project"
 offer=$(member volume transfer request create --name osc-offer "$from_vol" -f json)

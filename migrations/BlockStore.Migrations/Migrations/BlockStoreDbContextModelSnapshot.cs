@@ -461,6 +461,15 @@ namespace BlockStore.Migrations.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<bool>("Disabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("disabled");
+
+                    b.Property<string>("DisabledReason")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("disabled_reason");
+
                     b.Property<long?>("FreeBytes")
                         .HasColumnType("bigint")
                         .HasColumnName("free_bytes");

@@ -25,7 +25,7 @@ public static class CapabilitiesApi
         var serviceHost = host.Split('#', 2)[0];
         var service = await db.Services.AsNoTracking().FirstOrDefaultAsync(s => s.Binary == ServiceRecord.VolumeBinary && s.Host == serviceHost, ct)
             ?? throw new ResourceNotFoundException($"Can't find service: {host}");
-        var backend = PoolsApi.BackendOf(service);
+        var backend = service.Backend;
         return JsonBody.Ok(w =>
         {
             w.WriteStartObject();

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 namespace BlockStore.Api.Services;
 
 /// <summary>
-/// <c>GET …/scheduler-stats/get_pools</c>, for admins: one pool per backend whose volume service is up
+/// <c>GET …/scheduler-stats/get_pools</c>, for admins: one pool per backend whose volume service is up and enabled
 /// (<see cref="ServiceRecord"/>), named <c>host@backend#pool</c> as <c>os-migrate_volume</c> takes it. With
 /// <c>detail</c>, each pool's capabilities: the capacity its worker's last probe found, and what its volumes take.
 /// From 3.35 the pools can be filtered by <c>name</c> and by <c>volume_type</c> (the backend the type selects).
@@ -29,9 +29,9 @@ public static class PoolsApi
         var detail = BooleanParameter(http, "detail");
         var freshSince = ServiceRecord.FreshSince(clock.GetUtcNow().UtcDateTime, options.Value.DownAfter);
         var services = await db.Services.AsNoTracking()
-            .Where(s => s.Binary == ServiceRecord.VolumeBinary && s.UpdatedAt >= freshSince)
+            .Where(s => s.Binary == ServiceRecord.VolumeBinary && s.UpdatedAt >= freshSince && !s.Disabled)
             .OrderBy(s => s.Host).ToListAsync(ct);
-        var pools = services.Select(s => new Pool(s, BackendOf(s), $"{s.Host}#{catalog.Value.PoolOf(BackendOf(s))}")).ToList();
+        var pools = services.Select(s => new Pool(s, s.Backend, $"{s.Host}#{catalog.Value.PoolOf(s.Backend)}")).ToList();
         if (req.Version.AtLeast(35))
         {
             if (http.Query["name"].ToString() is { Length: > 0 } name) pools = pools.Where(p => p.Name == name).ToList();
@@ -67,8 +67,6 @@ public static class PoolsApi
     /// <summary>Cinder's <c>storage_protocol</c>: <c>ceph</c> for an RBD backend, as Cinder's RBD driver says, else <c>file</c>.</summary>
     internal static string StorageProtocol(BackendCatalog catalog, string backend) =>
         catalog.Backends.TryGetValue(backend, out var config) && config.Driver == "rbd" ? "ceph" : "file";
-
-    internal static string BackendOf(ServiceRecord service) => service.Host[(service.Host.IndexOf('@') + 1)..];
 
     /// <summary>Cinder's capability names, as its RBD driver reports them; what a backend's probe could not measure is <c>unknown</c>.</summary>
     private static void WriteCapabilities(System.Text.Json.Utf8JsonWriter w, Pool pool, BackendCatalog catalog, long allocatedGb)

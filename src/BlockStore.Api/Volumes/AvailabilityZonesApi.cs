@@ -10,7 +10,8 @@ namespace BlockStore.Api.Volumes;
 /// <summary>
 /// <c>…/os-availability-zone</c>: the zones a volume may be created in, for every caller (dashboards fill their
 /// create forms from it). A deployment serves one, <see cref="BackendCatalog.AvailabilityZone"/>; as in Cinder, it is
-/// available while a volume service in it is up (a worker stamped its row within <see cref="ServiceOptions.DownAfter"/>).
+/// available while a volume service in it is up (a worker stamped its row within <see cref="ServiceOptions.DownAfter"/>)
+/// and enabled.
 /// </summary>
 public static class AvailabilityZonesApi
 {
@@ -23,7 +24,7 @@ public static class AvailabilityZonesApi
     {
         var zone = catalog.Value.AvailabilityZone;
         var freshSince = ServiceRecord.FreshSince(clock.GetUtcNow().UtcDateTime, services.Value.DownAfter);
-        var available = await db.Services.AnyAsync(s => s.Zone == zone && s.Binary == ServiceRecord.VolumeBinary && s.UpdatedAt >= freshSince, ct);
+        var available = await db.Services.AnyAsync(s => s.Zone == zone && s.Binary == ServiceRecord.VolumeBinary && s.UpdatedAt >= freshSince && !s.Disabled, ct);
         return JsonBody.Ok(w =>
         {
             w.WriteStartObject();

@@ -4,6 +4,7 @@ using BlockStore.Core.Data;
 using BlockStore.Core.Errors;
 using BlockStore.Core.Jobs;
 using BlockStore.Core.Quotas;
+using BlockStore.Core.Services;
 using BlockStore.Core.Volumes;
 using Microsoft.EntityFrameworkCore;
 
@@ -40,6 +41,9 @@ public static class VolumeMigrationActions
         else
         {
             if (policy == "never") throw new InvalidVolumeStateException("Retype requires migration but is not allowed.");
+            if (await ServiceRegistry.IsBackendDisabledAsync(db, backend, ct))
+                throw new InvalidRequestException(
+                    $"Invalid input received: No valid backend was found: every volume service of backend '{backend}', which type {type.Name} selects, is disabled.");
             await StartAsync(volume, backend, type.Id, forceHostCopy: false, db, now, ct);
             await quotas.ChargeRetypeAsync(volume.ProjectId, type.Id, volume.Size, snapshots: 0, ct);
         }
@@ -53,7 +57,8 @@ public static class VolumeMigrationActions
         req.Caller.RequireAdmin("volume_extension:volume_admin_actions:migrate_volume");
         if (string.IsNullOrWhiteSpace(action.Host)) throw new InvalidRequestException("Invalid input received: host is required.");
         var backend = BackendOfHost(action.Host);
-        if (!catalog.Exists(backend)) throw new InvalidRequestException($"Invalid host: No available service named {action.Host}");
+        if (!catalog.Exists(backend) || await ServiceRegistry.IsBackendDisabledAsync(db, backend, ct))
+            throw new InvalidRequestException($"Invalid host: No available service named {action.Host}");
         await StartAsync(volume, backend, newTypeId: null, action.ForceHostCopy ?? false, db, now, ct);
         return Results.StatusCode(202);
     }

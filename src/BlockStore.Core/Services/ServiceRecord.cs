@@ -26,12 +26,22 @@ public sealed class ServiceRecord
     /// connection info names them, so the API needs no connection to Ceph of its own.
     /// </summary>
     public string[]? Monitors { get; set; }
+    /// <summary>
+    /// An admin took the service out of scheduling (<c>os-services/disable</c>): while every service of a backend is
+    /// disabled, no new volume is placed on it. Heartbeats leave it as it is.
+    /// </summary>
+    public bool Disabled { get; set; }
+    /// <summary>Why, as the admin gave it (<c>disable-log-reason</c>).</summary>
+    public string? DisabledReason { get; set; }
     public DateTime CreatedAt { get; set; }
     /// <summary>The last heartbeat.</summary>
     public DateTime UpdatedAt { get; set; }
 
     /// <summary>Whether a worker stamped the row within <paramref name="downAfter"/> of <paramref name="now"/>.</summary>
     public bool IsUp(DateTime now, TimeSpan downAfter) => UpdatedAt >= FreshSince(now, downAfter);
+
+    /// <summary>The backend the service serves: the part of <see cref="Host"/> after its <c>@</c>.</summary>
+    public string Backend => Host[(Host.IndexOf('@', StringComparison.Ordinal) + 1)..];
 
     /// <summary>The oldest stamp of a service still up at <paramref name="now"/>; queries compare <see cref="UpdatedAt"/> with it.</summary>
     public static DateTime FreshSince(DateTime now, TimeSpan downAfter) => now - downAfter;

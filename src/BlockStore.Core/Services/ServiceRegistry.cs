@@ -33,6 +33,30 @@ public static class ServiceRegistry
         }
     }
 
+    /// <summary>
+    /// Takes <c>host</c>'s service of <paramref name="binary"/> out of scheduling, or puts it back; a reason given with a
+    /// disable replaces the last one, and an enable keeps it for the record, as Cinder does. False when there is no such
+    /// service.
+    /// </summary>
+    public static async Task<bool> SetDisabledAsync(BlockStoreDbContext db, string host, string binary, bool disabled, string? reason,
+        CancellationToken ct) =>
+        await db.Services.Where(s => s.Host == host && s.Binary == binary)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.Disabled, disabled)
+                .SetProperty(s => s.DisabledReason, s => reason ?? s.DisabledReason), ct) > 0;
+
+    /// <summary>
+    /// Whether no volume may be placed on <paramref name="backend"/>: it has volume services and an admin disabled every
+    /// one of them. A backend no worker has reported yet is not disabled.
+    /// </summary>
+    public static async Task<bool> IsBackendDisabledAsync(BlockStoreDbContext db, string backend, CancellationToken ct)
+    {
+        var suffix = "@" + backend;
+        var states = await db.Services.AsNoTracking()
+            .Where(s => s.Binary == ServiceRecord.VolumeBinary && s.Host.EndsWith(suffix))
+            .Select(s => s.Disabled).ToListAsync(ct);
+        return states.Count > 0 && states.All(d => d);
+    }
+
     // A null in FromSql's parameter list has no type to send; a typed parameter does.
     private static object Nullable(long? value) => new Npgsql.NpgsqlParameter<long?> { TypedValue = value };
 }

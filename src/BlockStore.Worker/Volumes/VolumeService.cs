@@ -19,7 +19,7 @@ namespace BlockStore.Worker.Volumes;
 /// The backend call is idempotent, and the result commits with its events through the outbox.
 /// </summary>
 public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends backends, QuotaService quotas, Failures failures,
-    ImageService images, IServiceScopeFactory scopes, IOptions<ReconcilerOptions> reconciler, TimeProvider clock, IConfiguration configuration,
+    ImageService images, BackendGate gate, IServiceScopeFactory scopes, IOptions<ReconcilerOptions> reconciler, TimeProvider clock, IConfiguration configuration,
     ILogger<VolumeService> logger)
 {
     private const long Gib = 1L << 30;
@@ -29,6 +29,13 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
     {
         var volume = await db.Volumes.FirstOrDefaultAsync(v => v.Id == volumeId, ct);
         if (volume is not { Status: VolumeStatus.Creating }) { LogSkipped(volumeId, "create", volume?.Status.ToWire()); return; }
+        if (await gate.IsDisabledAsync(db, volume.Backend, ct))
+        {
+            await FailAsync(volume, new InvalidOperationException(
+                    $"No valid backend was found: every volume service of backend '{volume.Backend}' is disabled (os-services)."),
+                VolumeStatus.Error, "create", UserMessageEvents.VolumeCreateFailed, "could not be created", ct);
+            return;
+        }
         var backend = backends.Get(volume.Backend);
         try
         {

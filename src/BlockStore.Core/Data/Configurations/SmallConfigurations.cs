@@ -65,6 +65,8 @@ internal sealed class ServiceRecordConfiguration : IEntityTypeConfiguration<Serv
         // "binary" is a keyword in PostgreSQL; the column gets a name that needs no quoting in hand-written SQL.
         b.Property(s => s.Binary).HasColumnName("binary_name").HasMaxLength(64);
         b.Property(s => s.Zone).HasMaxLength(255);
+        b.Property(s => s.DisabledReason).HasMaxLength(255);
+        b.Ignore(s => s.Backend);
     }
 }
 

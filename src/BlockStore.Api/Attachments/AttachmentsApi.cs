@@ -114,6 +114,7 @@ public static class AttachmentsApi
     private static async Task<IResult> ListAsync(HttpRequest http, ApiRequest req, BlockStoreDbContext db, bool detail, CancellationToken ct)
     {
         var q = http.Query;
+        ResourceFiltersApi.RejectUnknown("attachment", q, req);
         var rows = db.Attachments.AsNoTracking();
         if (!QueryFlags.AllTenants(q, req)) rows = rows.Where(a => a.ProjectId == req.ProjectId);
         if (q["volume_id"].ToString() is { Length: > 0 } volumeId)

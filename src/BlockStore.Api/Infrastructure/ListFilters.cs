@@ -34,6 +34,17 @@ public static class ListFilters
     }
 
     /// <summary>
+    /// From 3.34, <c>name~=abc</c> where the resource's filter takes it (<see cref="ResourceFiltersApi.TakesLike"/>): the
+    /// rows whose <paramref name="column"/> contains <c>abc</c>, as Cinder's inexact filters (a plain substring here, so a
+    /// <c>%</c> or <c>_</c> in the value is itself).
+    /// </summary>
+    public static void Like(ListQuery list, IQueryCollection q, ApiRequest req, string resource, string name, string column)
+    {
+        if (ResourceFiltersApi.TakesLike(resource, name, req) && q[name + "~"].ToString() is { Length: > 0 } value)
+            list.Where($"strpos({column}, @l_{name}) > 0", ($"l_{name}", value));
+    }
+
+    /// <summary>
     /// A dictionary filter (<c>metadata</c>, <c>extra_specs</c>…). JSON, read as it is first: a key may hold quotes of its own, as in <c>{"'k'": "'v'"}</c>, which cinderclient's
     /// <c>--filters metadata={'k':'v'}</c> sends (it matches nothing, as in Cinder). Failing that, a Python dict's repr,
     /// <c>{'k': 'v'}</c>, which its <c>--metadata k=v</c> sends.

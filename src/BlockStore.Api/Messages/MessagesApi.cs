@@ -38,6 +38,7 @@ public static class MessagesApi
 
     public static async Task<IResult> List(HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
     {
+        ResourceFiltersApi.RejectUnknown("message", http.Query, req);
         var q = req.Version.AtLeast(5) ? http.Query : NoQuery;
         var list = new ListQuery(q, Table, Sortable);
         ListFilters.Projects(list, http.Query, req);

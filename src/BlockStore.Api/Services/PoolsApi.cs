@@ -13,7 +13,7 @@ namespace BlockStore.Api.Services;
 /// <c>GET …/scheduler-stats/get_pools</c>, for admins: one pool per backend whose volume service is up and enabled
 /// (<see cref="ServiceRecord"/>), named <c>host@backend#pool</c> as <c>os-migrate_volume</c> takes it. With
 /// <c>detail</c>, each pool's capabilities: the capacity its worker's last probe found, and what its volumes take.
-/// From 3.35 the pools can be filtered by <c>name</c> and by <c>volume_type</c> (the backend the type selects).
+/// The pools can be filtered by <c>name</c> from 3.28 and by <c>volume_type</c> (the backend the type selects) from 3.35.
 /// </summary>
 public static class PoolsApi
 {
@@ -26,15 +26,16 @@ public static class PoolsApi
         IOptions<ServiceOptions> options, TimeProvider clock, CancellationToken ct)
     {
         req.Caller.RequireAdmin("scheduler_extension:scheduler_stats:get_pools");
+        ResourceFiltersApi.RejectUnknown("pool", http.Query, req, since: 28);
         var detail = BooleanParameter(http, "detail");
         var freshSince = ServiceRecord.FreshSince(clock.GetUtcNow().UtcDateTime, options.Value.DownAfter);
         var services = await db.Services.AsNoTracking()
             .Where(s => s.Binary == ServiceRecord.VolumeBinary && s.UpdatedAt >= freshSince && !s.Disabled)
             .OrderBy(s => s.Host).ToListAsync(ct);
         var pools = services.Select(s => new Pool(s, s.Backend, $"{s.Host}#{catalog.Value.PoolOf(s.Backend)}")).ToList();
+        if (req.Version.AtLeast(28) && http.Query["name"].ToString() is { Length: > 0 } name) pools = pools.Where(p => p.Name == name).ToList();
         if (req.Version.AtLeast(35))
         {
-            if (http.Query["name"].ToString() is { Length: > 0 } name) pools = pools.Where(p => p.Name == name).ToList();
             if (http.Query["volume_type"].ToString() is { Length: > 0 } typeName)
             {
                 var backend = VolumeLookup.BackendFor(await VolumeLookup.FindTypeAsync(db, typeName, req, ct), catalog.Value);

@@ -133,9 +133,11 @@ public static class SnapshotsApi
 
     private static Task<ListPage<Snapshot>> QueryAsync(BlockStoreDbContext db, IQueryCollection q, ApiRequest req, CancellationToken ct)
     {
+        ResourceFiltersApi.RejectUnknown("snapshot", q, req);
         var list = new ListQuery(q, Table, Sortable).Scope("NOT v.hidden");
         ListFilters.Projects(list, q, req);
         ListFilters.Equal(list, q, "name", "v.name");
+        ListFilters.Like(list, q, req, "snapshot", "name", "v.name");
         ListFilters.Equal(list, q, "status", "v.status", SnapshotView.Stored);
         // A volume_id that is not a uuid matches nothing, as it does in Cinder.
         ListFilters.Equal(list, q, "volume_id", "v.volume_id", v => Guid.TryParse(v, out var g) ? g : Guid.Empty);

@@ -42,9 +42,11 @@ public static class TypesApi
     /// </summary>
     public static async Task<IResult> List(HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
     {
+        ResourceFiltersApi.RejectUnknown("volume_type", http.Query, req, since: 52);
         var list = new ListQuery(http.Query, Table, Sortable);
         if (!req.Caller.IsAdmin) list.Scope(VolumeTypeAccess.UsableSql("v"), ("project", req.ProjectId));
         else if (ParseIsPublic(http.Query["is_public"]) is { } p) list.Scope("v.is_public = @is_public", ("is_public", p));
+        ListFilters.Equal(list, http.Query, "name", "v.name");
         if (req.Version.AtLeast(52)) FilterBySpecs(list, http.Query["extra_specs"].ToString(), req);
         var page = await list.RunAsync<VolumeType>(db, withCount: false, ct);
         return ListBody.Ok(page, http, req, "volume_types", "types", t => t.Id, (w, t) => TypeView.Write(w, t, req), "volume_type_links");

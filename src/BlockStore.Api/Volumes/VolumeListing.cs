@@ -25,6 +25,7 @@ public static class VolumeListing
 
     public static Task<ListPage<VolumeRow>> QueryAsync(BlockStoreDbContext db, IQueryCollection q, ApiRequest req, CancellationToken ct)
     {
+        ResourceFiltersApi.RejectUnknown("volume", q, req);
         var list = new ListQuery(q, Table, Sortable);
         ListFilters.Projects(list, q, req);
         AddFilters(list, q, req);
@@ -36,6 +37,9 @@ public static class VolumeListing
         ListFilters.Equal(list, q, "name", "v.name");
         ListFilters.Equal(list, q, "status", "v.status");
         ListFilters.Equal(list, q, "availability_zone", "v.availability_zone");
+        ListFilters.Like(list, q, req, "volume", "name", "v.name");
+        ListFilters.Like(list, q, req, "volume", "status", "v.status");
+        ListFilters.Like(list, q, req, "volume", "availability_zone", "v.availability_zone");
         ListFilters.Equal(list, q, "bootable", "v.bootable", b => QueryFlags.IsTrue(b));
         ListFilters.Equal(list, q, "size", "v.size", s => int.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, out var gb)
             ? gb : throw new InvalidRequestException($"Invalid input received: size filter must be a whole number of GiB, not '{s}'."));

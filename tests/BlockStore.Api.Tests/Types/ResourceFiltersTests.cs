@@ -1,4 +1,5 @@
 using BlockStore.Api.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace BlockStore.Api.Tests.Types;
 
@@ -18,7 +19,8 @@ public sealed class ResourceFiltersTests : ApiTest
         await Host.SnapshotAsync(volume);
         await Host.MessageAsync(t.ProjectId, volume.Id);
         (await t.Member.Post("attachments", new { attachment = new { volume_uuid = volume.Id, instance_uuid = Guid.NewGuid() } }, "3.27")).ShouldHave(200);
-        await Host.ServicesAsync(Seed.Service($"filters-{Guid.NewGuid():N}@local", backendUp: true, DateTime.UtcNow));
+        var service = $"filters-{Guid.NewGuid():N}@local";
+        await Host.ServicesAsync(Seed.Service(service, backendUp: true, DateTime.UtcNow));
         await t.CreateTypeAsync(Unique("private"), isPublic: false);
 
         var nowhere = Guid.NewGuid().ToString();
@@ -51,18 +53,27 @@ public sealed class ResourceFiltersTests : ApiTest
         served.Keys.ShouldBe(lists.Keys, ignoreOrder: true);
 
         var failures = new List<string>();
-        foreach (var (resource, filters) in served)
+        try
         {
-            var (path, collection, caller) = lists[resource];
-            var all = await ListAsync(caller, path, collection);
-            all.ShouldNotBeEmpty($"{resource}: the test's rows are not listed");
-            foreach (var filter in filters)
+            foreach (var (resource, filters) in served)
             {
-                nothing.ContainsKey(filter).ShouldBeTrue($"{resource}: no value to test the filter {filter} with");
-                var separator = path.Contains('?') ? '&' : '?';
-                var filtered = await ListAsync(caller, $"{path}{separator}{filter}={Uri.EscapeDataString(nothing[filter])}", collection);
-                if (filtered.SetEquals(all)) failures.Add($"{resource} filter {filter}: the list is the same with it as without it");
+                var (path, collection, caller) = lists[resource];
+                var all = await ListAsync(caller, path, collection);
+                all.ShouldNotBeEmpty($"{resource}: the test's rows are not listed");
+                foreach (var filter in filters)
+                {
+                    nothing.ContainsKey(filter).ShouldBeTrue($"{resource}: no value to test the filter {filter} with");
+                    var separator = path.Contains('?') ? '&' : '?';
+                    var filtered = await ListAsync(caller, $"{path}{separator}{filter}={Uri.EscapeDataString(nothing[filter])}", collection);
+                    if (filtered.SetEquals(all)) failures.Add($"{resource} filter {filter}: the list is the same with it as without it");
+                }
             }
+        }
+        finally
+        {
+            // Service rows are global: a stale one would be listed by every later pool list.
+            await using var db = Host.NewDb();
+            await db.Services.Where(s => s.Host == service).ExecuteDeleteAsync();
         }
         failures.ShouldBeEmpty(string.Join(Environment.NewLine, failures));
     }
@@ -79,6 +90,49 @@ public sealed class ResourceFiltersTests : ApiTest
         filters.ShouldNotContain("created_at");
         (await t.Member.Get("resource_filters?resource=backup", Latest)).ShouldHave(200).Json.GetProperty("resource_filters").GetArrayLength().ShouldBe(0);
         (await t.Member.Get("resource_filters", "3.32")).ShouldBeFault(404, "itemNotFound");
+    }
+
+    [Fact]
+    public async Task From_3_33_a_member_s_unknown_filter_is_refused_as_Cinder_refuses_it_rather_than_ignored()
+    {
+        var t = NewTenant();
+        foreach (var list in new[] { "volumes", "volumes/detail", "snapshots", "snapshots/detail", "messages", "attachments", "attachments/detail" })
+        {
+            (await t.Member.Get($"{list}?bogus=1&limit=5", "3.33")).ShouldBeFault(400, "badRequest")
+                .ShouldBe("Invalid filters bogus are found in query options.", list);
+            (await t.Member.Get($"{list}?bogus=1", "3.32")).ShouldHave(200);
+            // cinderclient always sends all_tenants; paging, sorting and counting are no filters.
+            (await t.Member.Get($"{list}?all_tenants=0&limit=5&offset=0&sort=created_at:desc", "3.33")).ShouldHave(200);
+        }
+        (await t.Member.Get("volumes?with_count=true&name=x&metadata={}", Latest)).ShouldHave(200);
+        // Known to the list at any version, as in Cinder: created_at is ignored before 3.60, not refused.
+        (await t.Member.Get("volumes?created_at=lt:2000-01-01T00:00:00", "3.40")).ShouldHave(200);
+        (await t.Admin.Get("volumes?bogus=1", Latest)).ShouldHave(200);
+        (await t.Member.Get("types?bogus=1", "3.52")).ShouldBeFault(400, "badRequest");
+        (await t.Member.Get("types?bogus=1", "3.51")).ShouldHave(200);
+        // The pool list is checked for admins too, from 3.28.
+        (await t.Admin.Get("scheduler-stats/get_pools?bogus=1&detail=true", "3.28")).ShouldBeFault(400, "badRequest")
+            .ShouldBe("Invalid filters bogus are found in query options.");
+        (await t.Admin.Get("scheduler-stats/get_pools?bogus=1", "3.27")).ShouldHave(200);
+    }
+
+    [Fact]
+    public async Task From_3_34_a_tilde_filter_lists_the_names_that_contain_the_value()
+    {
+        var t = NewTenant();
+        var word = Guid.NewGuid().ToString("N")[..10];
+        var matching = await Host.VolumeAsync(t.ProjectId, name: $"db-{word}-primary");
+        await Host.VolumeAsync(t.ProjectId, name: "other");
+        await Host.SnapshotAsync(matching, name: $"snap-{word}");
+
+        var names = (await t.Member.Get($"volumes?name~={word}", "3.34")).ShouldHave(200).Json.GetProperty("volumes").EnumerateArray()
+            .Select(v => v.GetProperty("id").GetString()).ToList();
+        names.ShouldBe([matching.Id.ToString()]);
+        (await t.Member.Get($"volumes?status~=vailab", "3.34")).ShouldHave(200).Json.GetProperty("volumes").GetArrayLength().ShouldBe(2);
+        (await t.Member.Get($"volumes?name~={word}", "3.33")).ShouldBeFault(400, "badRequest").ShouldBe("Invalid filters name~ are found in query options.");
+        (await t.Member.Get("volumes?bootable~=t", "3.34")).ShouldBeFault(400, "badRequest");
+        (await t.Member.Get($"snapshots?name~={word}", Latest)).ShouldHave(200).Json.GetProperty("snapshots").GetArrayLength().ShouldBe(1);
+        (await t.Member.Get("snapshots?name~=zzz-none", Latest)).ShouldHave(200).Json.GetProperty("snapshots").GetArrayLength().ShouldBe(0);
     }
 
     [Fact]

@@ -89,6 +89,7 @@ app.MapV3(v3 =>
     v3.MapTransfersApi();
     v3.MapTypesApi();
     v3.MapDefaultTypesApi();
+    v3.MapQosSpecsApi();
     v3.MapQuotasApi();
     v3.MapMessagesApi();
     v3.MapAttachmentsApi();

@@ -285,6 +285,29 @@ wait_gone "$moved"
 [[ ! -e $file ]] || fail "$file left behind after delete"
 admin type-delete "$local_type"
 
+step "qos-create (front-end, per GiB), qos-associate, qos-list, qos-show, qos-key, qos-get-association; the connection info carries the limits; qos-disassociate, qos-delete"
+qos=$(admin qos-create "cli-qos-$project" consumer=front-end total_iops_sec_per_gb=100 read_bytes_sec=1048576 | prop id)
+[[ $qos =~ ^[0-9a-f-]{36}$ ]] || fail "qos-create returned no id"
+admin qos-associate "$qos" "$type_id"
+admin qos-get-association "$qos" | grep "$type_id" >/dev/null || fail "qos-get-association does not list $type_id"
+admin qos-list | grep "cli-qos-$project" >/dev/null || fail "qos-list does not list cli-qos-$project"
+admin qos-key "$qos" set write_iops_sec=50
+admin qos-show "$qos" | grep "write_iops_sec" >/dev/null || fail "qos-key set: qos-show lacks write_iops_sec"
+limited=$(member create --volume-type "$type_name" --name cli-qos 2 | prop id)
+wait_for show "$limited" available
+connected=$(member attachment-create "$limited" "$(python3 -c 'import uuid; print(uuid.uuid4())')" --connect True --host cli-compute)
+echo "$connected" | grep -E "\| qos_specs .*'total_iops_sec': '200'" >/dev/null || fail "the connection info does not carry total_iops_sec 200 (100 per GiB of 2 GiB)"
+echo "$connected" | grep -E "\| qos_specs .*'write_iops_sec': '50'" >/dev/null || fail "the connection info does not carry write_iops_sec"
+member attachment-delete "$(echo "$connected" | prop id)"
+admin qos-key "$qos" unset write_iops_sec
+admin qos-show "$qos" | grep "write_iops_sec" >/dev/null && fail "qos-key unset left write_iops_sec"
+refused=$(admin qos-delete "$qos" 2>&1) && fail "qos-delete of associated specs was accepted"
+[[ $refused == *"Qos specs still in use."* ]] || fail "qos-delete of associated specs: $refused"
+admin qos-disassociate "$qos" "$type_id"
+admin qos-delete "$qos"
+member delete "$limited"
+wait_gone "$limited"
+
 step "attachment-create --connect (as a compute host), the connection info reaches the image, attachment-complete, extend in-use, attachment-delete"
 server=$(python3 -c 'import uuid; print(uuid.uuid4())')
 attached=$(member attachment-create "$vol" "$server" --connect True --host cli-compute --mountpoint /dev/vdb)

@@ -104,6 +104,16 @@ wait_status "retype of $typed" ceph moved_to "$typed"
 rbd_check "$typed" 1
 wait_absent "image volumes-fast/volume-$typed" rbd info "volumes-fast/volume-$typed"
 
+step "volume qos create, associate, set, unset, show (with its associations), disassociate, delete"
+admin volume qos create --consumer front-end --property total_iops_sec=100 "osc-qos-$project" >/dev/null
+admin volume qos associate "osc-qos-$project" "$fast"
+admin volume qos set --property read_iops_sec=5 "osc-qos-$project"
+admin volume qos unset --property total_iops_sec "osc-qos-$project"
+qos_shown=$(admin volume qos show "osc-qos-$project" -f value -c associations -c consumer -c properties)
+[[ $qos_shown == *"$fast"*front-end*"'read_iops_sec': '5'"* && $qos_shown != *total_iops_sec* ]] || fail "volume qos show: $qos_shown"
+admin volume qos disassociate --volume-type "$fast" "osc-qos-$project"
+admin volume qos delete "osc-qos-$project"
+
 step "volume migrate --host (admin)"
 refused "(HTTP 403)" member volume migrate --host ceph-fast "$typed"
 admin volume migrate --host ceph-fast "$typed"

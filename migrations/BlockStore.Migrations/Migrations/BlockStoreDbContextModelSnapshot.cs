@@ -614,6 +614,47 @@ namespace BlockStore.Migrations.Migrations
                     b.ToTable("project_default_types", "blockstore");
                 });
 
+            modelBuilder.Entity("BlockStore.Core.Types.QosSpecs", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Consumer")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("consumer");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Specs")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("specs");
+
+                    b.Property<DateTime?>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_qos_specs");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_qos_specs_name");
+
+                    b.ToTable("qos_specs", "blockstore");
+                });
+
             modelBuilder.Entity("BlockStore.Core.Types.VolumeType", b =>
                 {
                     b.Property<Guid>("Id")
@@ -643,6 +684,10 @@ namespace BlockStore.Migrations.Migrations
                         .HasColumnType("character varying(255)")
                         .HasColumnName("name");
 
+                    b.Property<Guid?>("QosSpecsId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("qos_specs_id");
+
                     b.Property<DateTime?>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
@@ -653,6 +698,9 @@ namespace BlockStore.Migrations.Migrations
                     b.HasIndex("Name")
                         .IsUnique()
                         .HasDatabaseName("ix_volume_types_name");
+
+                    b.HasIndex("QosSpecsId")
+                        .HasDatabaseName("ix_volume_types_qos_specs_id");
 
                     b.ToTable("volume_types", "blockstore");
                 });
@@ -896,6 +944,15 @@ namespace BlockStore.Migrations.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_project_default_types_volume_types_volume_type_id");
+                });
+
+            modelBuilder.Entity("BlockStore.Core.Types.VolumeType", b =>
+                {
+                    b.HasOne("BlockStore.Core.Types.QosSpecs", null)
+                        .WithMany()
+                        .HasForeignKey("QosSpecsId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_volume_types_qos_specs_qos_specs_id");
                 });
 
             modelBuilder.Entity("BlockStore.Core.Types.VolumeTypeAccess", b =>

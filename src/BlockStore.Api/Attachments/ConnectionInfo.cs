@@ -24,13 +24,15 @@ public sealed class ConnectionInfo
     private readonly BackendConfig _backend;
     private readonly string[]? _monitors;
     private readonly string _user;
+    private readonly Dictionary<string, string>? _qos;
 
-    private ConnectionInfo(Volume volume, BackendConfig backend, string[]? monitors, string user)
+    private ConnectionInfo(Volume volume, BackendConfig backend, string[]? monitors, string user, Dictionary<string, string>? qos)
     {
         _volume = volume;
         _backend = backend;
         _monitors = monitors;
         _user = user;
+        _qos = qos;
     }
 
     /// <summary>The volume's backend and, for RBD, its monitors; 503 when this API is not configured for the backend or
@@ -41,7 +43,9 @@ public sealed class ConnectionInfo
         var backend = catalog.Backends.GetValueOrDefault(volume.Backend)
             ?? throw new ServiceUnavailableException($"Volume {volume.Id} is on backend '{volume.Backend}', which this service is not configured for.");
         var monitors = backend.Driver == "rbd" ? await MonitorsAsync(db, catalog, volume.Backend, ct) : null;
-        return new ConnectionInfo(volume, backend, monitors, ceph.User);
+        var qos = await db.VolumeTypes.AsNoTracking().Where(t => t.Id == volume.VolumeTypeId)
+            .Join(db.QosSpecs.AsNoTracking(), t => t.QosSpecsId, q => q.Id, (_, q) => q).FirstOrDefaultAsync(ct);
+        return new ConnectionInfo(volume, backend, monitors, ceph.User, qos?.ForConsumer(volume.Size));
     }
 
     private string DriverVolumeType => _monitors is not null ? "rbd" : "local";
@@ -85,7 +89,10 @@ public sealed class ConnectionInfo
         w.WriteEndObject();
     }
 
-    /// <summary>The driver's data and what Cinder adds to it: the volume id, QoS (none), the access mode, encryption and caching.</summary>
+    /// <summary>
+    /// The driver's data and what Cinder adds to it: the volume id, the front-end QoS specs of the volume's type (null when
+    /// it has none), the access mode, encryption and caching.
+    /// </summary>
     private void WriteDataMembers(Utf8JsonWriter w, string mode)
     {
         if (_monitors is not null)
@@ -109,7 +116,8 @@ public sealed class ConnectionInfo
             w.WriteString("device_path", Path.Combine(_backend.Path ?? "", FileVolumeStore.FileNameOf(_volume.Id)));
         }
         w.WriteString("volume_id", _volume.Id);
-        w.WriteNull("qos_specs");
+        if (_qos is null) w.WriteNull("qos_specs");
+        else w.WriteDictionary("qos_specs", _qos);
         w.WriteString("access_mode", mode);
         w.WriteBoolean("encrypted", false);
         w.WriteBoolean("cacheable", false);

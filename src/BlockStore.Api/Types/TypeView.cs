@@ -19,7 +19,7 @@ public static class TypeView
         w.WriteBoolean("is_public", t.IsPublic);
         w.WriteStringOrNull("description", t.Description);
         w.WriteDictionary("extra_specs", VisibleSpecs(t, req.Caller));
-        if (req.Caller.IsAdmin) w.WriteNull("qos_specs_id");
+        if (req.Caller.IsAdmin) w.WriteStringOrNull("qos_specs_id", t.QosSpecsId);
         w.WriteBoolean("os-volume-type-access:is_public", t.IsPublic);
         w.WriteEndObject();
     }

@@ -5,7 +5,7 @@ namespace BlockStore.Api.Versions;
 /// <summary>
 /// <c>…/extensions</c>: Cinder's list of the API extensions served, by the names clients test for (dashboards ask
 /// for <c>AvailabilityZones</c> before they offer a zone). Only extensions whose calls and fields BlockStore serves are
-/// listed; backups, transfers, QoS, manage and the rest are absent, as their routes are.
+/// listed; backups, groups, manage and the rest are absent, as their routes are.
 /// </summary>
 public static class ExtensionsApi
 {
@@ -18,8 +18,9 @@ public static class ExtensionsApi
         ("os-availability-zone", "AvailabilityZones", "The availability zone volumes are created in."),
         ("capabilities", "Capabilities", "What each backend's volume service offers, for admins."),
         ("os-extended-snapshot-attributes", "ExtendedSnapshotAttributes", "A snapshot's project and progress."),
+        ("qos-specs", "Qos_specs_manage", "QoS specs and their volume types, for admins; front-end specs reach the consumer in the connection info."),
         ("os-quota-sets", "Quotas", "Per-project quotas, their defaults and usage."),
-        ("os-services", "Services", "The volume services workers report, and their backends' state, for admins."),
+        ("os-services", "Services", "The volume services workers report, and their backends' state; disabling and enabling them, for admins."),
         ("scheduler-stats", "Scheduler_stats", "Each backend's pool and its capacity, for admins."),
         ("os-types-extra-specs", "TypesExtraSpecs", "Extra specs of volume types."),
         ("os-types-manage", "TypesManage", "Creating, updating and deleting volume types."),

@@ -30,6 +30,7 @@ public sealed class BlockStoreDbContext(DbContextOptions<BlockStoreDbContext> op
     public DbSet<VolumeType> VolumeTypes => Set<VolumeType>();
     public DbSet<VolumeTypeAccess> VolumeTypeAccess => Set<VolumeTypeAccess>();
     public DbSet<ProjectDefaultType> ProjectDefaultTypes => Set<ProjectDefaultType>();
+    public DbSet<QosSpecs> QosSpecs => Set<QosSpecs>();
     public DbSet<UserMessage> UserMessages => Set<UserMessage>();
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
     public DbSet<Job> Jobs => Set<Job>();

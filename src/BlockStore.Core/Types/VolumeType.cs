@@ -1,3 +1,4 @@
+using BlockStore.Core.Errors;
 using BlockStore.Core.Metadata;
 
 namespace BlockStore.Core.Types;
@@ -18,6 +19,8 @@ public sealed class VolumeType
     public string? Description { get; private set; }
     public bool IsPublic { get; private set; } = true;
     public Dictionary<string, string> ExtraSpecs { get; private set; } = [];
+    /// <summary>The QoS specs associated with the type (<c>qos-specs/{id}/associate</c>), whose front-end limits its volumes' consumers get.</summary>
+    public Guid? QosSpecsId { get; private set; }
     public DateTime CreatedAt { get; private set; }
     public DateTime? UpdatedAt { get; private set; }
 
@@ -44,6 +47,26 @@ public sealed class VolumeType
         if (name is not null) Name = name;
         if (description is not null) Description = description;
         if (isPublic is not null) IsPublic = isPublic.Value;
+        UpdatedAt = now;
+    }
+
+    /// <summary>
+    /// Associates the type with <paramref name="qosSpecsId"/>; associating it again with the same specs does nothing, and
+    /// a type associated with other specs is refused with Cinder's message.
+    /// </summary>
+    public void AssociateQos(Guid qosSpecsId, DateTime now)
+    {
+        if (QosSpecsId == qosSpecsId) return;
+        if (QosSpecsId is { } other)
+            throw new InvalidRequestException($"Invalid volume type: Type {Id} is already associated with another qos specs: {other}");
+        QosSpecsId = qosSpecsId;
+        UpdatedAt = now;
+    }
+
+    public void DisassociateQos(DateTime now)
+    {
+        if (QosSpecsId is null) return;
+        QosSpecsId = null;
         UpdatedAt = now;
     }
 

@@ -13,19 +13,19 @@ public abstract class ApiTest : IAsyncLifetime
 
     /// <summary>
     /// Volume types are global, not per project: the ones this test named with <see cref="Unique"/> are
-    /// removed afterwards, with the test's volumes of those types and the project defaults naming them, so that the shared
-    /// database stays usable.
+    /// removed afterwards, with the test's volumes of those types and the project defaults naming them, and so are its QoS
+    /// specs, so that the shared database stays usable.
     /// </summary>
     public async Task DisposeAsync()
     {
         await using var db = Host.NewDb();
         var types = await db.VolumeTypes.Where(t => t.Name.StartsWith(_tag)).Select(t => t.Id).ToListAsync();
-        if (types.Count == 0) return;
         await db.ProjectDefaultTypes.Where(d => types.Contains(d.VolumeTypeId)).ExecuteDeleteAsync();
         var volumes = db.Volumes.Where(v => types.Contains(v.VolumeTypeId));
         await db.Snapshots.Where(s => volumes.Any(v => v.Id == s.VolumeId)).ExecuteDeleteAsync();
         await volumes.ExecuteDeleteAsync();
         await db.VolumeTypes.Where(t => types.Contains(t.Id)).ExecuteDeleteAsync();
+        await db.QosSpecs.Where(q => q.Name.StartsWith(_tag)).ExecuteDeleteAsync();
     }
 
     protected Tenant NewTenant() => new(Host);

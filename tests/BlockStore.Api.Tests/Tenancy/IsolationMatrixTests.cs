@@ -82,6 +82,8 @@ public sealed class IsolationMatrixTests : ApiTest
             new("GET", "os-services", null, null, "", "403", "403", "403", "200"),
             new("PUT", "os-services/disable", new { host = "nowhere@ceph", binary = "cinder-volume" }, null, "", "403", "403", "403", "404"),
             new("GET", "resource_filters", null, "3.33", "", "200", "200", "200", "200"),
+            new("GET", "qos-specs", null, null, "", "403", "403", "403", "200"),
+            new("POST", "qos-specs", new { qos_specs = new { name = Unique("matrix-qos") } }, null, "", "403", "403", "403", "200"),
             new("GET", "scheduler-stats/get_pools", null, null, "", "403", "403", "403", "200"),
             new("GET", "messages", null, "3.3", m, "200+", "200-", "200+", "200-"),
             new("GET", $"messages/{m}", null, "3.3", m, "200", "404", "200", "200"),

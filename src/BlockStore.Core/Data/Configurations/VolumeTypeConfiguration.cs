@@ -17,6 +17,8 @@ internal sealed class VolumeTypeConfiguration : IEntityTypeConfiguration<VolumeT
         b.HasIndex(t => t.Name).IsUnique();
         b.Property(t => t.ExtraSpecs).AsJsonb();
         b.Ignore(t => t.BackendName);
+        // Specs in use cannot go; a forced delete disassociates them first.
+        b.HasOne<QosSpecs>().WithMany().HasForeignKey(t => t.QosSpecsId).OnDelete(DeleteBehavior.Restrict);
         b.Ignore(t => t.AvailabilityZones);
     }
 }
@@ -42,5 +44,19 @@ internal sealed class ProjectDefaultTypeConfiguration : IEntityTypeConfiguration
         b.Property(d => d.ProjectId).HasMaxLength(255);
         // A type that is some project's default cannot be deleted; the API says so before the key would.
         b.HasOne<VolumeType>().WithMany().HasForeignKey(d => d.VolumeTypeId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
+
+internal sealed class QosSpecsConfiguration : IEntityTypeConfiguration<QosSpecs>
+{
+    public void Configure(EntityTypeBuilder<QosSpecs> b)
+    {
+        b.ToTable("qos_specs");
+        b.HasKey(q => q.Id);
+        b.Property(q => q.Id).ValueGeneratedNever();
+        b.Property(q => q.Name).HasMaxLength(255);
+        b.HasIndex(q => q.Name).IsUnique();
+        b.Property(q => q.Consumer).HasMaxLength(32);
+        b.Property(q => q.Specs).AsJsonb();
     }
 }

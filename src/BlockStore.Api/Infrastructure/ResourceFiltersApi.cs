@@ -12,7 +12,7 @@ public static class ResourceFiltersApi
 {
     /// <summary>
     /// A filter, the microversion from which its list applies it, and whether, from 3.34, <c>name~=abc</c> asks for the
-    /// values that contain <c>abc</c> (<see cref="ListFilters.Equal"/> applies it).
+    /// values that contain <c>abc</c> (<see cref="ListFilters.Like"/> applies it).
     /// </summary>
     private readonly record struct Filter(string Name, int Since = 0, bool Like = false);
 

@@ -47,6 +47,8 @@ public static class ServicesApi
         }
         if (body.Unknown is { Count: > 0 } unknown) throw new InvalidRequestException(Rules.Unexpected(unknown.Keys.First()));
         if (action != "disable-log-reason" && body.DisabledReason is not null) throw new InvalidRequestException(Rules.Unexpected("disabled_reason"));
+        if (body.Cluster is not null)
+            throw new InvalidRequestException("Invalid input received: BlockStore has no clusters; name the service by its host.");
         if (string.IsNullOrEmpty(body.Host)) throw new InvalidRequestException("Invalid input received: Host field is missing.");
         var binary = body.Binary ?? body.Service;
         if (string.IsNullOrEmpty(binary)) throw new InvalidRequestException("Invalid input for field/attribute binary. 'binary' is a required property");
@@ -114,4 +116,6 @@ public sealed class ServiceUpdateBody : OpenBody
     public string? Binary { get; set; }
     public string? Service { get; set; }
     public string? DisabledReason { get; set; }
+    /// <summary>Cinder's alternative to <c>host</c>, which clients may send as null; BlockStore has no clusters.</summary>
+    public string? Cluster { get; set; }
 }

@@ -68,8 +68,8 @@ public sealed class ServicesTests : ApiTest
             listed.GetProperty("disabled_reason").GetString().ShouldBe("disk swap");
             (await t.Admin.Get("scheduler-stats/get_pools")).ShouldHave(200).Body.ShouldNotContain(host);
 
-            // cinderclient's older form names the binary "service".
-            var enabled = (await t.Admin.Put("os-services/enable", new { host, service = "cinder-volume" })).ShouldHave(200).Json;
+            // cinderclient's older form names the binary "service"; a null cluster is no cluster.
+            var enabled = (await t.Admin.Put("os-services/enable", new { host, service = "cinder-volume", cluster = (string?)null })).ShouldHave(200).Json;
             enabled.GetProperty("disabled").GetBoolean().ShouldBeFalse();
             enabled.GetProperty("status").GetString().ShouldBe("enabled");
             enabled.GetProperty("binary").GetString().ShouldBe("");
@@ -100,6 +100,8 @@ public sealed class ServicesTests : ApiTest
             (await t.Admin.Put("os-services/disable", new { binary = "cinder-volume" })).ShouldBeFault(400, "badRequest")
                 .ShouldBe("Invalid input received: Host field is missing.");
             (await t.Admin.Put("os-services/disable", new { host })).ShouldBeFault(400, "badRequest");
+            (await t.Admin.Put("os-services/disable", new { host, binary = "cinder-volume", cluster = "c1" })).ShouldBeFault(400, "badRequest")
+                .ShouldContain("no clusters");
             (await t.Admin.Put("os-services/disable", new { host, binary = "cinder-volume", zone = "x" })).ShouldBeFault(400, "badRequest")
                 .ShouldBe("Additional properties are not allowed ('zone' was unexpected)");
             (await t.Admin.Put("os-services/disable", new { host, binary = "cinder-volume", disabled_reason = "x" })).ShouldBeFault(400, "badRequest");

@@ -32,35 +32,24 @@ public sealed record CreateImageRequest(
             var value = member.Value;
             switch (member.Name)
             {
-                case "name": name = OptionalString(member); break;
-                case "disk_format": diskFormat = OptionalString(member); break;
-                case "container_format": containerFormat = OptionalString(member); break;
-                case "visibility": visibility = ParseVisibility(OptionalString(member)); break;
-                case "protected":
-                    isProtected = value.ValueKind switch
-                    {
-                        JsonValueKind.True => true,
-                        JsonValueKind.False => false,
-                        _ => throw Invalid("protected", "it must be true or false"),
-                    };
-                    break;
-                case "min_disk": minDisk = NonNegative(member); break;
-                case "min_ram": minRam = NonNegative(member); break;
+                case "name": name = NameOf(value); break;
+                case "disk_format": diskFormat = Text(value, member.Name); break;
+                case "container_format": containerFormat = Text(value, member.Name); break;
+                case "visibility": visibility = ParseVisibility(Text(value, member.Name)); break;
+                case "protected": isProtected = Flag(value, member.Name); break;
+                case "min_disk": minDisk = NonNegative(value, member.Name); break;
+                case "min_ram": minRam = NonNegative(value, member.Name); break;
                 case "tags":
                     if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() > 0)
                         throw new InvalidRequestException("Image tags are not supported; send 'tags' as an empty list or not at all.");
                     break;
                 default:
-                    if (ReadOnly.Contains(member.Name)) throw new ForbiddenException($"Attribute '{member.Name}' is read-only.");
-                    if (member.Name.Length > 255) throw new InvalidRequestException("Extra property names are at most 255 characters.");
-                    properties[member.Name] = value.ValueKind == JsonValueKind.String
-                        ? value.GetString()!
-                        : throw Invalid(member.Name, "extra properties must be strings");
+                    if (IsReadOnly(member.Name)) throw new ForbiddenException($"Attribute '{member.Name}' is read-only.");
+                    properties[member.Name] = Property(member.Name, value);
                     break;
             }
         }
 
-        if (name is { Length: > 255 }) throw Invalid("name", "it is longer than 255 characters");
         if (diskFormat is null) throw new InvalidRequestException($"disk_format is required: one of {string.Join(", ", Image.DiskFormats)}.");
         return new CreateImageRequest(name, diskFormat, containerFormat ?? "bare", visibility, isProtected, minDisk, minRam, properties);
     }
@@ -73,17 +62,37 @@ public sealed record CreateImageRequest(
         _ => throw Invalid("visibility", "it must be private, public or shared"),
     };
 
-    private static string? OptionalString(JsonProperty member) => member.Value.ValueKind switch
+    /// <summary>Whether Glance computes or owns <paramref name="field"/>, so that setting it is refused (403).</summary>
+    public static bool IsReadOnly(string field) => ReadOnly.Contains(field);
+
+    public static string? NameOf(JsonElement value) =>
+        Text(value, "name") is { Length: > 255 } ? throw Invalid("name", "it is longer than 255 characters") : Text(value, "name");
+
+    public static string? Text(JsonElement value, string field) => value.ValueKind switch
     {
-        JsonValueKind.String => member.Value.GetString(),
+        JsonValueKind.String => value.GetString(),
         JsonValueKind.Null => null,
-        _ => throw Invalid(member.Name, "it must be a string"),
+        _ => throw Invalid(field, "it must be a string"),
     };
 
-    private static int NonNegative(JsonProperty member) =>
-        member.Value.ValueKind == JsonValueKind.Number && member.Value.TryGetInt32(out var n) && n >= 0
+    public static bool Flag(JsonElement value, string field) => value.ValueKind switch
+    {
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => throw Invalid(field, "it must be true or false"),
+    };
+
+    public static int NonNegative(JsonElement value, string field) =>
+        value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n) && n >= 0
             ? n
-            : throw Invalid(member.Name, "it must be an integer of 0 or more");
+            : throw Invalid(field, "it must be an integer of 0 or more");
+
+    /// <summary>An extra property: a name of at most 255 characters, and a string value.</summary>
+    public static string Property(string field, JsonElement value)
+    {
+        if (field.Length > 255) throw new InvalidRequestException("Extra property names are at most 255 characters.");
+        return value.ValueKind == JsonValueKind.String ? value.GetString()! : throw Invalid(field, "extra properties must be strings");
+    }
 
     private static InvalidRequestException Invalid(string field, string why) =>
         new($"Invalid value for '{field}': {why}.");

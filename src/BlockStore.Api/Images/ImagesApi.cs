@@ -21,6 +21,7 @@ public static class ImagesApi
         images.MapPost("", Create);
         images.MapGet("", List).Admitted(Admission.Lists);
         images.MapGet("/{id}", Show);
+        images.MapPatch("/{id}", Update);
         images.MapDelete("/{id}", Delete);
         images.MapPut("/{id}/file", (string id, HttpRequest http, ApiRequest req, ImageUploads uploads, CancellationToken ct) =>
             uploads.UploadAsync(id, http, req, ct));
@@ -44,6 +45,34 @@ public static class ImagesApi
 
     public static async Task<IResult> Show(string id, ApiRequest req, BlockStoreDbContext db, CancellationToken ct) =>
         ImageView.One(await FindAsync(db, req, id, ct));
+
+    /// <summary>
+    /// 200 with the image; its owner or an admin changes it (403 otherwise, and to make it public unless an admin), with
+    /// Glance's JSON patch and its media type (415 for another).
+    /// </summary>
+    public static async Task<IResult> Update(string id, HttpRequest http, ApiRequest req, BlockStoreDbContext db, TimeProvider clock,
+        CancellationToken ct)
+    {
+        req.Caller.RequireWrite("modify_image");
+        if (!ImagePatch.MediaTypes.Contains(http.ContentType?.Split(';')[0].Trim(), StringComparer.OrdinalIgnoreCase))
+            return CinderFault.Result(415, $"Unsupported Content-Type: use {ImagePatch.MediaTypes[0]}.");
+        var image = await FindAsync(db, req, id, ct);
+        if (image.ProjectId != req.ProjectId && !req.Caller.IsAdmin) throw new ForbiddenException("You are not permitted to modify this image.");
+        JsonElement body;
+        try
+        {
+            body = (await JsonDocument.ParseAsync(http.Body, cancellationToken: ct)).RootElement;
+        }
+        catch (JsonException)
+        {
+            throw new InvalidRequestException("Malformed request body");
+        }
+        var patch = ImagePatch.Parse(image, body);
+        if (patch.Publicizes) req.Caller.RequireAdmin("publicize_image");
+        patch.ApplyTo(image, clock.GetUtcNow().UtcDateTime);
+        await db.SaveChangesAsync(ct);
+        return ImageView.One(image);
+    }
 
     public static async Task<IResult> List(HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
     {

@@ -76,11 +76,7 @@ public sealed class Image
     public static Image Create(string projectId, string? name, string diskFormat, string containerFormat, ImageVisibility visibility,
         bool isProtected, int minDisk, int minRam, IDictionary<string, string>? properties, DateTime now)
     {
-        if (!DiskFormats.Contains(diskFormat))
-            throw new InvalidRequestException($"Invalid value '{diskFormat}' for parameter 'disk_format': must be one of {string.Join(", ", DiskFormats)}.");
-        if (!ContainerFormats.Contains(containerFormat))
-            throw new InvalidRequestException($"Invalid value '{containerFormat}' for parameter 'container_format': must be one of {string.Join(", ", ContainerFormats)}.");
-        if (minDisk < 0 || minRam < 0) throw new InvalidRequestException("min_disk and min_ram must be zero or more.");
+        Validate(diskFormat, containerFormat, minDisk, minRam);
         return new Image
         {
             Id = Guid.CreateVersion7(now),
@@ -108,6 +104,36 @@ public sealed class Image
         image.SourceVolumeId = volumeId;
         image.MoveTo(ImageStatus.Saving, now);
         return image;
+    }
+
+    /// <summary>
+    /// Glance's image update (<c>PATCH</c>): the record's editable fields. The formats describe the data, so they change
+    /// only while the image has none (<c>queued</c>), as in Glance.
+    /// </summary>
+    public void Update(string? name, ImageVisibility visibility, bool isProtected, int minDisk, int minRam, string diskFormat, string containerFormat,
+        IDictionary<string, string> properties, DateTime now)
+    {
+        if ((diskFormat != DiskFormat || containerFormat != ContainerFormat) && Status != ImageStatus.Queued)
+            throw new ForbiddenException($"Attribute '{(diskFormat != DiskFormat ? "disk_format" : "container_format")}' can be only replaced for a queued image.");
+        Validate(diskFormat, containerFormat, minDisk, minRam);
+        Name = name;
+        Visibility = visibility;
+        Protected = isProtected;
+        MinDisk = minDisk;
+        MinRam = minRam;
+        DiskFormat = diskFormat;
+        ContainerFormat = containerFormat;
+        Properties = new Dictionary<string, string>(properties);
+        UpdatedAt = now;
+    }
+
+    private static void Validate(string diskFormat, string containerFormat, int minDisk, int minRam)
+    {
+        if (!DiskFormats.Contains(diskFormat))
+            throw new InvalidRequestException($"Invalid value '{diskFormat}' for parameter 'disk_format': must be one of {string.Join(", ", DiskFormats)}.");
+        if (!ContainerFormats.Contains(containerFormat))
+            throw new InvalidRequestException($"Invalid value '{containerFormat}' for parameter 'container_format': must be one of {string.Join(", ", ContainerFormats)}.");
+        if (minDisk < 0 || minRam < 0) throw new InvalidRequestException("min_disk and min_ram must be zero or more.");
     }
 
     public bool IsVisibleTo(string projectId, bool isAdmin) =>

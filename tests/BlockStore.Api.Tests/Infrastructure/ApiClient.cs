@@ -30,7 +30,7 @@ public sealed class ApiClient(HttpClient http, string? token, string projectId)
     /// A relative path lands under <c>/v3/{project}/</c>; one starting with <c>/</c> is sent as is. A string
     /// body is sent verbatim (to send malformed JSON); anything else is serialized.
     /// </summary>
-    public async Task<Reply> Send(HttpMethod method, string path, object? body, string? version = null)
+    public async Task<Reply> Send(HttpMethod method, string path, object? body, string? version = null, string contentType = "application/json")
     {
         var url = path.StartsWith('/') ? path : $"/v3/{projectId}/{path}";
         using var request = new HttpRequestMessage(method, url);
@@ -40,7 +40,7 @@ public sealed class ApiClient(HttpClient http, string? token, string projectId)
         {
             var text = body as string ?? JsonSerializer.Serialize(body);
             request.Content = new StringContent(text, Encoding.UTF8);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
         }
         using var response = await http.SendAsync(request);
         var reply = new Reply((int)response.StatusCode, await response.Content.ReadAsStringAsync(), response.Headers, method, url);

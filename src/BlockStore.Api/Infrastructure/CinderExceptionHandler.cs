@@ -95,3 +95,14 @@ public sealed partial class CinderExceptionHandler(ILogger<CinderExceptionHandle
     [LoggerMessage(LogLevel.Error, "Unhandled error in {Method} {Path}")]
     private partial void LogUnhandled(Exception ex, string method, string path);
 }
+
+/// <summary>What a handler that changes rows guarded by a foreign key needs to tell from a failed write.</summary>
+public static class DbErrors
+{
+    /// <summary>
+    /// The write referred to a row another request removed meanwhile, or removed one another request refers to: the
+    /// key's answer to a race the handler's own check could not see. Raw SQL throws it bare, SaveChanges wrapped.
+    /// </summary>
+    public static bool IsForeignKeyViolation(Exception e) =>
+        (e as PostgresException ?? e.InnerException as PostgresException) is { SqlState: PostgresErrorCodes.ForeignKeyViolation };
+}

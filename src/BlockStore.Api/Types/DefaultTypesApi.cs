@@ -5,7 +5,6 @@ using BlockStore.Core.Errors;
 using BlockStore.Core.Types;
 using FluentValidation;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace BlockStore.Api.Types;
 
@@ -54,7 +53,7 @@ public static class DefaultTypesApi
                 ON CONFLICT (project_id) DO UPDATE SET volume_type_id = excluded.volume_type_id, updated_at = excluded.created_at
                 """, ct);
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        catch (Exception e) when (DbErrors.IsForeignKeyViolation(e))
         {
             // The type was deleted between the lookup and the insert.
             throw new InvalidRequestException(ResourceNotFoundException.VolumeTypeByName(named).Message);

@@ -5,7 +5,6 @@ using BlockStore.Core.Errors;
 using BlockStore.Core.Types;
 using FluentValidation;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace BlockStore.Api.Types;
 
@@ -103,7 +102,7 @@ public static class QosSpecsApi
         {
             await db.SaveChangesAsync(ct);
         }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation })
+        catch (Exception e) when (DbErrors.IsForeignKeyViolation(e))
         {
             // A type was associated with them meanwhile: its key refuses the delete.
             throw new InvalidRequestException(InUse);
@@ -155,7 +154,7 @@ public static class QosSpecsApi
         {
             await db.SaveChangesAsync(ct);
         }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation })
+        catch (Exception e) when (DbErrors.IsForeignKeyViolation(e))
         {
             throw NotFound(id); // deleted meanwhile
         }

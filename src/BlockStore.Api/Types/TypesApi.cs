@@ -7,7 +7,6 @@ using BlockStore.Core.Types;
 using BlockStore.Core.Volumes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace BlockStore.Api.Types;
 
@@ -135,7 +134,7 @@ public static class TypesApi
                 WHERE t.id = {type.Id} AND NOT EXISTS (SELECT 1 FROM blockstore.volumes v WHERE v.volume_type_id = {type.Id})
                 """, ct);
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        catch (Exception e) when (DbErrors.IsForeignKeyViolation(e))
         {
             // A project was given the type as its default meanwhile: its key refuses the delete.
             throw DefaultTypesApi.InUseAsDefault(type.Id);

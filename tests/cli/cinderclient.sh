@@ -107,13 +107,17 @@ in_use() { echo "$usage" | awk -F'|' -v t="$1" '{ gsub(/ /, "", $2); gsub(/ /, "
 [[ $(in_use "volumes_$type_name") == 1 ]] || fail "quota-usage: volumes_$type_name in use is $(in_use "volumes_$type_name"), expected 1"
 [[ $(in_use volumes___DEFAULT__) == 3 ]] || fail "quota-usage: volumes___DEFAULT__ in use is $(in_use volumes___DEFAULT__), expected 3"
 
-step "quota-update --volume-type, then a create over that type's limit"
+step "quota-update --volume-type, then a create over that type's limit; quota-class-show default, quota-class-update refused"
 admin quota-update --volume-type "$type_name" --volumes 1 "$project" >/dev/null
 [[ $(admin quota-show "$project" | prop "volumes_$type_name") == 1 ]] || fail "quota-show: volumes_$type_name is not 1"
 refused=$(member create --volume-type "$type_name" --name cli-over 1 2>&1) && fail "create over volumes_$type_name was accepted"
 echo "$refused" >&2
 [[ $refused == *"exceeded for quota 'volumes_$type_name'"*"(HTTP 413)"* ]] || fail "create over volumes_$type_name: not Cinder's 413"
 admin quota-update --volume-type "$type_name" --volumes -1 "$project" >/dev/null
+[[ $(admin quota-class-show default | prop volumes) == "$(admin quota-defaults "$project" | prop volumes)" ]] ||
+  fail "quota-class-show default does not show the default volumes limit"
+refused=$(admin quota-class-update --volumes 20 default 2>&1) && fail "quota-class-update was accepted"
+[[ $refused == *"come from BlockStore's configuration"*"(HTTP 400)"* ]] || fail "quota-class-update: $refused"
 
 step "availability-zone-list, service-list, list-extensions"
 member availability-zone-list | grep -E '^\| nova +\| available +\|$' >/dev/null || fail "availability-zone-list does not show nova available"

@@ -21,7 +21,29 @@ public static class QuotaSetsApi
         sets.MapGet("/{project}/defaults", Defaults);
         sets.MapPut("/{project}", Update);
         sets.MapDelete("/{project}", Delete);
+        var classes = v3.MapGroup("/os-quota-class-sets").WithTags("Quotas");
+        classes.MapGet("/{name}", ShowClass);
+        classes.MapPut("/{name}", UpdateClass);
         v3.MapGet("/limits", Limits).WithTags("Quotas");
+    }
+
+    /// <summary>
+    /// <c>cinder quota-class-show default</c>, for admins: the defaults every project starts from. Cinder answers any class
+    /// name with the defaults where it has no limits of its own, and BlockStore has none.
+    /// </summary>
+    public static async Task<IResult> ShowClass(string name, ApiRequest req, QuotaService quotas, CancellationToken ct)
+    {
+        req.Caller.RequireAdmin("volume_extension:quota_classes");
+        var report = await quotas.DefaultsAsync(ct);
+        return QuotaSet(name, report, (w, r) => w.WriteNumber(r, report.Resources[r].Limit), "quota_class_set");
+    }
+
+    /// <summary>The defaults come from configuration, so changing them through the API is refused, and says where they are.</summary>
+    public static IResult UpdateClass(string name, ApiRequest req)
+    {
+        req.Caller.RequireAdmin("volume_extension:quota_classes");
+        throw new InvalidRequestException(
+            "Invalid input received: default quotas come from BlockStore's configuration (Quotas:*), not from quota classes; set a project's own limits with os-quota-sets.");
     }
 
     /// <summary>Plain limits, or with <c>usage=True</c> each as <c>{"limit", "in_use", "reserved"}</c> (sample 25).</summary>
@@ -133,10 +155,11 @@ public static class QuotaSetsApi
     }
 
     /// <summary><c>{"quota_set": {resource: value, …, "id": project}}</c>, in Cinder's order, with the per-type resources of the report's types.</summary>
-    private static JsonBody QuotaSet(string? project, QuotaReport report, Action<Utf8JsonWriter, string> writeResource) => JsonBody.Ok(w =>
+    private static JsonBody QuotaSet(string? project, QuotaReport report, Action<Utf8JsonWriter, string> writeResource,
+        string wrapper = "quota_set") => JsonBody.Ok(w =>
     {
         w.WriteStartObject();
-        w.WriteStartObject("quota_set");
+        w.WriteStartObject(wrapper);
         foreach (var resource in report.Order) writeResource(w, resource);
         if (project is not null) w.WriteString("id", project);
         w.WriteEndObject();

@@ -170,6 +170,19 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
         return new QuotaReport(types.Select(t => t.Name).ToList(), resources);
     }
 
+    /// <summary>
+    /// The limits every project starts from, as Cinder's <c>default</c> quota class shows them: configuration's
+    /// (<c>Quotas:*</c>), and no limit (-1) for each volume type's own.
+    /// </summary>
+    public async Task<QuotaReport> DefaultsAsync(CancellationToken ct)
+    {
+        var types = await db.VolumeTypes.AsNoTracking().OrderBy(t => t.CreatedAt).ThenBy(t => t.Id).Select(t => t.Name).ToListAsync(ct);
+        var resources = QuotaResources.All.ToDictionary(r => r, r => new QuotaUse(_defaults.DefaultFor(r), 0, 0));
+        foreach (var type in types)
+            foreach (var resource in QuotaResources.PerType) resources[$"{resource}_{type}"] = new QuotaUse(-1, 0, 0);
+        return new QuotaReport(types, resources);
+    }
+
     /// <summary>A type's quota names follow it when it is renamed (inside the caller's transaction).</summary>
     public Task RenameTypeAsync(string oldName, string newName, CancellationToken ct) => db.Database.ExecuteSqlAsync($"""
         UPDATE blockstore.quota_limits SET resource = left(resource, length(resource) - length({oldName})) || {newName}

@@ -71,7 +71,7 @@ public sealed class PoolsTests : ApiTest
         var host = $"pools-{Guid.NewGuid():N}";
         var now = DateTime.UtcNow;
         await Host.ServicesAsync(Seed.Service($"{host}@ceph", backendUp: true, now, 10 * GiB, 5 * GiB), Seed.Service($"{host}@ceph-fast", backendUp: true, now, 10 * GiB, 5 * GiB));
-        var fast = $"fast-{Guid.NewGuid():N}";
+        var fast = Unique("fast");
         await t.CreateTypeAsync(fast, new() { ["volume_backend_name"] = "ceph-fast" });
         try
         {

@@ -16,7 +16,6 @@ namespace BlockStore.Api.Tests.Attachments;
 public sealed class AttachmentTests : ApiTest
 {
     private const string V = "3.70";
-    private static readonly string[] Monitors = ["10.0.0.1:6789", "[fd00::2]:6789"];
 
     private static object Connector(string host = "compute-1", string? mode = null) =>
         mode is null ? new { host, mountpoint = "/dev/vdb", ip = "192.0.2.10", platform = "x86_64", os_type = "linux" }
@@ -25,7 +24,7 @@ public sealed class AttachmentTests : ApiTest
     [Fact]
     public async Task Reserve_connect_complete_and_detach_move_the_volume_from_available_to_in_use_and_back()
     {
-        await Host.ReportMonitorsAsync("ceph", Monitors);
+        await Host.ReportMonitorsAsync("ceph", Seed.Monitors);
         var t = NewTenant();
         var member = t.Member.At(V);
         var v = (await Host.VolumeAsync(t.ProjectId)).Id;
@@ -96,7 +95,7 @@ public sealed class AttachmentTests : ApiTest
     [Fact]
     public async Task A_connector_at_create_connects_at_once_and_the_read_only_flag_or_the_mode_makes_it_read_only()
     {
-        await Host.ReportMonitorsAsync("ceph", Monitors);
+        await Host.ReportMonitorsAsync("ceph", Seed.Monitors);
         var t = NewTenant();
         var v = (await Host.VolumeAsync(t.ProjectId)).Id;
         (await t.Member.Post($"volumes/{v}/action", Action("os-update_readonly_flag", new { @readonly = true }))).ShouldHave(202);
@@ -136,7 +135,7 @@ public sealed class AttachmentTests : ApiTest
     [Fact]
     public async Task A_volume_not_multiattach_takes_a_second_attachment_only_for_its_own_server()
     {
-        await Host.ReportMonitorsAsync("ceph", Monitors);
+        await Host.ReportMonitorsAsync("ceph", Seed.Monitors);
         var t = NewTenant();
         var member = t.Member.At(V);
         var v = (await Host.VolumeAsync(t.ProjectId)).Id;
@@ -165,7 +164,7 @@ public sealed class AttachmentTests : ApiTest
     [Fact]
     public async Task Attachments_are_refused_clearly_and_write_nothing()
     {
-        await Host.ReportMonitorsAsync("ceph", Monitors);
+        await Host.ReportMonitorsAsync("ceph", Seed.Monitors);
         var t = NewTenant();
         var member = t.Member.At(V);
         var v = (await Host.VolumeAsync(t.ProjectId)).Id;

@@ -12,7 +12,6 @@ namespace BlockStore.Api.Tests.Attachments;
 /// </summary>
 public sealed class LegacyAttachTests : ApiTest
 {
-    private static readonly string[] Monitors = ["10.0.0.1:6789"];
     private static readonly object Connector = new { host = "compute-1", ip = "192.0.2.10", initiator = "iqn.1993-08.org.debian:01:1", enforce_multipath = true };
     private static Dictionary<string, object?> Bare(string action) => new() { [action] = null };
 
@@ -21,7 +20,7 @@ public sealed class LegacyAttachTests : ApiTest
     [Fact]
     public async Task Reserve_connect_attach_and_detach_move_the_volume_as_in_Cinder_and_show_the_attachment_both_ways()
     {
-        await Host.ReportMonitorsAsync("ceph", Monitors);
+        await Host.ReportMonitorsAsync("ceph", Seed.Monitors);
         var t = NewTenant();
         var member = t.Member;
         var v = (await Host.VolumeAsync(t.ProjectId)).Id;
@@ -74,7 +73,7 @@ public sealed class LegacyAttachTests : ApiTest
     [Fact]
     public async Task Unreserve_and_terminate_undo_a_reserve_and_the_refusals_write_nothing()
     {
-        await Host.ReportMonitorsAsync("ceph", Monitors);
+        await Host.ReportMonitorsAsync("ceph", Seed.Monitors);
         var t = NewTenant();
         var member = t.Member;
         var v = (await Host.VolumeAsync(t.ProjectId)).Id;
@@ -133,7 +132,7 @@ public sealed class LegacyAttachTests : ApiTest
         (await Act(t.Member, ro, Action("os-attach", new { host_name = "h", mountpoint = "/dev/vdc" }))).ShouldBeFault(400, "badRequest")
             .ShouldBe($"Invalid attaching mode 'rw' for volume {ro}.");
         (await Act(t.Member, ro, Action("os-attach", new { host_name = "h", mountpoint = "/dev/vdc", mode = "ro" }))).ShouldHave(202);
-        await Host.ReportMonitorsAsync("ceph", Monitors);
+        await Host.ReportMonitorsAsync("ceph", Seed.Monitors);
         (await Act(t.Member, ro, Action("os-initialize_connection", new { connector = Connector }))).ShouldHave(200)
             .Json.GetProperty("connection_info").GetProperty("data").GetProperty("access_mode").GetString().ShouldBe("ro");
     }
@@ -141,7 +140,7 @@ public sealed class LegacyAttachTests : ApiTest
     [Fact]
     public async Task Os_detach_removes_an_attachment_made_through_the_attachments_API_and_needs_its_id_when_there_are_two()
     {
-        await Host.ReportMonitorsAsync("ceph", Monitors);
+        await Host.ReportMonitorsAsync("ceph", Seed.Monitors);
         var t = NewTenant();
         var api = t.Member.At("3.70");
         var v = (await Host.VolumeAsync(t.ProjectId)).Id;

@@ -72,6 +72,12 @@ public static class Seed
         return message;
     }
 
+    /// <summary>
+    /// The monitors every test reports for the shared <c>ceph</c> service row: tests run in parallel, so they must all
+    /// write the same value.
+    /// </summary>
+    public static readonly string[] Monitors = ["10.0.0.1:6789", "[fd00::2]:6789"];
+
     /// <summary>Stamps the backend's volume service row with these monitors, as the worker's reporter does.</summary>
     public static async Task ReportMonitorsAsync(this ApiHost host, string backend, string[]? monitors)
     {

@@ -10,7 +10,7 @@ public sealed class QosSpecsTests : ApiTest
     [Fact]
     public async Task Front_end_specs_of_a_volume_s_type_reach_its_consumer_scaled_to_its_size()
     {
-        await Host.ReportMonitorsAsync("ceph", ["10.0.0.1:6789"]);
+        await Host.ReportMonitorsAsync("ceph", Seed.Monitors);
         var t = NewTenant();
         var name = Unique("gold");
         var created = (await t.Admin.Post("qos-specs", new Dictionary<string, object>

@@ -93,7 +93,7 @@ public static class QosSpecsApi
         req.Caller.RequireAdmin("volume_extension:qos_specs_manage:delete");
         var force = ParseForce(http.Query["force"]);
         var specs = await FindAsync(db, id, ct);
-        var types = await db.VolumeTypes.Where(t => t.QosSpecsId == specs.Id).ToListAsync(ct);
+        var types = await AssociatedTypes(db, specs).ToListAsync(ct);
         if (types.Count > 0 && !force) throw new InvalidRequestException(InUse);
         var now = clock.GetUtcNow().UtcDateTime;
         foreach (var type in types) type.DisassociateQos(now);
@@ -124,7 +124,7 @@ public static class QosSpecsApi
     {
         req.Caller.RequireAdmin("volume_extension:qos_specs_manage:get_all");
         var specs = await FindAsync(db, id, ct);
-        var types = await db.VolumeTypes.AsNoTracking().Where(t => t.QosSpecsId == specs.Id).OrderBy(t => t.Name)
+        var types = await AssociatedTypes(db, specs).AsNoTracking().OrderBy(t => t.Name)
             .Select(t => new { t.Id, t.Name }).ToListAsync(ct);
         return JsonBody.Ok(w =>
         {
@@ -176,7 +176,7 @@ public static class QosSpecsApi
         req.Caller.RequireAdmin("volume_extension:qos_specs_manage:update");
         var specs = await FindAsync(db, id, ct);
         var now = clock.GetUtcNow().UtcDateTime;
-        foreach (var type in await db.VolumeTypes.Where(t => t.QosSpecsId == specs.Id).ToListAsync(ct)) type.DisassociateQos(now);
+        foreach (var type in await AssociatedTypes(db, specs).ToListAsync(ct)) type.DisassociateQos(now);
         await db.SaveChangesAsync(ct);
         return Results.StatusCode(202);
     }
@@ -184,6 +184,9 @@ public static class QosSpecsApi
     private const string InUse = "Qos specs still in use.";
 
     private static ResourceNotFoundException NotFound(string id) => new($"No such QoS spec {id}.");
+
+    private static IQueryable<VolumeType> AssociatedTypes(BlockStoreDbContext db, QosSpecs specs) =>
+        db.VolumeTypes.Where(t => t.QosSpecsId == specs.Id);
 
     private static async Task<QosSpecs> FindAsync(BlockStoreDbContext db, string id, CancellationToken ct) =>
         Guid.TryParse(id, out var guid) && await db.QosSpecs.FirstOrDefaultAsync(q => q.Id == guid, ct) is { } specs ? specs : throw NotFound(id);

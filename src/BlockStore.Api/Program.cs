@@ -79,10 +79,12 @@ app.MapHealthApi();
 app.MapV3(v3 =>
 {
     v3.MapVolumesApi();
+    v3.MapManageApi();
     v3.MapAvailabilityZonesApi();
     v3.MapExtensionsApi();
     v3.MapResourceFiltersApi();
     v3.MapServicesApi();
+    v3.MapWorkersApi();
     v3.MapPoolsApi();
     v3.MapCapabilitiesApi();
     v3.MapSnapshotsApi();

@@ -38,6 +38,7 @@ services.AddBlockStoreBus(builder.Configuration, bus => bus.AddWorkerConsumers(b
 services.AddSingleton<CephHealthCheck>(); // one probe in flight at a time (see the class)
 services.AddBlockStoreDependencyChecks().AddBusCheck().AddCheck<CephHealthCheck>("ceph", tags: [DependencyChecks.Tag]);
 services.AddHostedService<Reconciler>();
+services.AddHostedService<ManageableScanner>();
 services.AddHostedService<ReadinessLog>();
 services.AddOptions<ServiceOptions>().Bind(builder.Configuration.GetSection("Services"))
     .Validate(ServiceOptions.IsValid, ServiceOptions.ValidRanges).ValidateOnStart();

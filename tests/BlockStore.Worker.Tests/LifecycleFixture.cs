@@ -16,6 +16,7 @@ public sealed class LifecycleFixture : IAsyncLifetime
     public static readonly Dictionary<string, string> WorkerSettings = new()
     {
         ["Reconciler__Interval"] = "00:00:02",
+        ["Manage__ScanInterval"] = "00:00:02",
         ["Reconciler__StuckAfter"] = "00:00:05",
         ["Reconciler__GiveUpAfter"] = "00:05:00",
         ["Reconciler__MigrationAttempts"] = "6",

@@ -726,6 +726,50 @@ namespace BlockStore.Migrations.Migrations
                     b.ToTable("volume_type_access", "blockstore");
                 });
 
+            modelBuilder.Entity("BlockStore.Core.Volumes.ManageableImage", b =>
+                {
+                    b.Property<string>("Backend")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("backend");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Parent")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("parent");
+
+                    b.Property<string>("Problem")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("problem");
+
+                    b.Property<DateTime>("ScannedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("scanned_at");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size_bytes");
+
+                    b.Property<int>("Snapshots")
+                        .HasColumnType("integer")
+                        .HasColumnName("snapshots");
+
+                    b.Property<int>("Watchers")
+                        .HasColumnType("integer")
+                        .HasColumnName("watchers");
+
+                    b.HasKey("Backend", "Name")
+                        .HasName("pk_manageable_images");
+
+                    b.ToTable("manageable_images", "blockstore");
+                });
+
             modelBuilder.Entity("BlockStore.Core.Volumes.Volume", b =>
                 {
                     b.Property<Guid>("Id")
@@ -767,6 +811,11 @@ namespace BlockStore.Migrations.Migrations
                     b.Property<string>("ImageMetadata")
                         .HasColumnType("jsonb")
                         .HasColumnName("image_metadata");
+
+                    b.Property<string>("ManagingFrom")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("managing_from");
 
                     b.Property<string>("Metadata")
                         .IsRequired()
@@ -851,6 +900,11 @@ namespace BlockStore.Migrations.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_volumes");
+
+                    b.HasIndex("Backend", "ManagingFrom")
+                        .IsUnique()
+                        .HasDatabaseName("ix_volumes_backend_managing_from")
+                        .HasFilter("managing_from IS NOT NULL");
 
                     b.HasIndex("Status", "StatusChangedAt")
                         .HasDatabaseName("ix_volumes_status_status_changed_at");

@@ -105,4 +105,9 @@ public static class DbErrors
     /// </summary>
     public static bool IsForeignKeyViolation(Exception e) =>
         (e as PostgresException ?? e.InnerException as PostgresException) is { SqlState: PostgresErrorCodes.ForeignKeyViolation };
+
+    /// <summary>A unique index refused the write: another request made the same claim first.</summary>
+    public static bool IsUniqueViolation(Exception e, string constraint) =>
+        (e as PostgresException ?? e.InnerException as PostgresException) is { SqlState: PostgresErrorCodes.UniqueViolation } p
+        && p.ConstraintName == constraint;
 }

@@ -21,10 +21,7 @@ public static class CapabilitiesApi
         CancellationToken ct)
     {
         req.Caller.RequireAdmin("volume_extension:capabilities");
-        // host@backend, as service-list shows it; a #pool suffix (as get-pools names it) is accepted and ignored.
-        var serviceHost = host.Split('#', 2)[0];
-        var service = await db.Services.AsNoTracking().FirstOrDefaultAsync(s => s.Binary == ServiceRecord.VolumeBinary && s.Host == serviceHost, ct)
-            ?? throw new ResourceNotFoundException($"Can't find service: {host}");
+        var service = await ServiceRegistry.FindVolumeServiceAsync(db, host, ct) ?? throw new ResourceNotFoundException($"Can't find service: {host}");
         var backend = service.Backend;
         return JsonBody.Ok(w =>
         {

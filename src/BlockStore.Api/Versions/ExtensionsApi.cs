@@ -5,7 +5,7 @@ namespace BlockStore.Api.Versions;
 /// <summary>
 /// <c>…/extensions</c>: Cinder's list of the API extensions served, by the names clients test for (dashboards ask
 /// for <c>AvailabilityZones</c> before they offer a zone). Only extensions whose calls and fields BlockStore serves are
-/// listed; backups, groups, manage and the rest are absent, as their routes are.
+/// listed; backups, groups and the rest are absent, as their routes are.
 /// </summary>
 public static class ExtensionsApi
 {
@@ -27,6 +27,8 @@ public static class ExtensionsApi
         ("os-used-limits", "UsedLimits", "Usage next to the absolute limits."),
         ("os-volume-type-access", "VolumeTypeAccess", "Private volume types shared with chosen projects."),
         ("os-volume-transfer", "VolumeTransfer", "Volumes given from one project to another."),
+        ("os-volume-manage", "VolumeManage", "Existing RBD images adopted as volumes, and the lists of what a backend holds that may be, for admins."),
+        ("os-volume-unmanage", "VolumeUnmanage", "os-unmanage: a volume leaves BlockStore and its RBD image stays, renamed volume-<id>.unmanaged, for admins."),
         ("os-volume-actions", "VolumeActions", "os-extend, os-retype, os-set_bootable, os-volume_upload_image, os-update_readonly_flag, and the attach flow: os-reserve, os-unreserve, os-initialize_connection, os-attach, os-begin_detaching, os-roll_detaching, os-terminate_connection and os-detach."),
         ("os-vol-host-attr", "VolumeHostAttribute", "A volume's host@backend#pool, for admins."),
         ("os-vol-image-meta", "VolumeImageMetadata", "A volume's image metadata: shown with it, and set, unset and shown by os-set_image_metadata, os-unset_image_metadata and os-show_image_metadata."),

@@ -26,6 +26,8 @@ public sealed class VolumeActionBody
     [JsonPropertyName("os-reimage")] public ReimageAction? Reimage { get; set; }
     [JsonPropertyName("os-set_image_metadata")] public SetImageMetadataAction? SetImageMetadata { get; set; }
     [JsonPropertyName("os-unset_image_metadata")] public UnsetImageMetadataAction? UnsetImageMetadata { get; set; }
+    /// <summary>Takes no arguments, as <see cref="ForceDelete"/>: the volume leaves BlockStore and its data stays (admins).</summary>
+    [JsonPropertyName("os-unmanage")] public JsonElement Unmanage { get; set; }
     /// <summary>Takes no arguments, as <see cref="ForceDelete"/>.</summary>
     [JsonPropertyName("os-show_image_metadata")] public JsonElement ShowImageMetadata { get; set; }
 
@@ -45,7 +47,7 @@ public sealed class VolumeActionBody
     public int Count => new object?[] { Extend, Retype, ResetStatus, SetBootable, Migrate, UploadImage, SetImageMetadata, UnsetImageMetadata, Revert,
                 Reimage, UpdateReadOnly, Attach, InitializeConnection, TerminateConnection, ForceDetach }
             .Count(a => a is not null)
-        + new[] { ForceDelete, CancelMigration, ShowImageMetadata, Reserve, Unreserve, BeginDetaching, RollDetaching, Detach }
+        + new[] { ForceDelete, Unmanage, CancelMigration, ShowImageMetadata, Reserve, Unreserve, BeginDetaching, RollDetaching, Detach }
             .Count(a => a.ValueKind != JsonValueKind.Undefined)
         + (Unknown?.Count ?? 0);
 }

@@ -34,6 +34,7 @@ public static class VolumeActionsApi
             { CancelMigration.ValueKind: not JsonValueKind.Undefined } => await VolumeMigrationActions.CancelAsync(volume, req, db, now, ct),
             { ResetStatus: { } s } => await ResetStatusAsync(volume, s, req, db, quotas, now, ct),
             { ForceDelete.ValueKind: not JsonValueKind.Undefined } => await ForceDeleteAsync(volume, req, db, now, ct),
+            { Unmanage.ValueKind: not JsonValueKind.Undefined } => await ManageApi.UnmanageAsync(volume, req, db, catalog.Value, now, ct),
             { SetBootable: { } b } => await SetBootableAsync(volume, b, req, db, now, ct),
             { UploadImage: { } u } => await UploadToImageAction.RunAsync(volume, u, req, db, quotas, now, ct),
             { Revert: { } rv } => await RevertAsync(volume, rv, req, db, now, ct),
@@ -98,7 +99,8 @@ public static class VolumeActionsApi
     {
         req.Caller.RequireAdmin("volume_extension:volume_admin_actions:reset_status");
         var status = volume.Status;
-        if (action.Status is not null && !VolumeStatusNames.TryParse(action.Status, out status))
+        // unmanaging is BlockStore's worker's to set, as in Cinder, whose statuses to reset to do not include it.
+        if (action.Status is not null && (!VolumeStatusNames.TryParse(action.Status, out status) || status == VolumeStatus.Unmanaging))
             throw new InvalidRequestException($"Invalid input received: '{action.Status}' is not a valid volume status.");
         MigrationStatus? migration = null;
         if (action.MigrationStatus is not null and not "none")

@@ -149,7 +149,7 @@ public static class VolumesApi
     /// such a create is seen here or else finds its source deleting and is refused. An admin's force-delete skips this:
     /// it is how a stuck volume goes.
     /// </summary>
-    private static async Task RequireNoClonesInTheMakingAsync(BlockStoreDbContext db, Guid volumeId, CancellationToken ct)
+    internal static async Task RequireNoClonesInTheMakingAsync(BlockStoreDbContext db, Guid volumeId, CancellationToken ct)
     {
         await db.Database.ExecuteSqlAsync($"SELECT 1 FROM blockstore.volumes WHERE id = {volumeId} FOR UPDATE", ct);
         await db.Database.ExecuteSqlAsync($"SELECT 1 FROM blockstore.snapshots WHERE volume_id = {volumeId} FOR UPDATE", ct);

@@ -39,6 +39,7 @@ public sealed class BlockStoreDbContext(DbContextOptions<BlockStoreDbContext> op
     public DbSet<QuotaUsage> QuotaUsages => Set<QuotaUsage>();
     public DbSet<ServiceRecord> Services => Set<ServiceRecord>();
     public DbSet<Attachment> Attachments => Set<Attachment>();
+    public DbSet<ManageableImage> ManageableImages => Set<ManageableImage>();
 
     /// <summary>
     /// Queue a message for the bus. It is written with the next <c>SaveChanges</c>, in the same

@@ -14,4 +14,6 @@ public static class UserMessageEvents
     public const string UploadToImageFailed = "VOLUME_000009";
     public const string RevertFailed = "VOLUME_000010";
     public const string ReimageFailed = "VOLUME_000011";
+    public const string ManageFailed = "VOLUME_000012";
+    public const string UnmanageFailed = "VOLUME_000013";
 }

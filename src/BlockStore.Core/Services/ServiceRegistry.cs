@@ -57,6 +57,16 @@ public static class ServiceRegistry
         return states.Count > 0 && states.All(d => d);
     }
 
+    /// <summary>
+    /// The volume service of <paramref name="host"/>, <c>host@backend</c> as service-list shows it, or as get-pools and
+    /// <c>os-vol-host-attr:host</c> do with a <c>#pool</c> suffix, which is ignored; null when there is none.
+    /// </summary>
+    public static Task<ServiceRecord?> FindVolumeServiceAsync(BlockStoreDbContext db, string host, CancellationToken ct)
+    {
+        var serviceHost = host.Split('#', 2)[0];
+        return db.Services.AsNoTracking().FirstOrDefaultAsync(s => s.Binary == ServiceRecord.VolumeBinary && s.Host == serviceHost, ct);
+    }
+
     // A null in FromSql's parameter list has no type to send; a typed parameter does.
     private static object Nullable(long? value) => new Npgsql.NpgsqlParameter<long?> { TypedValue = value };
 }

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using BlockStore.Core.Errors;
 using BlockStore.Core.Metadata;
 using BlockStore.Core.Volumes;
@@ -7,6 +8,13 @@ namespace BlockStore.Core.Snapshots;
 /// <summary>A point-in-time copy of a volume; on RBD a protected snapshot named <see cref="BackendName"/>.</summary>
 public sealed class Snapshot : IHasMetadata
 {
+    /// <summary>
+    /// Work in flight that the reconciler sends again when it sits without news (a worker died), as a query filter: a
+    /// visible snapshot being created or deleted.
+    /// </summary>
+    public static readonly Expression<Func<Snapshot, bool>> Redriven =
+        s => !s.Hidden && (s.Status == SnapshotStatus.Creating || s.Status == SnapshotStatus.Deleting);
+
     private Snapshot() { }
 
     public Guid Id { get; private set; }

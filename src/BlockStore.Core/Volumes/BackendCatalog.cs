@@ -21,6 +21,9 @@ public sealed class BackendConfig
 
     /// <summary>Snapshots and clones exist on RBD only; the file backend refuses them.</summary>
     public bool SupportsSnapshots => Driver == "rbd";
+
+    /// <summary>Existing storage can be managed and a volume unmanaged on RBD only: a file backend names its files by volume id.</summary>
+    public bool CanManageExisting => Driver == "rbd";
 }
 
 /// <summary>

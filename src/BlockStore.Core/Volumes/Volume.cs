@@ -76,7 +76,13 @@ public sealed partial class Volume : IHasMetadata
         string availabilityZone, IDictionary<string, string>? metadata, Guid? snapshotId, Guid? sourceVolumeId, DateTime now)
     {
         if (size < 1) throw new InvalidRequestException($"Invalid input for field/attribute size. Value: {size}. {size} is less than the minimum of 1");
-        return new Volume
+        return New(projectId, userId, size, name, description, volumeTypeId, backend, availabilityZone, metadata, snapshotId, sourceVolumeId, now);
+    }
+
+    private static Volume New(
+        string projectId, string userId, int size, string? name, string? description, Guid volumeTypeId, string backend,
+        string availabilityZone, IDictionary<string, string>? metadata, Guid? snapshotId, Guid? sourceVolumeId, DateTime now) =>
+        new()
         {
             Id = Guid.CreateVersion7(now),
             ProjectId = projectId,
@@ -94,7 +100,6 @@ public sealed partial class Volume : IHasMetadata
             CreatedAt = now,
             StatusChangedAt = now,
         };
-    }
 
     public void Update(string? name, string? description, IDictionary<string, string>? metadata, DateTime now, bool setName, bool setDescription)
     {
@@ -408,6 +413,8 @@ public sealed partial class Volume : IHasMetadata
     {
         // Only a re-image in progress names its image: leaving downloading, by any road, forgets it.
         if (next != VolumeStatus.Downloading) ReimagingFrom = null;
+        // Only a volume being created can be adopting storage: once it is anything else, that storage is its own image.
+        if (next != VolumeStatus.Creating) ManagingFrom = null;
         PreviousStatus = Status;
         Status = next;
         UpdatedAt = now;

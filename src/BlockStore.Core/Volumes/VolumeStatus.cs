@@ -5,11 +5,18 @@ public enum VolumeStatus
 {
     Creating, Available, Reserved, Attaching, Detaching, InUse, Maintenance, Deleting, AwaitingTransfer,
     Error, ErrorDeleting, BackingUp, RestoringBackup, ErrorBackingUp, ErrorRestoring, ErrorExtending,
-    Downloading, Uploading, Retyping, Extending, Reverting,
+    Downloading, Uploading, Retyping, Extending, Reverting, Unmanaging,
 }
 
 public static class VolumeStatusNames
 {
+    /// <summary>
+    /// The statuses of work in flight that the reconciler sends again when a row sits in one without news (a worker died):
+    /// create, delete, extend, revert, re-image and unmanage.
+    /// </summary>
+    public static readonly VolumeStatus[] Redriven =
+        [VolumeStatus.Creating, VolumeStatus.Deleting, VolumeStatus.Extending, VolumeStatus.Reverting, VolumeStatus.Downloading, VolumeStatus.Unmanaging];
+
     private static readonly Dictionary<VolumeStatus, string> Wire = Enum.GetValues<VolumeStatus>()
         .ToDictionary(s => s, s => s switch
         {

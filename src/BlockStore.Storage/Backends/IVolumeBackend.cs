@@ -25,6 +25,23 @@ public interface IVolumeBackend
     /// </summary>
     Task<IReadOnlyList<string>?> MonitorsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>?>(null);
 
+    /// <summary>
+    /// Whether storage made outside BlockStore can be adopted as a volume (<c>os-volume-manage</c>) and a volume's let go
+    /// (<c>os-unmanage</c>), through <see cref="DescribeAsync"/> and <see cref="RenameAsync"/>: RBD yes, files no.
+    /// </summary>
+    bool CanManageExisting => false;
+
+    /// <summary>What the backend holds under <paramref name="name"/>, whoever made it; null when nothing.</summary>
+    Task<StoredVolume?> DescribeAsync(string name, CancellationToken cancellationToken) => throw NoManage();
+
+    /// <summary>
+    /// Gives the storage <paramref name="from"/> the name <paramref name="to"/>, data and all. Done already (nothing
+    /// under <paramref name="from"/>, something under <paramref name="to"/>) is success, so that a redelivery passes.
+    /// </summary>
+    Task RenameAsync(string from, string to, CancellationToken cancellationToken) => throw NoManage();
+
+    private NotSupportedException NoManage() => new($"Backend '{Name}' cannot manage or unmanage existing storage.");
+
     /// <summary>Creates an empty volume of <paramref name="sizeBytes"/>.</summary>
     Task CreateAsync(string volume, long sizeBytes, CancellationToken cancellationToken);
 

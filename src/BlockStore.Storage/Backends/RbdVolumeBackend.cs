@@ -151,9 +151,11 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
         (await ceph.GetAsync(cancellationToken).ConfigureAwait(false)).GetMonitorAddresses();
 
     /// <inheritdoc />
-    public async Task<bool> ExistsAsync(string volume, CancellationToken cancellationToken)
+    public async Task<bool> ExistsAsync(string volume, CancellationToken cancellationToken) =>
+        ImageExists(await IoAsync(cancellationToken).ConfigureAwait(false), volume);
+
+    private static bool ImageExists(IoContext io, string volume)
     {
-        var io = await IoAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             using var image = RbdImage.Open(io, volume, readOnly: true);
@@ -162,6 +164,45 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
         catch (RbdNotFoundException)
         {
             return false;
+        }
+    }
+
+    /// <inheritdoc />
+    public bool CanManageExisting => true;
+
+    /// <inheritdoc />
+    /// <remarks>Opened read-only, which takes no watch and no lock: describing an image in use disturbs nothing.</remarks>
+    public async Task<StoredVolume?> DescribeAsync(string name, CancellationToken cancellationToken)
+    {
+        var io = await IoAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var image = RbdImage.Open(io, name, readOnly: true);
+            var parent = image.GetParent();
+            return new StoredVolume(name, (long)image.GetSize(), image.ListWatchers().Select(w => w.Address).ToList(), image.ListSnapshots().Count,
+                parent is null ? null : $"{parent.Image.PoolName}/{parent.Image.ImageName}@{parent.SnapshotName}");
+        }
+        catch (RbdNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// <c>rbd_rename</c> changes the pool's directory entry only: the image's id, data, snapshots and clone links stay,
+    /// so a clone of it, or a parent it is a clone of, is unaffected, and so is a client that has it open.
+    /// </remarks>
+    public async Task RenameAsync(string from, string to, CancellationToken cancellationToken)
+    {
+        var io = await IoAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            RbdPool.Rename(io, from, to);
+        }
+        catch (RbdNotFoundException) when (ImageExists(io, to))
+        {
+            // An earlier delivery renamed it.
         }
     }
 

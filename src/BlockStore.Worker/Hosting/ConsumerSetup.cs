@@ -35,6 +35,7 @@ public static class ConsumerSetup
         }
         bus.AddConsumer<CreateVolumeConsumer>();
         bus.AddConsumer<DeleteVolumeConsumer>();
+        bus.AddConsumer<UnmanageVolumeConsumer>();
         bus.AddConsumer<ExtendVolumeConsumer>();
         bus.AddConsumer<RevertVolumeConsumer>();
         bus.AddConsumer<ReimageVolumeConsumer>();

@@ -16,15 +16,14 @@ namespace BlockStore.Worker.Reconciliation;
 
 /// <summary>
 /// Makes sure nothing stays in a transitional status. A volume or snapshot stuck in creating, deleting,
-/// extending or reverting has its command sent again (the consumers are idempotent) until <see cref="ReconcilerOptions.GiveUpAfter"/>,
+/// extending, reverting or unmanaging has its command sent again (the consumers are idempotent) until <see cref="ReconcilerOptions.GiveUpAfter"/>,
 /// then it is failed with a user message. It also finishes deferred removals, removes images without
 /// rows and reports rows without images. No operator reset-state should be needed.
 /// </summary>
 public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<ReconcilerOptions> options, TimeProvider clock,
     ILogger<Reconciler> logger) : BackgroundService
 {
-    private static readonly VolumeStatus[] Transitional =
-        [VolumeStatus.Creating, VolumeStatus.Deleting, VolumeStatus.Extending, VolumeStatus.Reverting, VolumeStatus.Downloading];
+    private static readonly VolumeStatus[] Transitional = VolumeStatusNames.Redriven;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -85,7 +84,8 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
             .OrderBy(v => v.StatusChangedAt).Take(500).ToListAsync(ct);
         foreach (var volume in stuck)
         {
-            if ((volume.UpdatedAt ?? volume.CreatedAt) < giveUpBefore && volume.Status != VolumeStatus.Deleting)
+            // A removal is never given up: it is sent again until it is done (an unmanage is one, with the data kept).
+            if ((volume.UpdatedAt ?? volume.CreatedAt) < giveUpBefore && volume.Status is not (VolumeStatus.Deleting or VolumeStatus.Unmanaging))
             {
                 var error = volume.Status == VolumeStatus.Extending ? VolumeStatus.ErrorExtending : VolumeStatus.Error;
                 var status = volume.Status.ToWire();
@@ -111,6 +111,7 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
             {
                 VolumeStatus.Creating => new CreateVolume(volume.Id),
                 VolumeStatus.Deleting => new DeleteVolume(volume.Id),
+                VolumeStatus.Unmanaging => new UnmanageVolume(volume.Id),
                 // The snapshot being restored is the revert's target; without one the revert cannot run, and is given up in time.
                 VolumeStatus.Reverting => await RestoringSnapshotAsync(db, volume.Id, ct) is { } restoring
                     ? new RevertVolume(volume.Id, restoring.Id) : null,
@@ -150,8 +151,7 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var stuckBefore = now - options.Value.StuckAfter;
-        var stuck = await db.Snapshots
-            .Where(s => !s.Hidden && (s.Status == SnapshotStatus.Creating || s.Status == SnapshotStatus.Deleting) && s.StatusChangedAt < stuckBefore)
+        var stuck = await db.Snapshots.Where(Snapshot.Redriven).Where(s => s.StatusChangedAt < stuckBefore)
             .OrderBy(s => s.StatusChangedAt).Take(500).ToListAsync(ct);
         foreach (var s in stuck)
         {

@@ -16,6 +16,11 @@ public sealed class DeleteVolumeConsumer(VolumeService volumes) : IConsumer<Dele
     public Task Consume(ConsumeContext<DeleteVolume> context) => volumes.DeleteAsync(context.Message.VolumeId, context.CancellationToken);
 }
 
+public sealed class UnmanageVolumeConsumer(VolumeService volumes) : IConsumer<UnmanageVolume>
+{
+    public Task Consume(ConsumeContext<UnmanageVolume> context) => volumes.UnmanageAsync(context.Message.VolumeId, context.CancellationToken);
+}
+
 public sealed class ExtendVolumeConsumer(VolumeService volumes) : IConsumer<ExtendVolume>
 {
     public Task Consume(ConsumeContext<ExtendVolume> context) =>

@@ -37,6 +37,11 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
             return;
         }
         var backend = backends.Get(volume.Backend);
+        if (volume.ManagingFrom is not null)
+        {
+            await ManageAsync(volume, backend, ct);
+            return;
+        }
         try
         {
             await using var alive = StatusHeartbeat.OfVolume(scopes, volumeId, VolumeStatus.Creating, reconciler.Value.StuckAfter, clock);

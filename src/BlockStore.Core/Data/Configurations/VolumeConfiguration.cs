@@ -16,6 +16,7 @@ internal sealed class VolumeConfiguration : IEntityTypeConfiguration<Volume>
         b.Property(v => v.AvailabilityZone).HasMaxLength(255);
         b.Property(v => v.Backend).HasMaxLength(255);
         b.Property(v => v.MigratingTo).HasMaxLength(255);
+        b.Property(v => v.ManagingFrom).HasMaxLength(255);
         b.Property(v => v.Status).HasConversion(s => s.ToWire(), s => VolumeStatusNames.Parse(s)).HasMaxLength(32);
         b.Property(v => v.PreviousStatus).HasConversion(s => s!.Value.ToWire(), s => VolumeStatusNames.Parse(s)).HasMaxLength(32);
         b.Property(v => v.MigrationStatus).HasConversion<string>().HasMaxLength(32);
@@ -23,6 +24,7 @@ internal sealed class VolumeConfiguration : IEntityTypeConfiguration<Volume>
         b.Property(v => v.ImageMetadata!).AsJsonb();
         b.Property(v => v.Version).IsRowVersion();
         b.Ignore(v => v.ImageName);
+        b.Ignore(v => v.UnmanagedImageName);
         b.Ignore(v => v.IsMigrating);
         // The list pages by (created_at desc, id desc) within a project; this index serves it and the marker.
         // There is deliberately no index on (created_at, id) alone: with one, PostgreSQL chose it for a project
@@ -31,5 +33,21 @@ internal sealed class VolumeConfiguration : IEntityTypeConfiguration<Volume>
         b.HasIndex(v => new { v.ProjectId, v.CreatedAt, v.Id }).IsDescending(false, true, true);
         // The reconciler scans transitional statuses by age.
         b.HasIndex(v => new { v.Status, v.StatusChangedAt });
+        // One volume at a time adopts a given piece of storage: a second manage of it is refused by this index.
+        b.HasIndex(v => new { v.Backend, v.ManagingFrom }).IsUnique().HasFilter("managing_from IS NOT NULL");
+    }
+}
+
+internal sealed class ManageableImageConfiguration : IEntityTypeConfiguration<ManageableImage>
+{
+    public void Configure(EntityTypeBuilder<ManageableImage> b)
+    {
+        b.HasKey(i => new { i.Backend, i.Name });
+        b.Property(i => i.Backend).HasMaxLength(255);
+        b.Property(i => i.Name).HasMaxLength(255);
+        b.Property(i => i.Parent).HasMaxLength(1024);
+        b.Property(i => i.Problem).HasMaxLength(1024);
+        b.Ignore(i => i.SizeGb);
+        b.Ignore(i => i.ReasonNotSafe);
     }
 }

@@ -80,6 +80,7 @@ app.MapV3(v3 =>
 {
     v3.MapVolumesApi();
     v3.MapManageApi();
+    v3.MapSnapshotManageApi();
     v3.MapAvailabilityZonesApi();
     v3.MapExtensionsApi();
     v3.MapResourceFiltersApi();

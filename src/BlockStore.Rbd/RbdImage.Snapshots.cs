@@ -83,6 +83,19 @@ public sealed partial class RbdImage
         return isProtected != 0;
     }
 
+    /// <summary>
+    /// Renames a snapshot (<c>rbd_snap_rename</c>). Only the name changes: the snapshot's id, data, protection and the
+    /// clones that hang from it stay (a clone refers to its parent snapshot by id).
+    /// </summary>
+    /// <exception cref="RbdNotFoundException">No snapshot is named <paramref name="from"/>.</exception>
+    /// <exception cref="RbdExistsException">A snapshot is named <paramref name="to"/> already.</exception>
+    public void RenameSnapshot(string from, string to)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(from);
+        ArgumentException.ThrowIfNullOrEmpty(to);
+        RbdError.ThrowIfFailed(LibRbd.rbd_snap_rename(Handle, from, to), "rbd_snap_rename", SnapshotSubject(from));
+    }
+
     /// <summary>Removes a snapshot (<c>rbd_snap_remove</c>).</summary>
     /// <exception cref="RbdInUseException">The snapshot is protected (EBUSY).</exception>
     public void RemoveSnapshot(string name)

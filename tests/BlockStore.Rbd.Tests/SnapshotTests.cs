@@ -34,6 +34,35 @@ public sealed class SnapshotTests(CephFixture ceph)
     }
 
     [Fact]
+    public void Renaming_a_snapshot_keeps_its_data_and_protection_and_refuses_missing_or_taken_names()
+    {
+        using TestImage test = ceph.CreateImage(ceph.Volumes, 8 * MiB);
+        using RbdImage image = test.Open();
+        byte[] data = IoTests.RandomBytes(4096, seed: 11);
+        image.Write(0, data);
+        image.CreateSnapshot("old");
+        image.ProtectSnapshot("old");
+        image.CreateSnapshot("other");
+        image.Write(0, new byte[4096]);
+
+        image.RenameSnapshot("old", "new");
+
+        image.SnapshotExists("old").ShouldBeFalse();
+        image.IsSnapshotProtected("new").ShouldBeTrue();
+        using (RbdImage atSnapshot = test.Open("new", readOnly: true))
+        {
+            var read = new byte[4096];
+            atSnapshot.Read(0, read);
+            read.ShouldBe(data);
+        }
+        Should.Throw<RbdNotFoundException>(() => image.RenameSnapshot("old", "again")).Operation.ShouldBe("rbd_snap_rename");
+        Should.Throw<RbdExistsException>(() => image.RenameSnapshot("new", "other"));
+        image.UnprotectSnapshot("new");
+        image.RemoveSnapshot("new");
+        image.RemoveSnapshot("other");
+    }
+
+    [Fact]
     public void Creating_an_existing_snapshot_throws_exists()
     {
         using TestImage test = ceph.CreateImage(ceph.Volumes, 4 * MiB);

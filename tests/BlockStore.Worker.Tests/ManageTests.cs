@@ -161,44 +161,22 @@ public sealed class ManageTests(LifecycleFixture stack) : IAsyncLifetime
         return JsonDocument.Parse(body).RootElement.GetProperty("volume").GetProperty("id").GetGuid();
     }
 
-    /// <summary>
-    /// The entry for <paramref name="name"/> once the scan (every 2 s here) or a manage has put it on the list. The list
-    /// holds every volume of the backend too, more than a page in a full test run: it is read page by page, by marker.
-    /// </summary>
+    /// <summary>The entry for <paramref name="name"/> once the scan (every 2 s here) or a manage has put it on the list.</summary>
     private async Task<JsonElement> WaitListedAsync(string name)
     {
         JsonElement found = default;
         await WaitUntilAsync(async () =>
         {
-            string? marker = null;
-            while (true)
-            {
-                var url = $"manageable_volumes/detail?host={_host}&sort=reference:asc&limit=500"
-                    + (marker is null ? "" : $"&marker={Uri.EscapeDataString(JsonSerializer.Serialize(new Dictionary<string, string> { ["source-name"] = marker }))}");
-                using var request = new HttpRequestMessage(HttpMethod.Get, url);
-                request.Headers.Add("OpenStack-API-Version", "volume 3.8");
-                var page = JsonDocument.Parse(await (await _admin.SendAsync(request)).Content.ReadAsStringAsync()).RootElement
-                    .GetProperty("manageable-volumes").EnumerateArray().ToList();
-                foreach (var e in page)
-                    if (e.GetProperty("reference").GetProperty("source-name").GetString() == name) { found = e.Clone(); return true; }
-                if (page.Count < 500) return false;
-                marker = page[^1].GetProperty("reference").GetProperty("source-name").GetString();
-            }
+            var entries = await AdminFlows.ManageableAsync(_admin, "os-volume-manage/detail", "manageable-volumes", _host);
+            found = entries.FirstOrDefault(e => e.GetProperty("reference").GetProperty("source-name").GetString() == name);
+            return found.ValueKind == JsonValueKind.Object;
         }, $"{name} is on the manageable list", seconds: 30);
         return found;
     }
 
-    private async Task<List<string>> MessagesAsync(Guid volume)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"messages?resource_uuid={volume}");
-        request.Headers.Add("OpenStack-API-Version", "volume 3.5");
-        return JsonDocument.Parse(await (await _admin.SendAsync(request)).Content.ReadAsStringAsync()).RootElement.GetProperty("messages")
-            .EnumerateArray().Select(m => m.GetProperty("user_message").GetString()!).ToList();
-    }
+    private Task<List<string>> MessagesAsync(Guid volume) => AdminFlows.MessagesAsync(_admin, volume);
 
-    private async Task<int> UsageAsync(string resource) =>
-        JsonDocument.Parse(await _admin.GetStringAsync($"os-quota-sets/{_project}?usage=true")).RootElement
-            .GetProperty("quota_set").GetProperty(resource).GetProperty("in_use").GetInt32();
+    private Task<int> UsageAsync(string resource) => AdminFlows.UsageAsync(_admin, _project, resource);
 
     public async Task DisposeAsync()
     {

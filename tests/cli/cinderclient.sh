@@ -347,11 +347,12 @@ admin reset-state --attach-status detached "$vol"
 [[ $(member show "$vol" | prop status) == available ]] || fail "reset-state --attach-status detached: the volume is not available"
 member attachment-list | grep "$stuck" >/dev/null && fail "reset-state --attach-status detached left attachment $stuck"
 
-step "manageable-list (3.8), manage of an image made with rbd import, unmanage: its data stays, as volume-<id>.unmanaged"
+step "manageable-list (3.8), manage of an image made with rbd import, with a snapshot taken by rbd"
 legacy=cli-legacy-$RANDOM$RANDOM
 data=$(mktemp)
 head -c 5242880 /dev/urandom > "$data"
 rbd import --no-progress "$data" "volumes/$legacy"
+rbd snap create --no-progress "volumes/$legacy@cli-before"
 want=$(sha256sum < "$data")
 # first_5mib_sha <image>: the sha256 of the image's first 5 MiB, where the imported data is.
 first_5mib_sha() { rbd export --no-progress "volumes/$1" "$data.out" >/dev/null && head -c 5242880 "$data.out" | sha256sum && rm -f "$data.out"; }
@@ -367,9 +368,30 @@ wait_for show "$adopted" available
 rbd_check "$adopted" 1
 [[ $(first_5mib_sha "volume-$adopted") == "$want" ]] || fail "manage: the volume does not hold the image's data"
 rbd info "volumes/$legacy" >/dev/null 2>&1 && fail "manage left $legacy under its old name"
+admin delete "$adopted" 2>&1 | grep "does not manage (cli-before)" >/dev/null \
+  || fail "delete of a volume holding a snapshot BlockStore does not manage was not refused"
+
+step "snapshot-manageable-list, snapshot-manage of the snapshot rbd took, snapshot-unmanage: it stays on the image"
+# Sorted by reference, cli-… comes before every snapshot-… of the backend.
+snap_listed() { admin snapshot-manageable-list --sort reference:asc "$ceph_host"; }
+snap_listed | grep -E "'cli-before'\} *\| 1 *\| True *\| \{'source-name': 'volume-$adopted'\}" >/dev/null \
+  || fail "snapshot-manageable-list $ceph_host does not show cli-before of volume-$adopted, safe to manage"
+managed_snap=$(admin snapshot-manage --name cli-managed "$adopted" cli-before | prop id)
+wait_for snapshot-show "$managed_snap" available
+[[ $(first_5mib_sha "volume-$adopted@snapshot-$managed_snap") == "$want" ]] || fail "snapshot-manage: the snapshot does not hold the data"
+rbd info "volumes/volume-$adopted@snapshot-$managed_snap" | grep "protected: True" >/dev/null || fail "snapshot-manage: the snapshot is not protected"
+snap_listed | grep -E "'snapshot-$managed_snap'\} .*already managed *\| $managed_snap" >/dev/null \
+  || fail "snapshot-manageable-list does not show snapshot-$managed_snap as already managed"
+admin snapshot-unmanage "$managed_snap"
+wait_absent "snapshot $managed_snap" member snapshot-show "$managed_snap"
+rbd info "volumes/volume-$adopted@snapshot-$managed_snap" | grep "protected: False" >/dev/null \
+  || fail "snapshot-unmanage: the RBD snapshot is gone, or still protected"
+
+step "unmanage: the volume's data stays, as volume-<id>.unmanaged, with the snapshot BlockStore let go"
 admin unmanage "$adopted"
 wait_gone "$adopted"
 [[ $(first_5mib_sha "volume-$adopted.unmanaged") == "$want" ]] || fail "unmanage: volume-$adopted.unmanaged does not hold the data"
+rbd snap purge --no-progress "volumes/volume-$adopted.unmanaged"
 rbd rm --no-progress "volumes/volume-$adopted.unmanaged"
 rm -f "$data"
 

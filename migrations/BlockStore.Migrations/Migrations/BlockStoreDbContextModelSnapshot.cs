@@ -498,6 +498,47 @@ namespace BlockStore.Migrations.Migrations
                     b.ToTable("services", "blockstore");
                 });
 
+            modelBuilder.Entity("BlockStore.Core.Snapshots.ForeignSnapshot", b =>
+                {
+                    b.Property<Guid>("VolumeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("volume_id");
+
+                    b.Property<string>("Name")
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Backend")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("backend");
+
+                    b.Property<int>("Children")
+                        .HasColumnType("integer")
+                        .HasColumnName("children");
+
+                    b.Property<bool>("Protected")
+                        .HasColumnType("boolean")
+                        .HasColumnName("protected");
+
+                    b.Property<DateTime>("ScannedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("scanned_at");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size_bytes");
+
+                    b.HasKey("VolumeId", "Name")
+                        .HasName("pk_foreign_snapshots");
+
+                    b.HasIndex("Backend")
+                        .HasDatabaseName("ix_foreign_snapshots_backend");
+
+                    b.ToTable("foreign_snapshots", "blockstore");
+                });
+
             modelBuilder.Entity("BlockStore.Core.Snapshots.Snapshot", b =>
                 {
                     b.Property<Guid>("Id")
@@ -519,6 +560,11 @@ namespace BlockStore.Migrations.Migrations
                     b.Property<string>("ImageMetadata")
                         .HasColumnType("jsonb")
                         .HasColumnName("image_metadata");
+
+                    b.Property<string>("ManagingFrom")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("managing_from");
 
                     b.Property<string>("Metadata")
                         .IsRequired()
@@ -578,6 +624,11 @@ namespace BlockStore.Migrations.Migrations
 
                     b.HasIndex("Status", "StatusChangedAt")
                         .HasDatabaseName("ix_snapshots_status_status_changed_at");
+
+                    b.HasIndex("VolumeId", "ManagingFrom")
+                        .IsUnique()
+                        .HasDatabaseName("ix_snapshots_volume_id_managing_from")
+                        .HasFilter("managing_from IS NOT NULL");
 
                     b.HasIndex("ProjectId", "CreatedAt", "Id")
                         .IsDescending(false, true, true)

@@ -5,6 +5,8 @@ using BlockStore.Contracts;
 using BlockStore.Core.Data;
 using BlockStore.Core.Errors;
 using BlockStore.Core.Snapshots;
+using BlockStore.Core.Volumes;
+using Microsoft.Extensions.Options;
 
 namespace BlockStore.Api.Snapshots;
 
@@ -14,6 +16,8 @@ public sealed class SnapshotActionBody
     [JsonPropertyName("os-reset_status")] public SnapshotResetStatus? ResetStatus { get; set; }
     /// <summary>Takes no arguments, so any value asks for it (cinderclient sends null); absent, it is <see cref="JsonValueKind.Undefined"/>.</summary>
     [JsonPropertyName("os-force_delete")] public JsonElement ForceDelete { get; set; }
+    /// <summary><c>os-unmanage</c> (admins): like <see cref="ForceDelete"/>, any value asks for it.</summary>
+    [JsonPropertyName("os-unmanage")] public JsonElement Unmanage { get; set; }
     [JsonExtensionData] public Dictionary<string, JsonElement>? Unknown { get; set; }
 }
 
@@ -22,13 +26,16 @@ public sealed class SnapshotResetStatus
     public string? Status { get; set; }
 }
 
-/// <summary>Admin recovery for snapshots, as for volumes: <c>os-reset_status</c> and <c>os-force_delete</c>.</summary>
+/// <summary>
+/// Admin actions on snapshots: recovery, as for volumes (<c>os-reset_status</c> and <c>os-force_delete</c>), and
+/// <c>os-unmanage</c> (<see cref="SnapshotManageApi"/>).
+/// </summary>
 public static class SnapshotActionsApi
 {
     public static void MapSnapshotActionsApi(this RouteGroupBuilder snapshots) => snapshots.MapPost("/{id}/action", Act);
 
-    public static async Task<IResult> Act(string id, SnapshotActionBody body, ApiRequest req, BlockStoreDbContext db, TimeProvider clock,
-        CancellationToken ct)
+    public static async Task<IResult> Act(string id, SnapshotActionBody body, ApiRequest req, BlockStoreDbContext db,
+        IOptions<BackendCatalog> catalog, TimeProvider clock, CancellationToken ct)
     {
         if (body.Unknown is { Count: > 0 } unknown) throw new InvalidRequestException($"There is no such action: {unknown.Keys.First()}");
         var snapshot = await SnapshotsApi.FindAsync(db, req, id, ct);
@@ -46,6 +53,8 @@ public static class SnapshotActionsApi
                 snapshot.BeginDeletion(force: true, now);
                 db.Enqueue(new DeleteSnapshot(snapshot.Id, snapshot.VolumeId), now);
                 break;
+            case { Unmanage.ValueKind: not JsonValueKind.Undefined }:
+                return await SnapshotManageApi.UnmanageAsync(snapshot, req, db, catalog.Value, now, ct);
             default:
                 throw new InvalidRequestException("Invalid request body: exactly one action is required.");
         }

@@ -29,6 +29,8 @@ public static class ExtensionsApi
         ("os-volume-transfer", "VolumeTransfer", "Volumes given from one project to another."),
         ("os-volume-manage", "VolumeManage", "Existing RBD images adopted as volumes, and the lists of what a backend holds that may be, for admins."),
         ("os-volume-unmanage", "VolumeUnmanage", "os-unmanage: a volume leaves BlockStore and its RBD image stays, renamed volume-<id>.unmanaged, for admins."),
+        ("os-snapshot-manage", "SnapshotManage", "RBD snapshots of a volume's image that BlockStore does not manage, adopted as snapshots, and their lists, for admins."),
+        ("os-snapshot-unmanage", "SnapshotUnmanage", "os-unmanage: a snapshot leaves BlockStore and its RBD snapshot stays on the volume's image, unprotected, for admins."),
         ("os-volume-actions", "VolumeActions", "os-extend, os-retype, os-set_bootable, os-volume_upload_image, os-update_readonly_flag, and the attach flow: os-reserve, os-unreserve, os-initialize_connection, os-attach, os-begin_detaching, os-roll_detaching, os-terminate_connection and os-detach."),
         ("os-vol-host-attr", "VolumeHostAttribute", "A volume's host@backend#pool, for admins."),
         ("os-vol-image-meta", "VolumeImageMetadata", "A volume's image metadata: shown with it, and set, unset and shown by os-set_image_metadata, os-unset_image_metadata and os-show_image_metadata."),

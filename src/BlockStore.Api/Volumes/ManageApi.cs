@@ -61,7 +61,6 @@ public static class ManageApi
             throw new InvalidRequestException(
                 $"Invalid input received: backend '{backend}' keeps volumes as plain files named by volume id, and cannot manage existing storage.");
         var source = r.SourceName();
-        if (source.Length > 255) throw new InvalidRequestException("Invalid input received: source-name is longer than 255 characters.");
         await RequireUnownedAsync(db, source, ct);
 
         var type = await FindTypeAsync(db, req, r.VolumeType, ct);
@@ -141,38 +140,8 @@ public static class ManageApi
     private static async Task<IResult> ListAsync(HttpRequest http, ApiRequest req, BlockStoreDbContext db, bool detail, CancellationToken ct)
     {
         req.Caller.RequireAdmin("volume_extension:list_manageable");
-        var query = http.Query;
-        var host = NonEmpty(query["host"]);
-        var cluster = NonEmpty(query["cluster"]);
-        RequireOneOf(host, cluster, req.Version.AtLeast(17));
-        var page = ManageablePage.Parse(query);
-        var service = cluster is null ? await ServiceRegistry.FindVolumeServiceAsync(db, host!, ct) : null;
-        if (service is null)
-            throw new ResourceNotFoundException(cluster is null ? $"Service cinder-volume could not be found on host {host}." : $"Cluster {cluster} could not be found.");
-        var entries = await EntriesAsync(db, service.Backend, ct);
-        return JsonBody.Ok(w =>
-        {
-            w.WriteStartObject();
-            w.WriteStartArray("manageable-volumes");
-            foreach (var e in page.Apply(entries))
-            {
-                w.WriteStartObject();
-                w.WriteStartObject("reference");
-                w.WriteString("source-name", e.Reference);
-                w.WriteEndObject();
-                w.WriteNumber("size", e.Size);
-                w.WriteBoolean("safe_to_manage", e.ReasonNotSafe is null);
-                if (detail)
-                {
-                    w.WriteString("reason_not_safe", e.ReasonNotSafe);
-                    if (e.CinderId is { } id) w.WriteString("cinder_id", id); else w.WriteNull("cinder_id");
-                    w.WriteNull("extra_info");
-                }
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
-        });
+        var (backend, page) = await ManageablePage.ParseAsync(http.Query, req, db, ct);
+        return page.Write("manageable-volumes", await EntriesAsync(db, backend, ct), detail);
     }
 
     /// <summary>
@@ -197,16 +166,17 @@ public static class ManageApi
     }
 
     /// <summary>Cinder's <c>get_cluster_host</c>: one of host and cluster, the latter only from <paramref name="clusterAllowed"/>'s version.</summary>
-    private static void RequireOneOf(string? host, string? cluster, bool clusterAllowed)
+    internal static void RequireOneOf(string? host, string? cluster, bool clusterAllowed)
     {
         if (!clusterAllowed) cluster = null;
         if ((host is null) == (cluster is null))
             throw new InvalidRequestException(
                 clusterAllowed ? "Invalid input received: One and only one of cluster and host must be set." : "Invalid input received: Host field is missing.");
     }
-
-    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }
 
-/// <summary>One entry of a manageable list. <paramref name="ReasonNotSafe"/> null means safe to manage.</summary>
-public sealed record ManageableEntry(string Reference, int Size, string? ReasonNotSafe, Guid? CinderId);
+/// <summary>
+/// One entry of a manageable list. <paramref name="ReasonNotSafe"/> null means safe to manage. <paramref name="Source"/>:
+/// a snapshot's volume storage (Cinder's <c>source_reference</c>), null on the volumes' list.
+/// </summary>
+public sealed record ManageableEntry(string Reference, int Size, string? ReasonNotSafe, Guid? CinderId, string? Source = null);

@@ -26,23 +26,39 @@ public sealed class ManageVolumeRequest : OpenBody
     public Dictionary<string, string>? Metadata { get; set; }
     [JsonConverter(typeof(CinderBoolConverter))] public bool? Bootable { get; set; }
 
+    /// <summary>The storage's name in its backend (<see cref="ManageReference.SourceName"/>).</summary>
+    public string SourceName() => ManageReference.SourceName(Ref, "volume");
+}
+
+/// <summary>The <c>ref</c> of a manage request: <c>{"source-name": "&lt;name&gt;"}</c>, or the name alone.</summary>
+public static class ManageReference
+{
     /// <summary>
-    /// The storage's name in its backend. Refused with Cinder's <c>ManageExistingInvalidReference</c> wording, before
-    /// anything is written, when the reference has none: Cinder's RBD driver takes <c>source-name</c> only.
+    /// The name in <paramref name="reference"/>. Refused with Cinder's <c>ManageExistingInvalidReference</c> wording
+    /// (for a <paramref name="what"/>), before anything is written, when it has none: Cinder's RBD driver takes
+    /// <c>source-name</c> only.
     /// </summary>
-    public string SourceName()
+    public static string SourceName(JsonElement reference, string what)
     {
-        var name = Ref.ValueKind switch
+        var name = reference.ValueKind switch
         {
-            JsonValueKind.String => Ref.GetString(),
-            JsonValueKind.Object when Ref.TryGetProperty("source-name", out var n) && n.ValueKind == JsonValueKind.String => n.GetString(),
+            JsonValueKind.String => reference.GetString(),
+            JsonValueKind.Object when reference.TryGetProperty("source-name", out var n) && n.ValueKind == JsonValueKind.String => n.GetString(),
             _ => null,
         };
         if (string.IsNullOrWhiteSpace(name))
             throw new InvalidRequestException(
-                $"Manage existing volume failed due to invalid backend reference {Ref.GetRawText()}: Reference must contain source-name element.");
+                $"Manage existing {what} failed due to invalid backend reference {reference.GetRawText()}: Reference must contain source-name element.");
+        if (name.Length > 255) throw new InvalidRequestException("Invalid input received: source-name is longer than 255 characters.");
         return name;
     }
+
+    /// <summary>Cinder's schema for <c>ref</c>: required, an object or a string.</summary>
+    public static void IsReference<T>(this IRuleBuilder<T, JsonValueKind> rule, Func<T, JsonElement> reference) =>
+        rule.Must(k => k is JsonValueKind.Object or JsonValueKind.String)
+            .WithMessage(v => reference(v).ValueKind == JsonValueKind.Undefined
+                ? "'ref' is a required property"
+                : $"Invalid input for field/attribute ref. Value: {reference(v).GetRawText()}. {reference(v).GetRawText()} is not of type 'object', 'string'");
 }
 
 public sealed class ManageVolumeBodyValidator : AbstractValidator<ManageVolumeBody>
@@ -60,10 +76,7 @@ public sealed class ManageVolumeRequestValidator : AbstractValidator<ManageVolum
     public ManageVolumeRequestValidator()
     {
         this.NoUnknownMembers();
-        RuleFor(v => v.Ref.ValueKind).Must(k => k is JsonValueKind.Object or JsonValueKind.String)
-            .WithMessage(v => v.Ref.ValueKind == JsonValueKind.Undefined
-                ? "'ref' is a required property"
-                : $"Invalid input for field/attribute ref. Value: {v.Ref.GetRawText()}. {v.Ref.GetRawText()} is not of type 'object', 'string'");
+        RuleFor(v => v.Ref.ValueKind).IsReference(v => v.Ref);
         RuleFor(v => v.Cluster).Null().When((_, ctx) => !Rules.VersionOf(ctx).AtLeast(16)).WithMessage(Rules.Unexpected("cluster"));
         RuleFor(v => v.Host).IsName("host");
         RuleFor(v => v.Name).IsName("name");

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using BlockStore.Api.Infrastructure;
+using BlockStore.Core.Data;
 using BlockStore.Core.Errors;
+using BlockStore.Core.Services;
 
 namespace BlockStore.Api.Volumes;
 
@@ -51,6 +53,59 @@ public sealed class ManageablePage
         return new ManageablePage(pairs.Select(p => (p.Key, p.Dir == "asc")).ToList(), ParseMarker(query["marker"]), offset,
             Math.Min(limit, ListQuery.MaxLimit));
     }
+
+    /// <summary>
+    /// A manageable list's query: the backend of the host named (one of <c>host</c> and, from 3.17, <c>cluster</c>,
+    /// which BlockStore never finds), and the page.
+    /// </summary>
+    public static async Task<(string Backend, ManageablePage Page)> ParseAsync(IQueryCollection query, ApiRequest req, BlockStoreDbContext db,
+        CancellationToken ct)
+    {
+        var host = NonEmpty(query["host"]);
+        var cluster = NonEmpty(query["cluster"]);
+        ManageApi.RequireOneOf(host, cluster, req.Version.AtLeast(17));
+        var page = Parse(query);
+        var service = cluster is null ? await ServiceRegistry.FindVolumeServiceAsync(db, host!, ct) : null;
+        if (service is null)
+            throw new ResourceNotFoundException(cluster is null ? $"Service cinder-volume could not be found on host {host}." : $"Cluster {cluster} could not be found.");
+        return (service.Backend, page);
+    }
+
+    /// <summary>
+    /// <c>{"<paramref name="key"/>": [...]}</c>, this page of <paramref name="entries"/>; a snapshot's entry also names its
+    /// volume's storage (<c>source_reference</c>).
+    /// </summary>
+    public IResult Write(string key, IEnumerable<ManageableEntry> entries, bool detail) => JsonBody.Ok(w =>
+    {
+        w.WriteStartObject();
+        w.WriteStartArray(key);
+        foreach (var e in Apply(entries))
+        {
+            w.WriteStartObject();
+            WriteReference(w, "reference", e.Reference);
+            w.WriteNumber("size", e.Size);
+            w.WriteBoolean("safe_to_manage", e.ReasonNotSafe is null);
+            if (e.Source is { } source) WriteReference(w, "source_reference", source);
+            if (detail)
+            {
+                w.WriteString("reason_not_safe", e.ReasonNotSafe);
+                if (e.CinderId is { } id) w.WriteString("cinder_id", id); else w.WriteNull("cinder_id");
+                w.WriteNull("extra_info");
+            }
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
+
+    private static void WriteReference(Utf8JsonWriter w, string name, string sourceName)
+    {
+        w.WriteStartObject(name);
+        w.WriteString("source-name", sourceName);
+        w.WriteEndObject();
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     /// <summary>The page of <paramref name="entries"/>: sorted, from after the marker, past the offset, up to the limit.</summary>
     public IEnumerable<ManageableEntry> Apply(IEnumerable<ManageableEntry> entries)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using BlockStore.Api.Attachments;
 using BlockStore.Api.Infrastructure;
+using BlockStore.Api.Snapshots;
 using BlockStore.Contracts;
 using BlockStore.Core.Data;
 using BlockStore.Core.Errors;
@@ -145,6 +146,7 @@ public static class VolumeActionsApi
     private static async Task<IResult> ForceDeleteAsync(Volume volume, ApiRequest req, BlockStoreDbContext db, DateTime now, CancellationToken ct)
     {
         req.Caller.RequireAdmin("volume_extension:volume_admin_actions:force_delete");
+        await SnapshotManageApi.RequireNoForeignSnapshotsAsync(db, volume.Id, ct);
         volume.BeginForceDeletion(now);
         // Snapshots already being deleted stay so; the rest go with the volume.
         foreach (var snapshot in await db.Snapshots.Where(s => s.VolumeId == volume.Id && !s.Hidden && s.Status != SnapshotStatus.Deleting).ToListAsync(ct))

@@ -1,4 +1,5 @@
 using BlockStore.Api.Infrastructure;
+using BlockStore.Api.Snapshots;
 using BlockStore.Contracts;
 using BlockStore.Core.Data;
 using BlockStore.Core.Errors;
@@ -98,6 +99,7 @@ public static class VolumeMigrationActions
         DateTime now, CancellationToken ct)
     {
         var hasSnapshots = await db.Snapshots.AnyAsync(s => s.VolumeId == volume.Id && !s.Hidden, ct);
+        await SnapshotManageApi.RequireNoForeignSnapshotsAsync(db, volume.Id, ct);
         var source = volume.Backend;
         volume.BeginMigration(backend, retype: newTypeId is not null, hasSnapshots, now);
         // A job outlives its volume's migration status: after the switch-over it still removes the old copy, and after

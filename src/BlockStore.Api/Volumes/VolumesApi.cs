@@ -1,5 +1,6 @@
 using BlockStore.Api.Images;
 using BlockStore.Api.Infrastructure;
+using BlockStore.Api.Snapshots;
 using BlockStore.Contracts;
 using BlockStore.Core.Data;
 using BlockStore.Core.Errors;
@@ -131,6 +132,7 @@ public static class VolumesApi
         var now = clock.GetUtcNow().UtcDateTime;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (!force) await RequireNoClonesInTheMakingAsync(db, volume.Id, ct);
+        await SnapshotManageApi.RequireNoForeignSnapshotsAsync(db, volume.Id, ct);
         var snapshots = await db.Snapshots.Where(s => s.VolumeId == volume.Id && !s.Hidden).ToListAsync(ct);
         volume.BeginDeletion(force, snapshots.Count > 0, cascade || force, now);
         // A cascade needs every snapshot deletable (available or error), as Cinder's does; force takes any

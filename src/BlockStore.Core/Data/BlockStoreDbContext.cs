@@ -40,6 +40,7 @@ public sealed class BlockStoreDbContext(DbContextOptions<BlockStoreDbContext> op
     public DbSet<ServiceRecord> Services => Set<ServiceRecord>();
     public DbSet<Attachment> Attachments => Set<Attachment>();
     public DbSet<ManageableImage> ManageableImages => Set<ManageableImage>();
+    public DbSet<ForeignSnapshot> ForeignSnapshots => Set<ForeignSnapshot>();
 
     /// <summary>
     /// Queue a message for the bus. It is written with the next <c>SaveChanges</c>, in the same

@@ -16,4 +16,6 @@ public static class UserMessageEvents
     public const string ReimageFailed = "VOLUME_000011";
     public const string ManageFailed = "VOLUME_000012";
     public const string UnmanageFailed = "VOLUME_000013";
+    public const string SnapshotManageFailed = "VOLUME_000014";
+    public const string SnapshotUnmanageFailed = "VOLUME_000015";
 }

@@ -58,6 +58,18 @@ public static class ServiceRegistry
     }
 
     /// <summary>
+    /// Whether a volume service of <paramref name="backend"/> is up and enabled, so that work on its volumes will be
+    /// done (Cinder's check before a manage: "Service is unavailable at this time.").
+    /// </summary>
+    public static async Task<bool> IsBackendServedAsync(BlockStoreDbContext db, string backend, DateTime now, TimeSpan downAfter, CancellationToken ct)
+    {
+        var suffix = "@" + backend;
+        var services = await db.Services.AsNoTracking()
+            .Where(s => s.Binary == ServiceRecord.VolumeBinary && s.Host.EndsWith(suffix)).ToListAsync(ct);
+        return services.Any(s => !s.Disabled && s.IsUp(now, downAfter));
+    }
+
+    /// <summary>
     /// The volume service of <paramref name="host"/>, <c>host@backend</c> as service-list shows it, or as get-pools and
     /// <c>os-vol-host-attr:host</c> do with a <c>#pool</c> suffix, which is ignored; null when there is none.
     /// </summary>

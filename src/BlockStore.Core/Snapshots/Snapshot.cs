@@ -6,7 +6,7 @@ using BlockStore.Core.Volumes;
 namespace BlockStore.Core.Snapshots;
 
 /// <summary>A point-in-time copy of a volume; on RBD a protected snapshot named <see cref="BackendName"/>.</summary>
-public sealed class Snapshot : IHasMetadata
+public sealed partial class Snapshot : IHasMetadata
 {
     /// <summary>
     /// Work in flight that the reconciler sends again when it sits without news (a worker died), as a query filter: a
@@ -41,7 +41,33 @@ public sealed class Snapshot : IHasMetadata
     public DateTime StatusChangedAt { get; private set; }
     public uint Version { get; private set; }
 
-    public string BackendName => $"snapshot-{Id}";
+    public string BackendName => BackendNameOf(Id);
+
+    /// <summary>The backend name of the snapshot <paramref name="id"/>.</summary>
+    public static string BackendNameOf(Guid id) => $"{BackendPrefix}{id}";
+
+    private const string BackendPrefix = "snapshot-";
+
+    /// <summary>The backend snapshot a volume-to-volume clone hangs from, on the source: one per clone, and no row's.</summary>
+    public static string CloneBackendName(Guid cloneId) => $"{ClonePrefix}{cloneId}";
+
+    private const string ClonePrefix = "clone-";
+
+    /// <summary>
+    /// Why the backend snapshot <paramref name="name"/> is BlockStore's own although no snapshot row names it, so that it
+    /// cannot be managed: a volume-to-volume clone's, or a copy to an image's (named <paramref name="uploadPrefix"/>…,
+    /// for as long as the copy runs). Null for any other name.
+    /// </summary>
+    public static string? ReasonNotManageable(string name, string uploadPrefix) =>
+        name.StartsWith(ClonePrefix, StringComparison.Ordinal) && Guid.TryParseExact(name.AsSpan(ClonePrefix.Length), "D", out _) ? "used for clone snap"
+        : name.StartsWith(uploadPrefix, StringComparison.Ordinal) ? "used for an upload to an image"
+        : null;
+
+    /// <summary>The snapshot id in a backend name made by <see cref="BackendName"/>; null for any other name.</summary>
+    public static Guid? IdOfBackendName(string name) =>
+        name.StartsWith(BackendPrefix, StringComparison.Ordinal) && Guid.TryParseExact(name.AsSpan(BackendPrefix.Length), "D", out var id) ? id : null;
+
+    public const string DeleteRefused = "Snapshot status must be available or error and must not be part of a group.";
 
     public static Snapshot Create(Volume volume, string userId, string? name, string? description,
         IDictionary<string, string>? metadata, DateTime now) => new()
@@ -88,7 +114,7 @@ public sealed class Snapshot : IHasMetadata
         var ok = Status is SnapshotStatus.Available or SnapshotStatus.Error
                  || (force && Status is not SnapshotStatus.Deleting);
         if (!ok)
-            throw new InvalidSnapshotStateException("Snapshot status must be available or error and must not be part of a group.");
+            throw new InvalidSnapshotStateException(DeleteRefused);
         MoveTo(SnapshotStatus.Deleting, now);
     }
 
@@ -118,6 +144,7 @@ public sealed class Snapshot : IHasMetadata
 
     private void MoveTo(SnapshotStatus next, DateTime now)
     {
+        if (next != SnapshotStatus.Creating) ManagingFrom = null;
         Status = next;
         UpdatedAt = now;
         StatusChangedAt = now;

@@ -33,7 +33,7 @@ public sealed class ManageableImage
     /// <summary>Clients that have it open (RBD watchers): a host that maps it is using it.</summary>
     public int Watchers { get; private set; }
 
-    /// <summary>Its own snapshots, which a volume cannot adopt along with it.</summary>
+    /// <summary>Its own snapshots, which come along when it is managed, for <c>os-snapshot-manage</c> to adopt.</summary>
     public int Snapshots { get; private set; }
 
     /// <summary>The snapshot it is a copy-on-write clone of (<c>pool/image@snapshot</c>), or null.</summary>
@@ -52,8 +52,7 @@ public sealed class ManageableImage
 
     /// <summary>
     /// Why a manage of it would be refused (Cinder's <c>reason_not_safe</c>), or null when it is safe: a volume takes
-    /// its storage whole, so not while a client uses it, nor with snapshots that no BlockStore snapshot would own.
+    /// its storage whole, so not while a client uses it.
     /// </summary>
-    public string? ReasonNotSafe =>
-        Problem is not null ? $"cannot be read: {Problem}" : Watchers > 0 ? "volume in use" : Snapshots > 0 ? "volume has snapshots" : null;
+    public string? ReasonNotSafe => Problem is not null ? $"cannot be read: {Problem}" : Watchers > 0 ? "volume in use" : null;
 }

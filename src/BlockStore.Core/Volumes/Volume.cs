@@ -63,7 +63,10 @@ public sealed partial class Volume : IHasMetadata
     public bool IsClone => SnapshotId is not null || SourceVolumeId is not null || ImageId is not null;
 
     /// <summary>The backend's name for the data: the RBD image name, or the file name.</summary>
-    public string ImageName => $"{ImagePrefix}{Id}";
+    public string ImageName => ImageNameOf(Id);
+
+    /// <summary>The image name of the volume <paramref name="id"/>.</summary>
+    public static string ImageNameOf(Guid id) => $"{ImagePrefix}{id}";
 
     private const string ImagePrefix = "volume-";
 

@@ -26,6 +26,9 @@ internal static unsafe partial class LibRbd
     internal static partial int rbd_snap_exists(RbdImageHandle image, string snapname, byte* exists);
 
     [LibraryImport(Libraries.Rbd, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int rbd_snap_rename(RbdImageHandle image, string srcname, string dstname);
+
+    [LibraryImport(Libraries.Rbd, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int rbd_snap_remove(RbdImageHandle image, string snapname);
 
     [LibraryImport(Libraries.Rbd, StringMarshalling = StringMarshalling.Utf8)]

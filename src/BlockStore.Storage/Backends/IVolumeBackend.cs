@@ -40,6 +40,22 @@ public interface IVolumeBackend
     /// </summary>
     Task RenameAsync(string from, string to, CancellationToken cancellationToken) => throw NoManage();
 
+    /// <summary>The snapshots of the volume <paramref name="volume"/>'s storage, whoever took them, oldest first; empty when it is gone.</summary>
+    Task<IReadOnlyList<StoredSnapshot>> ListSnapshotsAsync(string volume, CancellationToken cancellationToken) => throw NoManage();
+
+    /// <summary>
+    /// Adopts a snapshot of <paramref name="volume"/> taken outside BlockStore (<c>os-snapshot-manage</c>): it is renamed
+    /// from <paramref name="from"/> to <paramref name="to"/>, data and clones untouched, and protected like BlockStore's
+    /// own. Done already (nothing under <paramref name="from"/>, something under <paramref name="to"/>) is success.
+    /// </summary>
+    Task AdoptSnapshotAsync(string volume, string from, string to, CancellationToken cancellationToken) => throw NoManage();
+
+    /// <summary>
+    /// Lets a snapshot go with its data (<c>os-unmanage</c>): it keeps its name, and is unprotected. Returns false, and
+    /// changes nothing, while clones hang from it.
+    /// </summary>
+    Task<bool> ReleaseSnapshotAsync(string volume, string snapshot, CancellationToken cancellationToken) => throw NoManage();
+
     private NotSupportedException NoManage() => new($"Backend '{Name}' cannot manage or unmanage existing storage.");
 
     /// <summary>Creates an empty volume of <paramref name="sizeBytes"/>.</summary>

@@ -207,6 +207,61 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<StoredSnapshot>> ListSnapshotsAsync(string volume, CancellationToken cancellationToken)
+    {
+        var io = await IoAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var image = RbdImage.Open(io, volume, readOnly: true);
+            return image.ListSnapshots().Select(s => new StoredSnapshot(s.Name, (long)s.Size, image.IsSnapshotProtected(s.Name),
+                ChildrenOf(io, volume, s.Name))).ToList();
+        }
+        catch (RbdNotFoundException)
+        {
+            return [];
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task AdoptSnapshotAsync(string volume, string from, string to, CancellationToken cancellationToken)
+    {
+        using var image = RbdImage.Open(await IoAsync(cancellationToken).ConfigureAwait(false), volume);
+        try
+        {
+            image.RenameSnapshot(from, to);
+        }
+        catch (RbdNotFoundException) when (image.SnapshotExists(to))
+        {
+            // An earlier delivery renamed it.
+        }
+        if (!image.IsSnapshotProtected(to)) image.ProtectSnapshot(to);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> ReleaseSnapshotAsync(string volume, string snapshot, CancellationToken cancellationToken)
+    {
+        var io = await IoAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var image = RbdImage.Open(io, volume);
+            if (!image.SnapshotExists(snapshot)) return true;
+            if (ChildrenOf(io, volume, snapshot) > 0) return false;
+            if (image.IsSnapshotProtected(snapshot)) image.UnprotectSnapshot(snapshot);
+            return true;
+        }
+        catch (RbdNotFoundException)
+        {
+            return true;
+        }
+    }
+
+    private static int ChildrenOf(IoContext io, string volume, string snapshot)
+    {
+        using var atSnapshot = RbdImage.Open(io, volume, snapshot, readOnly: true);
+        return atSnapshot.ListChildren().Count;
+    }
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken) =>
         RbdPool.List(await IoAsync(cancellationToken).ConfigureAwait(false))
             .Select(i => i.Name).Where(n => !n.StartsWith(HiddenPrefix, StringComparison.Ordinal)).ToList();
@@ -375,8 +430,7 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
         if (!image.SnapshotExists(snapshot)) return true;
         if (image.IsSnapshotProtected(snapshot))
         {
-            using (var atSnapshot = RbdImage.Open(io, image.Name, snapshot, readOnly: true))
-                if (atSnapshot.ListChildren().Count > 0) return false;
+            if (ChildrenOf(io, image.Name, snapshot) > 0) return false;
             image.UnprotectSnapshot(snapshot);
         }
         image.RemoveSnapshot(snapshot);

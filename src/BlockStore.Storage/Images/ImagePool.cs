@@ -137,6 +137,9 @@ public sealed class ImagePool
         }
     }
 
+    /// <summary>The prefix of the snapshot an upload takes of its volume, for as long as the copy runs.</summary>
+    public const string VolumeSnapshotPrefix = "image-";
+
     /// <summary>
     /// Copies a volume's data into image <paramref name="name"/> without leaving a tie between them: a
     /// protected snapshot of the volume is cloned into the images pool, the clone is flattened, and the
@@ -145,7 +148,7 @@ public sealed class ImagePool
     /// <returns>The image's size in bytes.</returns>
     public async Task<long> ImportVolumeAsync(RbdVolumeBackend source, string volume, string name, CancellationToken cancellationToken)
     {
-        var volumeSnapshot = $"image-{name}";
+        var volumeSnapshot = $"{VolumeSnapshotPrefix}{name}";
         var io = await IoAsync(cancellationToken).ConfigureAwait(false);
         bool cloned = true;
         try

@@ -41,6 +41,7 @@ public static class ConsumerSetup
         bus.AddConsumer<ReimageVolumeConsumer>();
         bus.AddConsumer<CreateSnapshotConsumer>();
         bus.AddConsumer<DeleteSnapshotConsumer>();
+        bus.AddConsumer<UnmanageSnapshotConsumer>();
         bus.AddConsumer<FlattenVolumeConsumer>();
         bus.AddConsumer<MigrateVolumeConsumer>();
         bus.AddConsumer<DeleteImageConsumer>();

@@ -155,7 +155,12 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
             .OrderBy(s => s.StatusChangedAt).Take(500).ToListAsync(ct);
         foreach (var s in stuck)
         {
-            db.Enqueue(s.Status == SnapshotStatus.Creating ? new CreateSnapshot(s.Id, s.VolumeId) : (object)new DeleteSnapshot(s.Id, s.VolumeId), now);
+            db.Enqueue(s.Status switch
+            {
+                SnapshotStatus.Creating => new CreateSnapshot(s.Id, s.VolumeId),
+                SnapshotStatus.Unmanaging => new UnmanageSnapshot(s.Id, s.VolumeId),
+                _ => (object)new DeleteSnapshot(s.Id, s.VolumeId),
+            }, now);
             s.ResetStatus(s.Status, now);
             await SaveOneAsync(db, ct);
         }

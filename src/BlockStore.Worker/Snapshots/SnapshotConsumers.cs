@@ -12,3 +12,8 @@ public sealed class DeleteSnapshotConsumer(SnapshotService snapshots) : IConsume
 {
     public Task Consume(ConsumeContext<DeleteSnapshot> context) => snapshots.DeleteAsync(context.Message.SnapshotId, context.CancellationToken);
 }
+
+public sealed class UnmanageSnapshotConsumer(SnapshotService snapshots) : IConsumer<UnmanageSnapshot>
+{
+    public Task Consume(ConsumeContext<UnmanageSnapshot> context) => snapshots.UnmanageAsync(context.Message.SnapshotId, context.CancellationToken);
+}

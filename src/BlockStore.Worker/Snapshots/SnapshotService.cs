@@ -18,6 +18,11 @@ public sealed partial class SnapshotService(BlockStoreDbContext db, VolumeBacken
         var snapshot = await db.Snapshots.FirstOrDefaultAsync(s => s.Id == snapshotId, ct);
         if (snapshot is not { Status: SnapshotStatus.Creating }) return;
         var volume = await db.Volumes.AsNoTracking().FirstAsync(v => v.Id == snapshot.VolumeId, ct);
+        if (snapshot.ManagingFrom is not null)
+        {
+            await ManageAsync(snapshot, volume, ct);
+            return;
+        }
         var now = clock.GetUtcNow().UtcDateTime;
         try
         {

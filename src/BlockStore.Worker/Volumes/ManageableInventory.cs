@@ -44,6 +44,25 @@ public static class ManageableInventory
         return found.Count;
     }
 
+    /// <summary>
+    /// Forgets the snapshots BlockStore does not manage that are gone from <paramref name="backend"/> (an administrator
+    /// removed them with <c>rbd</c>), so that their volumes can be deleted again. Returns how many were forgotten.
+    /// </summary>
+    public static async Task<int> ForgetGoneSnapshotsAsync(BlockStoreDbContext db, IVolumeBackend backend, CancellationToken ct)
+    {
+        var recorded = await db.ForeignSnapshots.AsNoTracking().Where(f => f.Backend == backend.Name)
+            .Select(f => new { f.VolumeId, f.Name }).ToListAsync(ct);
+        var forgotten = 0;
+        foreach (var volume in recorded.GroupBy(f => f.VolumeId, f => f.Name))
+        {
+            var present = (await backend.ListSnapshotsAsync(Volume.ImageNameOf(volume.Key), ct)).Select(s => s.Name).ToHashSet();
+            var gone = volume.Where(n => !present.Contains(n)).ToList();
+            if (gone.Count == 0) continue;
+            forgotten += await db.ForeignSnapshots.Where(f => f.VolumeId == volume.Key && gone.Contains(f.Name)).ExecuteDeleteAsync(ct);
+        }
+        return forgotten;
+    }
+
     /// <summary>In the caller's transaction: <paramref name="stored"/> is on the list now (it was just unmanaged).</summary>
     public static async Task AddAsync(BlockStoreDbContext db, string backend, StoredVolume stored, DateTime now, CancellationToken ct)
     {

@@ -6,7 +6,8 @@ namespace BlockStore.Worker.Volumes;
 /// <summary>
 /// Keeps the manageable lists fresh: every <c>Manage:ScanInterval</c> (30 s) each backend that can manage existing
 /// storage is listed, and what it holds under names that are not BlockStore's is recorded
-/// (<see cref="ManageableInventory"/>). On its own timer, so that a slow reconciler pass (a removal waiting for a busy
+/// (<see cref="ManageableInventory"/>), and the snapshots BlockStore does not manage that were removed from the backend are
+/// forgotten. On its own timer, so that a slow reconciler pass (a removal waiting for a busy
 /// image, a long purge) never holds the lists back.
 /// </summary>
 public sealed partial class ManageableScanner(IServiceScopeFactory scopes, IConfiguration configuration, TimeProvider clock,
@@ -36,6 +37,7 @@ public sealed partial class ManageableScanner(IServiceScopeFactory scopes, IConf
                 // Timed from the listing on: the first scan's connection to the cluster is not the scan's cost.
                 var started = clock.GetTimestamp();
                 var recorded = await ManageableInventory.RecordScanAsync(db, backend, names, listedAt, ct);
+                if (await ManageableInventory.ForgetGoneSnapshotsAsync(db, backend, ct) is > 0 and var forgotten) LogSnapshotsGone(backend.Name, forgotten);
                 var took = clock.GetElapsedTime(started);
                 // An operator sizing Manage:ScanInterval for a pool shared with many other images wants to know.
                 if (took > TimeSpan.FromSeconds(1)) LogScanSlow(backend.Name, recorded, took.TotalMilliseconds);
@@ -54,6 +56,9 @@ public sealed partial class ManageableScanner(IServiceScopeFactory scopes, IConf
 
     [LoggerMessage(LogLevel.Information, "Backend {Backend}: manageable scan recorded {Images} images in {Milliseconds:0} ms (one read-only open each)")]
     private partial void LogScanSlow(string backend, int images, double milliseconds);
+
+    [LoggerMessage(LogLevel.Information, "Backend {Backend}: {Count} snapshot(s) that BlockStore does not manage are gone from the backend, and forgotten")]
+    private partial void LogSnapshotsGone(string backend, int count);
 
     [LoggerMessage(LogLevel.Warning, "Backend {Backend}: the scan for the manageable lists failed; the next one tries again")]
     private partial void LogScanFailed(Exception ex, string backend);

@@ -2,6 +2,7 @@ using BlockStore.Contracts;
 using BlockStore.Core.Data;
 using BlockStore.Core.Errors;
 using BlockStore.Core.Messages;
+using BlockStore.Core.Snapshots;
 using BlockStore.Core.Volumes;
 using BlockStore.Storage.Backends;
 using Microsoft.EntityFrameworkCore;
@@ -24,6 +25,7 @@ public sealed partial class VolumeService
         if (managing is null) { LogSkipped(volume.Id, "manage", "creating (another delivery is at it)"); return; }
         await db.Entry(volume).ReloadAsync(ct);
         if (volume is not { Status: VolumeStatus.Creating, ManagingFrom: { } source }) { LogSkipped(volume.Id, "manage", volume.Status.ToWire()); return; }
+        IReadOnlyList<StoredSnapshot> foreign;
         try
         {
             var stored = await backend.DescribeAsync(volume.ImageName, ct) // an earlier delivery renamed it
@@ -33,6 +35,7 @@ public sealed partial class VolumeService
             await ChargeManagedSizeAsync(volume, ManageableImage.SizeInGb(stored.SizeBytes), ct);
             await backend.RenameAsync(source, volume.ImageName, ct);
             await backend.ResizeAsync(volume.ImageName, volume.Size * Gib, ct);
+            foreign = await backend.ListSnapshotsAsync(volume.ImageName, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -51,6 +54,8 @@ public sealed partial class VolumeService
         volume.CompleteManage(now);
         db.Enqueue(new VolumeCreated(volume.Id, volume.ProjectId, volume.Size, volume.Backend, now), now);
         await ManageableInventory.RemoveAsync(db, backend.Name, source, ct);
+        // The image's snapshots came with it, and no BlockStore snapshot owns them yet (os-snapshot-manage adopts them).
+        db.ForeignSnapshots.AddRange(foreign.Select(f => new ForeignSnapshot(volume.Id, backend.Name, f.Name, f.SizeBytes, f.Protected, f.Children, now)));
         await db.SaveChangesAsync(ct);
     }
 
@@ -68,8 +73,8 @@ public sealed partial class VolumeService
 
     /// <summary>
     /// A volume takes its storage whole and alone: not while a client has it open (it would change under a volume
-    /// that says <c>available</c>), and not with snapshots, which no BlockStore snapshot would own and which would
-    /// keep the volume's image from ever being removed. Neither is changed; the administrator decides.
+    /// that says <c>available</c>); the administrator decides. Its snapshots come along, recorded as snapshots that
+    /// BlockStore does not manage, until <c>os-snapshot-manage</c> adopts them.
     /// </summary>
     private static void RequireAdoptable(StoredVolume stored)
     {
@@ -77,8 +82,6 @@ public sealed partial class VolumeService
             throw InvalidReference(stored.Name, "It is a deleted volume's image, kept until the clones made from it are gone.");
         if (stored.Watchers.Count > 0)
             throw InvalidReference(stored.Name, $"It is in use: open by {string.Join(", ", stored.Watchers)}. Unmap it first.");
-        if (stored.Snapshots > 0)
-            throw InvalidReference(stored.Name, $"It has {stored.Snapshots} snapshot(s); remove them (or flatten their clones and remove them) first.");
     }
 
     /// <summary>Cinder's <c>ManageExistingInvalidReference</c> wording.</summary>
@@ -104,9 +107,13 @@ public sealed partial class VolumeService
         {
             if (await backend.DescribeAsync(volume.ImageName, ct) is { } stored)
             {
-                if (stored.Snapshots > 0)
+                // Snapshots BlockStore does not manage go along with the image; its own left (hidden ones, which clones
+                // still hang from; those of clones being made from the volume) do not.
+                var foreign = await db.ForeignSnapshots.Where(f => f.VolumeId == volumeId).Select(f => f.Name).ToListAsync(ct);
+                var owned = (await backend.ListSnapshotsAsync(volume.ImageName, ct)).Count(s => !foreign.Contains(s.Name));
+                if (owned > 0)
                     throw new InvalidRequestException(
-                        $"Its image has {stored.Snapshots} snapshot(s) that volumes made from it still depend on; delete or flatten those volumes first.");
+                        $"Its image has {owned} snapshot(s) that volumes made from it still depend on; delete or flatten those volumes first.");
                 await backend.RenameAsync(volume.ImageName, volume.UnmanagedImageName, ct);
                 kept = stored with { Name = volume.UnmanagedImageName };
             }
@@ -131,6 +138,7 @@ public sealed partial class VolumeService
         await quotas.ReleaseAsync(volume.ProjectId, 1, volume.Size + volume.AbandonExtend(), 0, ct);
         // Only hidden snapshot rows can be left (an unmanage needs a volume without snapshots); their images went with it.
         db.Snapshots.RemoveRange(await db.Snapshots.Where(s => s.VolumeId == volumeId).ToListAsync(ct));
+        db.ForeignSnapshots.RemoveRange(await db.ForeignSnapshots.Where(f => f.VolumeId == volumeId).ToListAsync(ct));
         db.Volumes.Remove(volume);
         if (kept is not null) await ManageableInventory.AddAsync(db, volume.Backend, kept, now, ct);
         db.Enqueue(new VolumeStatusChanged(volume.Id, volume.ProjectId, VolumeStatus.Unmanaging.ToWire(), "deleted", now), now);

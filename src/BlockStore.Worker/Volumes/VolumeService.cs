@@ -3,6 +3,7 @@ using BlockStore.Core.Data;
 using BlockStore.Core.Jobs;
 using BlockStore.Core.Messages;
 using BlockStore.Core.Quotas;
+using BlockStore.Core.Snapshots;
 using BlockStore.Core.Volumes;
 using BlockStore.Storage.Backends;
 using BlockStore.Worker.Hosting;
@@ -54,8 +55,8 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
             else if (volume.SourceVolumeId is { } sourceId)
             {
                 var source = await db.Volumes.AsNoTracking().FirstAsync(v => v.Id == sourceId, ct);
-                await backend.CreateSnapshotAsync(source.ImageName, CloneSnapshotName(volume.Id), ct);
-                await backend.CloneAsync(source.ImageName, CloneSnapshotName(volume.Id), volume.ImageName, volume.Size * Gib, ct);
+                await backend.CreateSnapshotAsync(source.ImageName, Snapshot.CloneBackendName(volume.Id), ct);
+                await backend.CloneAsync(source.ImageName, Snapshot.CloneBackendName(volume.Id), volume.ImageName, volume.Size * Gib, ct);
             }
             else if (volume.ImageId is { } imageId)
             {
@@ -135,6 +136,10 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
         var snapshots = await db.Snapshots.Where(s => s.VolumeId == volumeId).ToListAsync(ct);
         try
         {
+            // The API refuses these; one recorded since (a snapshot unmanaged as an admin's force-delete came in) is
+            // still data BlockStore was never given, and stays.
+            if (await db.ForeignSnapshots.Where(f => f.VolumeId == volumeId).Select(f => f.Name).ToListAsync(ct) is { Count: > 0 } foreign)
+                throw new InvalidOperationException(ForeignSnapshot.Refusal(volumeId, foreign));
             // Snapshots with clones stay inside the hidden image, which is removed once the clones are gone.
             if (!await backend.DeleteAsync(volume.ImageName, ct)) LogDeferred(volumeId);
             if (volume.SourceVolumeId is { } sourceId) await ReleaseCloneSnapshotAsync(backend, sourceId, volumeId, ct);
@@ -197,14 +202,11 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
         await db.SaveChangesAsync(ct);
     }
 
-    /// <summary>The snapshot a volume-to-volume clone hangs from, on the source: one per clone.</summary>
-    public static string CloneSnapshotName(Guid cloneId) => $"clone-{cloneId}";
-
     /// <summary>Once a clone no longer needs its source's snapshot (deleted or flattened), the snapshot goes.</summary>
     public async Task ReleaseCloneSnapshotAsync(IVolumeBackend backend, Guid sourceId, Guid cloneId, CancellationToken ct)
     {
         var source = await db.Volumes.AsNoTracking().FirstOrDefaultAsync(v => v.Id == sourceId, ct);
-        if (source is not null) await backend.DeleteSnapshotAsync(source.ImageName, CloneSnapshotName(cloneId), ct);
+        if (source is not null) await backend.DeleteSnapshotAsync(source.ImageName, Snapshot.CloneBackendName(cloneId), ct);
     }
 
     [LoggerMessage(LogLevel.Information, "Volume {VolumeId}: {Operation} skipped, status is {Status}")]

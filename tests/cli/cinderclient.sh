@@ -368,8 +368,8 @@ wait_for show "$adopted" available
 rbd_check "$adopted" 1
 [[ $(first_5mib_sha "volume-$adopted") == "$want" ]] || fail "manage: the volume does not hold the image's data"
 rbd info "volumes/$legacy" >/dev/null 2>&1 && fail "manage left $legacy under its old name"
-admin delete "$adopted" 2>&1 | grep "does not manage (cli-before)" >/dev/null \
-  || fail "delete of a volume holding a snapshot BlockStore does not manage was not refused"
+refused=$(admin delete "$adopted" 2>&1) && fail "a volume holding a snapshot BlockStore does not manage was deleted"
+[[ $refused == *"does not manage (cli-before)"* ]] || fail "the refused delete does not name the snapshot: $refused"
 
 step "snapshot-manageable-list, snapshot-manage of the snapshot rbd took, snapshot-unmanage: it stays on the image"
 # Sorted by reference, cli-… comes before every snapshot-… of the backend.

@@ -23,24 +23,8 @@ public static class SnapshotManageApi
     /// <summary>The unique index that lets one snapshot at a time adopt a given backend snapshot of a volume.</summary>
     private const string OneAdopterIndex = "ix_snapshots_volume_id_managing_from";
 
-    public static void MapSnapshotManageApi(this RouteGroupBuilder v3)
-    {
-        // cinderclient manages through os-snapshot-manage at every version, and lists through it before 3.8.
-        var legacy = v3.MapGroup("/os-snapshot-manage").WithTags("Manage");
-        legacy.MapPost("", Manage);
-        legacy.MapGet("", List);
-        legacy.MapGet("/detail", Detail);
-        var current = v3.MapGroup("/manageable_snapshots").WithTags("Manage");
-        current.MapPost("", Manage).RequireVersion(8);
-        current.MapGet("", List).RequireVersion(8);
-        current.MapGet("/detail", Detail).RequireVersion(8);
-    }
-
-    public static Task<IResult> List(HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct) =>
-        ListAsync(http, req, db, detail: false, ct);
-
-    public static Task<IResult> Detail(HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct) =>
-        ListAsync(http, req, db, detail: true, ct);
+    public static void MapSnapshotManageApi(this RouteGroupBuilder v3) =>
+        v3.MapManageRoutes("/os-snapshot-manage", "/manageable_snapshots", Manage, ListAsync);
 
     /// <summary>
     /// 202 with the new snapshot, <c>creating</c> until the worker has read the backend snapshot's size, corrected the
@@ -67,17 +51,7 @@ public static class SnapshotManageApi
         var snapshot = Snapshot.Manage(volume, req.Caller.UserId, source, r.Name?.Trim(), r.Description?.Trim(), r.Metadata, now);
         try
         {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            // As a snapshot create: a delete, extend or retype that read the volume before us fails its own check.
-            var claimed = await db.Volumes.Where(v => v.Id == volume.Id && v.Version == volume.Version)
-                .ExecuteUpdateAsync(s => s.SetProperty(v => v.StatusChangedAt, v => v.StatusChangedAt), ct);
-            if (claimed == 0)
-                throw new InvalidVolumeStateException($"Volume {volume.Id} changed state while the snapshot was requested; the snapshot was not managed.");
-            db.Snapshots.Add(snapshot);
-            db.Enqueue(new CreateSnapshot(snapshot.Id, volume.Id), now);
-            await db.SaveChangesAsync(ct);
-            await quotas.ChargeAsync(volume.ProjectId, volume.VolumeTypeId, volumes: 0, gigabytes: volume.Size, snapshots: 1, volumeSize: null, ct);
-            await tx.CommitAsync(ct);
+            await SnapshotsApi.CommitNewAsync(db, quotas, volume, snapshot, now, ct);
         }
         catch (Exception e) when (DbErrors.IsUniqueViolation(e, OneAdopterIndex))
         {

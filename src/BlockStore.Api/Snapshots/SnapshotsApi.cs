@@ -57,6 +57,17 @@ public static class SnapshotsApi
 
         var now = clock.GetUtcNow().UtcDateTime;
         var snapshot = Snapshot.Create(volume, req.Caller.UserId, r.EffectiveName, r.Description, r.Metadata, now);
+        await CommitNewAsync(db, quotas, volume, snapshot, now, ct);
+        return SnapshotView.Single(snapshot, req, 202);
+    }
+
+    /// <summary>
+    /// Commits a new snapshot of <paramref name="volume"/> (taken, or managed), its <see cref="CreateSnapshot"/> and the
+    /// charge of one snapshot of the volume's size, in one transaction, as long as the volume is as it was read.
+    /// </summary>
+    internal static async Task CommitNewAsync(BlockStoreDbContext db, QuotaService quotas, Volume volume, Snapshot snapshot, DateTime now,
+        CancellationToken ct)
+    {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         // Compare-and-swap on the volume row (a no-op write that moves its xmin): a delete, extend or retype
         // that read the volume before us now fails its own check, and if one committed first, we fail here.
@@ -70,7 +81,6 @@ public static class SnapshotsApi
         // Charged after the save, as a create is: the type's usage is counted from the rows, this snapshot included.
         await quotas.ChargeAsync(volume.ProjectId, volume.VolumeTypeId, volumes: 0, gigabytes: volume.Size, snapshots: 1, volumeSize: null, ct);
         await tx.CommitAsync(ct);
-        return SnapshotView.Single(snapshot, req, 202);
     }
 
     public static async Task<IResult> List(HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct) =>

@@ -22,24 +22,26 @@ public static class ManageApi
     /// <summary>The unique index that lets one volume at a time adopt a given piece of storage.</summary>
     private const string OneAdopterIndex = "ix_volumes_backend_managing_from";
 
-    public static void MapManageApi(this RouteGroupBuilder v3)
+    public static void MapManageApi(this RouteGroupBuilder v3) =>
+        v3.MapManageRoutes("/os-volume-manage", "/manageable_volumes", Manage, ListAsync);
+
+    /// <summary>
+    /// A manage API's routes: under <paramref name="legacy"/> at every version (cinderclient manages through it always,
+    /// and lists through it before 3.8), and under <paramref name="current"/> from 3.8. <paramref name="list"/> takes
+    /// whether the list is the detailed one.
+    /// </summary>
+    internal static void MapManageRoutes(this RouteGroupBuilder v3, string legacy, string current, Delegate manage,
+        Func<HttpRequest, ApiRequest, BlockStoreDbContext, bool, CancellationToken, Task<IResult>> list)
     {
-        // cinderclient manages through os-volume-manage at every version, and lists through it before 3.8.
-        var legacy = v3.MapGroup("/os-volume-manage").WithTags("Manage");
-        legacy.MapPost("", Manage);
-        legacy.MapGet("", List);
-        legacy.MapGet("/detail", Detail);
-        var current = v3.MapGroup("/manageable_volumes").WithTags("Manage");
-        current.MapPost("", Manage).RequireVersion(8);
-        current.MapGet("", List).RequireVersion(8);
-        current.MapGet("/detail", Detail).RequireVersion(8);
+        var summary = (HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct) => list(http, req, db, false, ct);
+        var detail = (HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct) => list(http, req, db, true, ct);
+        foreach (var (prefix, version) in new[] { (legacy, 0), (current, 8) })
+        {
+            var group = v3.MapGroup(prefix).WithTags("Manage");
+            var routes = new[] { group.MapPost("", manage), group.MapGet("", summary), group.MapGet("/detail", detail) };
+            if (version > 0) foreach (var route in routes) route.RequireVersion(version);
+        }
     }
-
-    public static Task<IResult> List(HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct) =>
-        ListAsync(http, req, db, detail: false, ct);
-
-    public static Task<IResult> Detail(HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct) =>
-        ListAsync(http, req, db, detail: true, ct);
 
     /// <summary>
     /// 202 with the new volume, <c>creating</c> and of size 0 until the worker has read the storage's size, charged it,

@@ -4,10 +4,11 @@
 #
 #   bench/manage.sh [--sizes "1 8 64"] [--data-mib N] [--foreign N]
 #
-# 1. For each size (GiB): an image of that size with N MiB written at its start (rbd bench, sequential), then the
-#    time from the manage's 202 to `available` and from the unmanage's 202 to the volume gone (polled every 50 ms),
-#    next to `rbd export | rbd import` of the same image in the same run, the copy a manage does not make. A manage is a
-#    rename: its time should not grow with the size or the data.
+# 1. For each size (GiB): an image of that size with N MiB written at its start (rbd bench, sequential) and an RBD
+#    snapshot of it, then the time from the manage's 202 to `available`, from the snapshot-manage's 202 (of that RBD
+#    snapshot) to `available`, from the snapshot's unmanage 202 to the snapshot gone, and from the volume's unmanage
+#    202 to the volume gone (polled every 50 ms), next to `rbd export | rbd import` of the same image in the same run,
+#    the copy a manage does not make. Managing is renaming: its time should not grow with the size or the data.
 # 2. The manageable scan: --foreign images made with rbd create, then the scan time the worker logs at Debug (the
 #    worker is restarted for it with Logging__LogLevel__BlockStore.Worker.Volumes.ManageableScanner=Debug and
 #    Manage__ScanInterval=00:00:05), with and without them.
@@ -41,47 +42,61 @@ now_ms() { date +%s%3N; }
 ceph_host=$(curl -sf "${auth[@]}" "$api/os-services?binary=cinder-volume" |
   python3 -c 'import json,sys; print(next(s["host"] for s in json.load(sys.stdin)["services"] if s["host"].endswith("@ceph")))')
 
-# status <volume id>: its status, or "gone".
+# status <volumes|snapshots> <id>: its status, or "gone".
 status() {
-  curl -s -o "$work/show" -w '%{http_code}' "${auth[@]}" "$api/volumes/$1" | grep -q 200 || { echo gone; return; }
-  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["volume"]["status"])' "$work/show"
+  curl -s -o "$work/show" -w '%{http_code}' "${auth[@]}" "$api/$1/$2" | grep -q 200 || { echo gone; return; }
+  python3 -c 'import json,sys; print(next(iter(json.load(open(sys.argv[1])).values()))["status"])' "$work/show"
 }
-wait_status() { until [[ $(status "$1") == "$2" ]]; do sleep 0.05; done; }
+wait_status() { until [[ $(status "$1" "$2") == "$3" ]]; do sleep 0.05; done; }
+# post_id <path> <body> <resource>: POSTs, and prints the id of the resource answered.
+post_id() {
+  curl -sf "${auth[@]}" -X POST "$api/$1" -d "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]]["id"])' "$3"
+}
 
-# manage_unmanage <image>: prints the milliseconds of each, and leaves the image as volume-<id>.unmanaged, removed.
+# manage_unmanage <image>: manages it, then its RBD snapshot "bench-before"; lets the snapshot go, then the volume.
+# Prints the milliseconds of each, and leaves the image as volume-<id>.unmanaged, removed.
 manage_unmanage() {
-  local start id managed
+  local start id managed snap snap_managed snap_unmanaged
   start=$(now_ms)
-  id=$(curl -sf "${auth[@]}" -X POST "$api/os-volume-manage" \
-    -d "{\"volume\": {\"host\": \"$ceph_host\", \"ref\": {\"source-name\": \"$1\"}}}" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["volume"]["id"])')
-  wait_status "$id" available
+  id=$(post_id os-volume-manage "{\"volume\": {\"host\": \"$ceph_host\", \"ref\": {\"source-name\": \"$1\"}}}" volume)
+  wait_status volumes "$id" available
   managed=$(($(now_ms) - start))
   start=$(now_ms)
+  snap=$(post_id os-snapshot-manage "{\"snapshot\": {\"volume_id\": \"$id\", \"ref\": {\"source-name\": \"bench-before\"}}}" snapshot)
+  wait_status snapshots "$snap" available
+  snap_managed=$(($(now_ms) - start))
+  start=$(now_ms)
+  curl -sf "${auth[@]}" -X POST "$api/snapshots/$snap/action" -d '{"os-unmanage": null}' >/dev/null
+  wait_status snapshots "$snap" gone
+  snap_unmanaged=$(($(now_ms) - start))
+  start=$(now_ms)
   curl -sf "${auth[@]}" -X POST "$api/volumes/$id/action" -d '{"os-unmanage": null}' >/dev/null
-  wait_status "$id" gone
-  echo "$managed $(($(now_ms) - start))"
+  wait_status volumes "$id" gone
+  echo "$managed $snap_managed $snap_unmanaged $(($(now_ms) - start))"
+  rbd snap purge --no-progress "volumes/volume-$id.unmanaged" >/dev/null
   rbd rm --no-progress "volumes/volume-$id.unmanaged" >/dev/null
 }
 
 # One unmeasured round first: a worker's first manage also pays for its first use of the code and the connection.
 rbd create --size 1G "volumes/$tag-warmup"
+rbd snap create --no-progress "volumes/$tag-warmup@bench-before"
 manage_unmanage "$tag-warmup" >/dev/null
 
-echo "| size | data | manage (202 → available) | unmanage (202 → gone) | rbd export \| rbd import |"
-echo "|---|---|---|---|---|"
+echo "| size | data | manage (202 → available) | snapshot-manage | snapshot unmanage | unmanage (202 → gone) | rbd export \| rbd import |"
+echo "|---|---|---|---|---|---|---|"
 for gib in $sizes; do
   image=$tag-$gib
   rbd create --size "${gib}G" "volumes/$image"
   rbd bench --io-type write --io-size 4M --io-total "${data_mib}M" --io-pattern seq "volumes/$image" >/dev/null
+  rbd snap create --no-progress "volumes/$image@bench-before"
 
   start=$(now_ms)
   rbd export --no-progress "volumes/$image" - | rbd import --no-progress - "volumes/$image-copy"
   copy=$(($(now_ms) - start))
   rbd rm --no-progress "volumes/$image-copy" >/dev/null
 
-  read -r managed unmanaged < <(manage_unmanage "$image")
-  echo "| $gib GiB | $data_mib MiB | $managed ms | $unmanaged ms | $copy ms |"
+  read -r managed snap_managed snap_unmanaged unmanaged < <(manage_unmanage "$image")
+  echo "| $gib GiB | $data_mib MiB | $managed ms | $snap_managed ms | $snap_unmanaged ms | $unmanaged ms | $copy ms |"
 done
 
 # scan_ms: the worker's next logged scan of backend ceph, in ms.

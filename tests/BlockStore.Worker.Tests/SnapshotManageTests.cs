@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using BlockStore.Rbd;
 using BlockStore.Storage.Backends;
+using Microsoft.EntityFrameworkCore;
 using static BlockStore.Worker.Tests.ImageFlows;
 
 namespace BlockStore.Worker.Tests;
@@ -114,6 +115,33 @@ public sealed class SnapshotManageTests(LifecycleFixture stack) : IAsyncLifetime
         (await _admin.DeleteAsync($"snapshots/{missing}")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
         await WaitUntilAsync(async () => (await _admin.GetAsync($"snapshots/{missing}")).StatusCode == HttpStatusCode.NotFound, "the snapshot is deleted");
         (await UsageAsync("snapshots")).ShouldBe(0);
+        await DeleteVolumesAsync(member, volume);
+    }
+
+    [Fact]
+    public async Task A_snapshot_manage_whose_worker_died_after_the_rename_is_sent_again_and_completes()
+    {
+        var member = stack.Client(_project);
+        var volume = await LifecycleFixture.CreateVolumeAsync(member, size: 2);
+        await WaitVolumeAsync(member, volume, "available");
+        var snapshot = await ManageSnapshotAsync(volume, "ghost");
+        await WaitSnapshotAsync(snapshot, "error");
+        // What a manage looks like when its worker died just after the rename: the RBD snapshot already has the
+        // snapshot's name, unprotected, the row is still creating with an old heartbeat, and no command is on its way.
+        await ShAsync($"rbd snap create --no-progress volumes/volume-{volume}@snapshot-{snapshot}");
+        await using (var db = StackEnvironment.NewDb())
+        {
+            await db.Database.ExecuteSqlAsync($"""
+                UPDATE blockstore.snapshots SET status = 'creating', managing_from = 'ghost', status_changed_at = now() - interval '1 minute'
+                WHERE id = {snapshot}
+                """);
+        }
+
+        (await WaitSnapshotAsync(snapshot, "available")).GetProperty("size").GetInt32().ShouldBe(2);
+        (await RbdInfoAsync($"volumes/volume-{volume}@snapshot-{snapshot}")).GetProperty("protected").GetString().ShouldBe("true");
+        (await UsageAsync("snapshots")).ShouldBe(1);
+        (await _admin.DeleteAsync($"snapshots/{snapshot}")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await WaitUntilAsync(async () => (await _admin.GetAsync($"snapshots/{snapshot}")).StatusCode == HttpStatusCode.NotFound, "the snapshot is deleted");
         await DeleteVolumesAsync(member, volume);
     }
 

@@ -44,7 +44,9 @@ public static class SnapshotActionsApi
         {
             case { ResetStatus: { } reset }:
                 req.Caller.RequireAdmin("volume_extension:snapshot_admin_actions:reset_status");
-                var status = Enum.GetValues<SnapshotStatus>().Where(s => SnapshotView.Wire(s) == reset.Status).Select(s => (SnapshotStatus?)s).FirstOrDefault()
+                // unmanaging is the worker's to set: reset to it, the reconciler would let the snapshot go.
+                var status = Enum.GetValues<SnapshotStatus>().Where(s => s != SnapshotStatus.Unmanaging && SnapshotView.Wire(s) == reset.Status)
+                                 .Select(s => (SnapshotStatus?)s).FirstOrDefault()
                              ?? throw new InvalidRequestException($"Invalid input received: '{reset.Status}' is not a valid snapshot status.");
                 snapshot.ResetStatus(status, now);
                 break;

@@ -229,5 +229,8 @@ public sealed class SnapshotManageTests : ApiTest
         (await t.Admin.Post($"snapshots/{snapshot.Id}/action", unmanage)).ShouldBeFault(400, "badRequest");
         (await t.Member.Delete($"snapshots/{snapshot.Id}")).ShouldBeFault(400, "badRequest");
         (await t.Member.Delete($"volumes/{volume.Id}")).ShouldBeFault(400, "badRequest");
+        // No admin may reset a snapshot to it: the reconciler would let the snapshot go.
+        (await t.Admin.Post($"snapshots/{creating.Id}/action", Action("os-reset_status", new { status = "unmanaging" }))).ShouldBeFault(400, "badRequest")
+            .ShouldBe("Invalid input received: 'unmanaging' is not a valid snapshot status.");
     }
 }

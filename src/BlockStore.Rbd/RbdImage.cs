@@ -134,6 +134,15 @@ public sealed partial class RbdImage : IDisposable
     }
 
     /// <summary>
+    /// Enables or disables <paramref name="features"/> (<c>rbd_update_features</c>); the image must be open for writing.
+    /// librbd orders dependent features itself (fast-diff before object-map before exclusive-lock when disabling).
+    /// </summary>
+    /// <exception cref="RbdException">EINVAL: a feature that cannot be changed after creation (layering, striping, data
+    /// pool), or one whose dependency is missing.</exception>
+    public void UpdateFeatures(RbdFeatures features, bool enabled) =>
+        RbdError.ThrowIfFailed(LibRbd.rbd_update_features(Handle, (ulong)features, enabled ? (byte)1 : (byte)0), "rbd_update_features", Subject);
+
+    /// <summary>
     /// Changes the image size (<c>rbd_resize2</c>). Shrinking discards the data past the new end.
     /// Blocks until done; shrinking a large image deletes many objects.
     /// </summary>

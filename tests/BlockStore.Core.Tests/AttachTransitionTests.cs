@@ -17,6 +17,32 @@ public sealed class AttachTransitionTests
     }
 
     [Fact]
+    public void A_multiattach_volume_is_reserved_again_from_in_use_for_another_server_and_is_made_so_only_at_create()
+    {
+        var v = Core.Volumes.Volume.Create("p", "u", 1, "v", null, Guid.NewGuid(), "ceph", "nova", null, null, null, Now);
+        v.AllowMultiattach();
+        v.Multiattach.ShouldBeTrue();
+        v.ResetStatus(VolumeStatus.InUse, null, false, Now);
+        Should.Throw<InvalidVolumeStateException>(() => v.AllowMultiattach());
+
+        v.ReserveForAttachment(serverAttached: false, Now);
+        v.Status.ShouldBe(VolumeStatus.Reserved);
+        Should.Throw<InvalidVolumeStateException>(() => v.ReserveForAttachment(serverAttached: false, Now))
+            .Message.ShouldContain("must be available or in-use or downloading to reserve");
+        v.MarkAttaching(Now);
+        v.MarkAttached(Now);
+        v.Detached([AttachStatus.Attached], Now);
+        v.Status.ShouldBe(VolumeStatus.InUse);
+        v.ReserveLegacy(Now);
+        v.Status.ShouldBe(VolumeStatus.Attaching);
+
+        var single = Volume(VolumeStatus.InUse);
+        single.Multiattach.ShouldBeFalse();
+        Should.Throw<InvalidVolumeStateException>(() => single.ReserveForAttachment(serverAttached: false, Now));
+        Should.Throw<InvalidVolumeStateException>(() => single.ReserveLegacy(Now));
+    }
+
+    [Fact]
     public void Reserve_connect_complete_and_detach_walk_available_reserved_attaching_in_use_available()
     {
         var v = Volume();

@@ -37,6 +37,21 @@ public sealed class ImageTests(CephFixture ceph)
     }
 
     [Fact]
+    public void Features_are_disabled_and_enabled_again_and_layering_cannot_be()
+    {
+        const RbdFeatures locking = RbdFeatures.ExclusiveLock | RbdFeatures.ObjectMap | RbdFeatures.FastDiff;
+        using TestImage test = ceph.CreateImage(ceph.Volumes, 4 * MiB,
+            new RbdImageOptions { Features = RbdFeatures.Layering | RbdFeatures.DeepFlatten | locking });
+        using RbdImage image = test.Open();
+
+        image.UpdateFeatures(locking, enabled: false);
+        image.GetFeatures().ShouldBe(RbdFeatures.Layering | RbdFeatures.DeepFlatten);
+        image.UpdateFeatures(locking, enabled: true);
+        image.GetFeatures().ShouldBe(RbdFeatures.Layering | RbdFeatures.DeepFlatten | locking);
+        Should.Throw<RbdException>(() => image.UpdateFeatures(RbdFeatures.Layering, enabled: false)).Operation.ShouldBe("rbd_update_features");
+    }
+
+    [Fact]
     public void Opening_a_missing_image_throws_not_found()
     {
         RbdNotFoundException ex = Should.Throw<RbdNotFoundException>(() => RbdImage.Open(ceph.Volumes, CephFixture.UniqueName("missing")));

@@ -337,6 +337,24 @@ rbd_check "$vol" 3
 member attachment-delete "$attachment"
 [[ $(member show "$vol" | prop status) == available ]] || fail "attachment-delete: the volume is not available"
 
+step "multiattach: a type with multiattach=\"<is> True\", a volume of it without the single-writer RBD features, attached by two hosts"
+mt=$(admin type-create "cli-shared-$project" | awk -F'|' '/cli-shared/ { gsub(/ /, "", $2); print $2 }')
+admin type-key "$mt" set multiattach="<is> True"
+shared_vol=$(member create --volume-type "$mt" 1 | prop id)
+wait_for show "$shared_vol" available
+[[ $(member show "$shared_vol" | prop multiattach) == True ]] || fail "a volume of a multiattach type is not multiattach"
+rbd info "volumes/volume-$shared_vol" | grep -E "features:.*exclusive-lock" >/dev/null && fail "a multiattach volume's image kept exclusive-lock"
+for h in cli-node-1 cli-node-2; do
+  a=$(member attachment-create "$shared_vol" "$(python3 -c 'import uuid; print(uuid.uuid4())')" --connect True --host "$h" --mountpoint /dev/vdc | prop id)
+  member attachment-complete "$a"
+done
+[[ $(member show "$shared_vol" | prop status) == in-use ]] || fail "the multiattach volume is not in-use"
+[[ $(member attachment-list --filters volume_id="$shared_vol" | grep -c attached) == 2 ]] || fail "attachment-list does not show two attachments"
+for a in $(member attachment-list --filters volume_id="$shared_vol" | awk -F'|' '/attached/ { gsub(/ /, "", $2); print $2 }'); do member attachment-delete "$a"; done
+member delete "$shared_vol"
+wait_gone "$shared_vol"
+admin type-delete "$mt"
+
 step "the attach flow before attachments (cinderclient's library: reserve, initialize_connection, attach, begin/roll_detaching, terminate, detach); reset-state --attach-status detached"
 read -r mon user image < <(/usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/legacy_attach.py" "$url" "$project" "$vol") || fail "the legacy attach flow failed"
 CEPH_ARGS="" rbd -c /dev/null -m "$mon" --id "$user" --keyring "$keyring" info "$image" 2>/dev/null | grep "size 3 GiB" >/dev/null \

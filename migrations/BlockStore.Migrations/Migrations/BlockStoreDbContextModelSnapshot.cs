@@ -883,6 +883,10 @@ namespace BlockStore.Migrations.Migrations
                         .HasColumnType("character varying(32)")
                         .HasColumnName("migration_status");
 
+                    b.Property<bool>("Multiattach")
+                        .HasColumnType("boolean")
+                        .HasColumnName("multiattach");
+
                     b.Property<string>("Name")
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)")

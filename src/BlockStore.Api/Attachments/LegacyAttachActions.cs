@@ -83,7 +83,7 @@ public static class LegacyAttachActions
     /// <summary>
     /// <c>os-attach</c>: records that a server (or a host) has attached the volume, which is <c>in-use</c> from then. A
     /// second attach by the same consumer finds its attachment and changes nothing else, as in Cinder; another consumer
-    /// is refused, since volumes are not multiattach. A read-only volume takes only <c>ro</c>.
+    /// is refused unless the volume is multiattach. A read-only volume takes only <c>ro</c>.
     /// </summary>
     private static async Task<IResult> AttachAsync(Volume volume, AttachAction action, ApiRequest req, BlockStoreDbContext db, DateTime now,
         CancellationToken ct)
@@ -108,7 +108,7 @@ public static class LegacyAttachActions
 
         var existing = await db.Attachments.Where(a => a.VolumeId == volume.Id).ToListAsync(ct);
         var mine = existing.FirstOrDefault(a => server is not null ? a.InstanceId == server : a.InstanceId is null && a.AttachedHost == action.HostName);
-        if (mine is null && (existing.Count > 0 || volume.Status == VolumeStatus.InUse))
+        if (mine is null && !volume.Multiattach && (existing.Count > 0 || volume.Status == VolumeStatus.InUse))
             throw new InvalidRequestException(
                 "Error attaching volume - InvalidVolume: Invalid volume: volume is already attached and multiple attachments are not enabled");
         volume.MarkAttachedLegacy(now);

@@ -85,7 +85,7 @@ public static class PoolsApi
         w.WriteNumber("reserved_percentage", 0);
         w.WriteBoolean("thin_provisioning_support", true);
         w.WriteBoolean("thick_provisioning_support", false);
-        w.WriteBoolean("multiattach", false);
+        w.WriteBoolean("multiattach", catalog.Backends.TryGetValue(pool.Backend, out var config) && config.SupportsMultiattach);
         w.WriteBoolean("QoS_support", false);
         w.WriteString("backend_state", pool.Service.BackendUp ? "up" : "down");
         w.WriteTimestamp("timestamp", pool.Service.UpdatedAt);

@@ -73,6 +73,7 @@ public static class ManageApi
         var zone = catalog.Value.PlaceIn(r.AvailabilityZone, type);
         var volume = Volume.Manage(req.ProjectId, req.Caller.UserId, source, r.Name?.Trim(), r.Description?.Trim(), type.Id, backend, zone,
             r.Metadata, r.Bootable ?? false, now);
+        if (type.IsMultiattach) volume.AllowMultiattach(); // the worker makes the adopted image shared
         try
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);

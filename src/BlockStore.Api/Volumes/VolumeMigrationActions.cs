@@ -30,6 +30,11 @@ public static class VolumeMigrationActions
         if (type.Id == volume.VolumeTypeId)
             throw new InvalidRequestException($"Invalid input received: Retype cannot change the volume's type to the same type it already has: {type.Name}.");
         var backend = VolumeLookup.BackendFor(type, catalog);
+        // Cinder changes it for available volumes only; BlockStore fixes it when the volume is created (its storage
+        // is made shared then), and does not change it.
+        if (type.IsMultiattach != volume.Multiattach)
+            throw new InvalidRequestException(
+                $"Invalid input received: type {type.Name} {(type.IsMultiattach ? "makes volumes multiattach" : "does not make volumes multiattach")} and volume {volume.Id} {(volume.Multiattach ? "is" : "is not")}: multiattach is fixed when a volume is created, so retype only between types that agree on it.");
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (backend == volume.Backend)
         {
@@ -98,6 +103,9 @@ public static class VolumeMigrationActions
     private static async Task StartAsync(Volume volume, string backend, Guid? newTypeId, bool forceHostCopy, BlockStoreDbContext db,
         DateTime now, CancellationToken ct)
     {
+        if (volume.Multiattach)
+            throw new InvalidVolumeStateException(
+                $"Volume {volume.Id} is multiattach, and BlockStore does not migrate multiattach volumes: their copy would not be made shared for several hosts.");
         var hasSnapshots = await db.Snapshots.AnyAsync(s => s.VolumeId == volume.Id && !s.Hidden, ct);
         await SnapshotManageApi.RequireNoForeignSnapshotsAsync(db, volume.Id, ct);
         var source = volume.Backend;

@@ -37,7 +37,6 @@ public sealed class CreateVolumeRequestValidator : AbstractValidator<CreateVolum
         RuleFor(v => v.BackupId).Null().WithMessage("Invalid input received: restoring from a backup (backup_id) is not supported.");
         RuleFor(v => v.ConsistencygroupId).Null().WithMessage("Invalid input received: consistency groups are not supported.");
         RuleFor(v => v.GroupId).Null().WithMessage("Invalid input received: groups are not supported.");
-        RuleFor(v => v.Multiattach).NotEqual(true).WithMessage("Invalid input received: multiattach volumes are not supported.");
     }
 }
 

@@ -78,7 +78,7 @@ public static class VolumeView
         w.WriteBoolean(N.Encrypted, false);
         w.WriteNull(N.ReplicationStatus);
         w.WriteNull(N.ConsistencygroupId);
-        w.WriteBoolean(N.Multiattach, false);
+        w.WriteBoolean(N.Multiattach, v.Multiattach);
         WriteAttachments(w, v, req);
         w.WriteStringOrNull(N.MigrationStatus, MigrationWire(v.MigrationStatus));
         if (v.IsMigrating) WriteMigrationProgress(w, migration);

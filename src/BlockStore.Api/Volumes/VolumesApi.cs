@@ -42,6 +42,14 @@ public static class VolumesApi
         if (volume.Size < source.Size)
             throw new InvalidRequestException($"Invalid input received: Volume size '{volume.Size}'GB cannot be smaller than the source size '{source.Size}'GB.");
         if (source.Image is { } image) volume.SetImageSource(image.Id, image.VolumeMetadata());
+        // The request's flag is Cinder's deprecated way; the type's extra spec is the current one.
+        if (source.Type.IsMultiattach || r.Multiattach == true)
+        {
+            if (!catalog.Value.Get(source.Backend).SupportsMultiattach)
+                throw new InvalidRequestException(
+                    $"Invalid input received: backend '{source.Backend}' keeps volumes as plain files, which cannot be multiattach.");
+            volume.AllowMultiattach();
+        }
         volume.InheritBoot(source.Bootable, source.ImageMetadata);
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);

@@ -26,6 +26,12 @@ public sealed class VolumeType
 
     public string? BackendName => ExtraSpecs.GetValueOrDefault(BackendKey);
 
+    /// <summary>The extra spec that makes a type's volumes multiattach, with <c>&lt;is&gt; True</c> as its value (Cinder's).</summary>
+    public const string MultiattachKey = "multiattach";
+
+    /// <summary>Whether the type's volumes may be attached to several consumers at once.</summary>
+    public bool IsMultiattach => ExtraSpecs.GetValueOrDefault(MultiattachKey) == "<is> True";
+
     /// <summary>The zones <see cref="AvailabilityZonesKey"/> lists, or null when the type may be in any.</summary>
     public IReadOnlyList<string>? AvailabilityZones =>
         ExtraSpecs.TryGetValue(AvailabilityZonesKey, out var zones)

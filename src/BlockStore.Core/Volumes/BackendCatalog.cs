@@ -24,6 +24,12 @@ public sealed class BackendConfig
 
     /// <summary>Existing storage can be managed and a volume unmanaged on RBD only: a file backend names its files by volume id.</summary>
     public bool CanManageExisting => Driver == "rbd";
+
+    /// <summary>
+    /// Volumes can be attached to several consumers at once on RBD only (its images made shared by the worker); a file
+    /// backend's volumes are plain files that no two hosts may write.
+    /// </summary>
+    public bool SupportsMultiattach => Driver == "rbd";
 }
 
 /// <summary>

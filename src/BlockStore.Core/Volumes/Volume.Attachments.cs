@@ -6,18 +6,32 @@ namespace BlockStore.Core.Volumes;
 /// <summary>
 /// How a volume's status follows its attachments, as in Cinder: a reserve makes an <c>available</c> volume
 /// <c>reserved</c>, a connector makes it <c>attaching</c>, <c>os-complete</c> makes it <c>in-use</c>, and when an
-/// attachment goes the volume takes the status of the furthest one left (<c>available</c> when none is). Volumes are
-/// not multiattach: a second attachment is for the server that already has one (Nova moving it to another host).
+/// attachment goes the volume takes the status of the furthest one left (<c>available</c> when none is). A volume that
+/// is not <see cref="Multiattach"/> takes a second attachment only for the server that already has one (Nova moving it
+/// to another host); a multiattach one is reserved again from <c>in-use</c> for any consumer, as in Cinder.
 /// </summary>
 public sealed partial class Volume
 {
+    /// <summary>
+    /// Whether the volume may be attached to several consumers at once: its type says so (<c>multiattach="&lt;is&gt;
+    /// True"</c>), or the create asked for it. Fixed at create, when the worker prepares its storage for it.
+    /// </summary>
+    public bool Multiattach { get; private set; }
+
+    /// <summary>The volume being created is to be multiattach.</summary>
+    public void AllowMultiattach()
+    {
+        if (Status != VolumeStatus.Creating) throw new InvalidVolumeStateException($"Volume {Id} is made multiattach only when it is created.");
+        Multiattach = true;
+    }
+
     /// <summary>An attachment create. <paramref name="serverAttached"/>: the same server already has an attachment.</summary>
     public void ReserveForAttachment(bool serverAttached, DateTime now)
     {
         RequireNoError("created");
         if (IsMigrating)
             throw new InvalidVolumeStateException($"Volume {Id} is being migrated; it can be attached once the migration ends.");
-        if (Status == VolumeStatus.Available)
+        if (Status == VolumeStatus.Available || (Multiattach && Status == VolumeStatus.InUse))
         {
             MoveTo(VolumeStatus.Reserved, now);
             return;
@@ -28,7 +42,7 @@ public sealed partial class Volume
             return;
         }
         throw new InvalidVolumeStateException(
-            $"Volume {Id} status must be available or downloading to reserve, but the current status is {Status.ToWire()}.");
+            $"Volume {Id} status must be {(Multiattach ? "available or in-use" : "available")} or downloading to reserve, but the current status is {Status.ToWire()}.");
     }
 
     /// <summary>An attachment gets its connector: the volume is <c>attaching</c> until the consumer completes it.</summary>
@@ -49,15 +63,16 @@ public sealed partial class Volume
     }
 
     /// <summary>
-    /// <c>os-reserve</c>, the attach flow before the attachments API: an <c>available</c> volume becomes <c>attaching</c>
-    /// (not <c>reserved</c>, as in Cinder) until <c>os-attach</c> or <c>os-unreserve</c>.
+    /// <c>os-reserve</c>, the attach flow before the attachments API: an <c>available</c> volume (or a multiattach one
+    /// <c>in-use</c>) becomes <c>attaching</c> (not <c>reserved</c>, as in Cinder) until <c>os-attach</c> or <c>os-unreserve</c>.
     /// </summary>
     public void ReserveLegacy(DateTime now)
     {
         if (IsMigrating)
             throw new InvalidVolumeStateException($"Volume {Id} is being migrated; it can be attached once the migration ends.");
-        if (Status != VolumeStatus.Available)
-            throw new InvalidVolumeStateException($"Volume status must be available to reserve, but the status is {Status.ToWire()}.");
+        if (Status != VolumeStatus.Available && !(Multiattach && Status == VolumeStatus.InUse))
+            throw new InvalidVolumeStateException(
+                $"Volume status must be {(Multiattach ? "available or in-use" : "available")} to reserve, but the status is {Status.ToWire()}.");
         MoveTo(VolumeStatus.Attaching, now);
     }
 
@@ -72,7 +87,7 @@ public sealed partial class Volume
 
     /// <summary>
     /// <c>os-attach</c>: the consumer says it has attached the volume, which is <c>in-use</c> from now. The caller has
-    /// checked that no other consumer holds it (volumes are not multiattach). The row is touched even when the status
+    /// checked that no other consumer holds it, unless it is multiattach. The row is touched even when the status
     /// stays, so that two racing attaches meet on its version.
     /// </summary>
     public void MarkAttachedLegacy(DateTime now)

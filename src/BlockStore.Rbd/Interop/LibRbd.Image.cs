@@ -95,6 +95,9 @@ internal static unsafe partial class LibRbd
     internal static partial int rbd_get_features(RbdImageHandle image, ulong* features);
 
     [LibraryImport(Libraries.Rbd)]
+    internal static partial int rbd_update_features(RbdImageHandle image, ulong features, byte enabled);
+
+    [LibraryImport(Libraries.Rbd)]
     internal static partial int rbd_get_id(RbdImageHandle image, byte* id, nuint id_len);
 
     [LibraryImport(Libraries.Rbd)]

@@ -26,6 +26,15 @@ public interface IVolumeBackend
     Task<IReadOnlyList<string>?> MonitorsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>?>(null);
 
     /// <summary>
+    /// Prepares a volume to be written by several hosts at once (a multiattach volume; RBD backends only, as
+    /// <c>BackendConfig.SupportsMultiattach</c> says), keeping its data: RBD drops
+    /// the features that assume one writer (exclusive-lock, and object-map, fast-diff and journaling, which need it),
+    /// as Cinder's RBD driver does. Done already is success.
+    /// </summary>
+    Task ShareAsync(string volume, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"Backend '{Name}' has no multiattach volumes.");
+
+    /// <summary>
     /// Whether storage made outside BlockStore can be adopted as a volume (<c>os-volume-manage</c>) and a volume's let go
     /// (<c>os-unmanage</c>), through <see cref="DescribeAsync"/> and <see cref="RenameAsync"/>: RBD yes, files no.
     /// </summary>

@@ -167,6 +167,17 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
         }
     }
 
+    /// <summary>The features that assume one writer, which a multiattach volume goes without.</summary>
+    public const RbdFeatures SingleWriterFeatures = RbdFeatures.ExclusiveLock | RbdFeatures.ObjectMap | RbdFeatures.FastDiff | RbdFeatures.Journaling;
+
+    /// <inheritdoc />
+    public async Task ShareAsync(string volume, CancellationToken cancellationToken)
+    {
+        using var image = RbdImage.Open(await IoAsync(cancellationToken).ConfigureAwait(false), volume);
+        var present = image.GetFeatures() & SingleWriterFeatures;
+        if (present != RbdFeatures.None) image.UpdateFeatures(present, enabled: false);
+    }
+
     /// <inheritdoc />
     public bool CanManageExisting => true;
 

@@ -66,6 +66,7 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
             {
                 await backend.CreateAsync(volume.ImageName, volume.Size * Gib, ct);
             }
+            if (volume.Multiattach) await backend.ShareAsync(volume.ImageName, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

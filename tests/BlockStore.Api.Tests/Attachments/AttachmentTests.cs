@@ -162,6 +162,56 @@ public sealed class AttachmentTests : ApiTest
     }
 
     [Fact]
+    public async Task A_multiattach_volume_is_attached_to_several_servers_and_in_use_until_the_last_one_lets_go()
+    {
+        await Host.ReportMonitorsAsync("ceph", Seed.Monitors);
+        var t = NewTenant();
+        var member = t.Member.At(V);
+        var type = await t.CreateTypeAsync(Unique("shared"), new() { ["multiattach"] = "<is> True" });
+        var created = (await member.Post("volumes", new { volume = new { size = 1, volume_type = type } })).ShouldHave(202).Json.GetProperty("volume");
+        created.GetProperty("multiattach").GetBoolean().ShouldBeTrue();
+        var v = created.GetProperty("id").GetGuid();
+        await using (var db = Host.NewDb())
+            await db.Volumes.Where(x => x.Id == v).ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, VolumeStatus.Available));
+
+        // Each server reserves it from in-use (the volume is reserved while one attaches, as in Cinder), connects, completes.
+        var attachments = new List<string>();
+        foreach (var host in new[] { "compute-1", "compute-2" })
+        {
+            var id = (await member.Post("attachments", new { attachment = new { volume_uuid = v, instance_uuid = Guid.NewGuid() } }))
+                .ShouldHave(200).Json.GetProperty("attachment").GetProperty("id").GetString()!;
+            (await member.StatusOfAsync("volume", v.ToString())).ShouldBe("reserved");
+            (await member.Put($"attachments/{id}", new { attachment = new { connector = Connector(host) } })).ShouldHave(200);
+            (await member.Post($"attachments/{id}/action", new Dictionary<string, object?> { ["os-complete"] = null })).ShouldHave(204);
+            (await member.StatusOfAsync("volume", v.ToString())).ShouldBe("in-use");
+            attachments.Add(id);
+        }
+        var shown = (await t.Admin.At(V).Get($"volumes/{v}")).Json.GetProperty("volume");
+        shown.GetProperty("attachments").EnumerateArray().Select(a => a.GetProperty("host_name").GetString()).ShouldBe(["compute-1", "compute-2"]);
+
+        // It cannot change multiattach by retype, nor migrate.
+        var plain = await t.CreateTypeAsync(Unique("plain"));
+        (await member.Post($"volumes/{v}/action", Action("os-retype", new { new_type = plain }))).ShouldBeFault(400, "badRequest")
+            .ShouldContain("multiattach is fixed when a volume is created");
+        (await t.Admin.Post($"volumes/{v}/action", Action("os-migrate_volume", new { host = "ceph-fast" }))).ShouldBeFault(400, "badRequest")
+            .ShouldContain("does not migrate multiattach volumes");
+
+        (await member.Delete($"attachments/{attachments[0]}")).ShouldHave(200);
+        (await member.StatusOfAsync("volume", v.ToString())).ShouldBe("in-use");
+        (await member.Delete($"attachments/{attachments[1]}")).ShouldHave(200);
+        (await member.StatusOfAsync("volume", v.ToString())).ShouldBe("available");
+
+        // The deprecated request flag makes one too; a file backend's volume cannot be one.
+        (await member.Post("volumes", new { volume = new { size = 1, multiattach = true } })).ShouldHave(202).Json.GetProperty("volume")
+            .GetProperty("multiattach").GetBoolean().ShouldBeTrue();
+        var local = await t.CreateTypeAsync(Unique("local-shared"), new() { ["volume_backend_name"] = "local", ["multiattach"] = "<is> True" });
+        (await member.Post("volumes", new { volume = new { size = 1, volume_type = local } })).ShouldBeFault(400, "badRequest")
+            .ShouldContain("cannot be multiattach");
+        (await member.Post("volumes", new { volume = new { size = 1 } })).ShouldHave(202).Json.GetProperty("volume")
+            .GetProperty("multiattach").GetBoolean().ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task Attachments_are_refused_clearly_and_write_nothing()
     {
         await Host.ReportMonitorsAsync("ceph", Seed.Monitors);

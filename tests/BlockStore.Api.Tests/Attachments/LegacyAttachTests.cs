@@ -127,6 +127,20 @@ public sealed class LegacyAttachTests : ApiTest
         (await Act(t.Member, v, Action("os-attach", new { host_name = "backup-host", mountpoint = "/mnt/v" }))).ShouldHave(202);
         (await t.Member.At("3.27").Get("attachments")).Json.GetProperty("attachments").GetArrayLength().ShouldBe(1);
 
+        // A multiattach volume takes a second consumer, reserved from in-use.
+        var shared = Host.NewVolume(t.ProjectId);
+        await using (var db = Host.NewDb())
+        {
+            await db.Volumes.AddAsync(shared);
+            db.Entry(shared).Property(x => x.Multiattach).CurrentValue = true;
+            await db.SaveChangesAsync();
+        }
+        (await Act(t.Member, shared.Id, Action("os-attach", new { host_name = "node-1", mountpoint = "/dev/vdb" }))).ShouldHave(202);
+        (await Act(t.Member, shared.Id, Action("os-reserve", (object?)null!))).ShouldHave(202);
+        (await Act(t.Member, shared.Id, Action("os-attach", new { host_name = "node-2", mountpoint = "/dev/vdb" }))).ShouldHave(202);
+        (await t.Member.StatusOfAsync("volume", shared.Id.ToString())).ShouldBe("in-use");
+        (await t.Member.At("3.27").Get($"attachments?volume_id={shared.Id}")).Json.GetProperty("attachments").GetArrayLength().ShouldBe(2);
+
         var ro = (await Host.VolumeAsync(t.ProjectId)).Id;
         (await Act(t.Member, ro, Action("os-update_readonly_flag", new { @readonly = true }))).ShouldHave(202);
         (await Act(t.Member, ro, Action("os-attach", new { host_name = "h", mountpoint = "/dev/vdc" }))).ShouldBeFault(400, "badRequest")

@@ -19,20 +19,6 @@ public sealed class ManageTransitionTests
     }
 
     [Fact]
-    public void A_delete_the_worker_abandons_leaves_the_volume_as_it_was_before()
-    {
-        var errored = In(VolumeStatus.Error);
-        errored.BeginDeletion(force: false, hasSnapshots: false, cascade: false, Now);
-        errored.AbandonDeletion(Now);
-        errored.Status.ShouldBe(VolumeStatus.Error);
-        var forced = In(VolumeStatus.Maintenance);
-        forced.BeginDeletion(force: true, hasSnapshots: false, cascade: false, Now);
-        forced.AbandonDeletion(Now);
-        forced.Status.ShouldBe(VolumeStatus.Available, "a status a delete does not start from is not returned to");
-        Should.Throw<InvalidVolumeStateException>(() => forced.AbandonDeletion(Now));
-    }
-
-    [Fact]
     public void A_managed_volume_is_created_with_no_size_names_its_storage_and_takes_the_size_once()
     {
         var v = Managing();

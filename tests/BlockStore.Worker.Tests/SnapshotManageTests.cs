@@ -145,28 +145,6 @@ public sealed class SnapshotManageTests(LifecycleFixture stack) : IAsyncLifetime
         await DeleteVolumesAsync(member, volume);
     }
 
-    [Fact]
-    public async Task A_snapshot_taken_with_rbd_stops_the_volumes_delete_which_leaves_it_available_and_is_recorded_to_be_managed_or_removed()
-    {
-        var member = stack.Client(_project);
-        var volume = await LifecycleFixture.CreateVolumeAsync(member);
-        await WaitVolumeAsync(member, volume, "available");
-        await ShAsync($"rbd snap create --no-progress volumes/volume-{volume}@operator-kept");
-
-        (await member.DeleteAsync($"volumes/{volume}")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
-        await WaitVolumeAsync(member, volume, "available");
-        (await MessagesAsync(volume)).ShouldContain(m => m.Contains("does not manage (operator-kept)"));
-        await RbdInfoAsync($"volumes/volume-{volume}@operator-kept"); // fails the test unless the snapshot is still there
-        (await ListedAsync(volume)).Keys.ShouldBe(["operator-kept"]);
-        (await member.DeleteAsync($"volumes/{volume}")).StatusCode.ShouldBe(HttpStatusCode.BadRequest, "the API now knows of it");
-
-        // Removed with rbd: the scan forgets it, and the volume goes.
-        await ShAsync($"rbd snap rm --no-progress volumes/volume-{volume}@operator-kept");
-        await WaitUntilAsync(async () => (await ListedAsync(volume)).Count == 0, "the scan forgot the removed snapshot", seconds: 30);
-        await DeleteVolumesAsync(member, volume);
-        (await _backends.ExistsAsync("ceph", volume)).ShouldBeFalse();
-    }
-
     private static byte[] RandomBytes(int length)
     {
         var data = new byte[length];

@@ -137,16 +137,6 @@ public sealed partial class Volume : IHasMetadata
         MoveTo(VolumeStatus.Deleting, now);
     }
 
-    /// <summary>
-    /// The worker would not delete the volume's storage (it holds data BlockStore was never given): the volume is as it
-    /// was before the delete, so that it can be deleted again once that is settled, as Cinder leaves a busy volume.
-    /// </summary>
-    public void AbandonDeletion(DateTime now)
-    {
-        RequireStatus(VolumeStatus.Deleting, "abandon a delete");
-        MoveTo(PreviousStatus is { } previous && Deletable.Contains(previous) ? previous : VolumeStatus.Available, now);
-    }
-
     /// <summary>Admin force-delete: anything but an attached volume, snapshots or not (they go with it).</summary>
     public void BeginForceDeletion(DateTime now)
     {

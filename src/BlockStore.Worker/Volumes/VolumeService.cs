@@ -6,7 +6,6 @@ using BlockStore.Core.Quotas;
 using BlockStore.Core.Snapshots;
 using BlockStore.Core.Volumes;
 using BlockStore.Storage.Backends;
-using BlockStore.Storage.Images;
 using BlockStore.Worker.Hosting;
 using BlockStore.Worker.Images;
 using BlockStore.Worker.Reconciliation;
@@ -88,28 +87,6 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
         await ConflictRetry.SaveAsync(db, _ => ResolveCreateConflictAsync(volume, backend, now, ct), ct);
     }
 
-    /// <summary>
-    /// The snapshots on the volume's image that BlockStore does not manage: those recorded, and any other the image holds
-    /// now under a name that is none of BlockStore's (its snapshot rows', a clone's, an upload's), which is recorded in
-    /// the caller's unit of work, so that the API refuses the next delete and lists it for <c>os-snapshot-manage</c>.
-    /// </summary>
-    private async Task<List<string>> ForeignSnapshotsAsync(Volume volume, IVolumeBackend backend, IReadOnlyCollection<Snapshot> rows,
-        CancellationToken ct)
-    {
-        var foreign = await db.ForeignSnapshots.Where(f => f.VolumeId == volume.Id).Select(f => f.Name).ToListAsync(ct);
-        if (!backend.CanManageExisting) return foreign;
-        var owned = rows.Select(s => s.BackendName).ToHashSet();
-        var now = clock.GetUtcNow().UtcDateTime;
-        foreach (var s in await backend.ListSnapshotsAsync(volume.ImageName, ct))
-        {
-            if (owned.Contains(s.Name) || foreign.Contains(s.Name) || Snapshot.ReasonNotManageable(s.Name, ImagePool.VolumeSnapshotPrefix) is not null)
-                continue;
-            db.ForeignSnapshots.Add(new ForeignSnapshot(volume.Id, volume.Backend, s.Name, s.SizeBytes, s.Protected, s.Children, now));
-            foreign.Add(s.Name);
-        }
-        return foreign;
-    }
-
     private static void MarkCreated(Volume volume, DateTime now)
     {
         volume.MarkAvailable(now);
@@ -160,16 +137,10 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
         var snapshots = await db.Snapshots.Where(s => s.VolumeId == volumeId).ToListAsync(ct);
         try
         {
-            // Data BlockStore was never given stays: the API refuses a delete while such snapshots are recorded, and one
-            // recorded since, or taken with rbd and found only now, stops it here; the volume is as it was.
-            if (await ForeignSnapshotsAsync(volume, backend, snapshots, ct) is { Count: > 0 } foreign)
-            {
-                volume.AbandonDeletion(clock.GetUtcNow().UtcDateTime);
-                failures.Record(volume.ProjectId, "VOLUME", volume.Id, "delete", UserMessageEvents.VolumeDeleteFailed,
-                    $"Volume {volume.Id} was not deleted, and is as it was. {ForeignSnapshot.Refusal(volumeId, foreign)}");
-                await db.SaveChangesAsync(ct);
-                return;
-            }
+            // The API refuses these; one recorded since (a snapshot unmanaged as an admin's force-delete came in) is
+            // still data BlockStore was never given, and stays.
+            if (await db.ForeignSnapshots.Where(f => f.VolumeId == volumeId).Select(f => f.Name).ToListAsync(ct) is { Count: > 0 } foreign)
+                throw new InvalidOperationException(ForeignSnapshot.Refusal(volumeId, foreign));
             // Snapshots with clones stay inside the hidden image, which is removed once the clones are gone.
             if (!await backend.DeleteAsync(volume.ImageName, ct)) LogDeferred(volumeId);
             if (volume.SourceVolumeId is { } sourceId) await ReleaseCloneSnapshotAsync(backend, sourceId, volumeId, ct);

@@ -345,7 +345,10 @@ wait_for show "$shared_vol" available
 [[ $(member show "$shared_vol" | prop multiattach) == True ]] || fail "a volume of a multiattach type is not multiattach"
 rbd info "volumes/volume-$shared_vol" | grep -E "features:.*exclusive-lock" >/dev/null && fail "a multiattach volume's image kept exclusive-lock"
 for h in cli-node-1 cli-node-2; do
-  a=$(member attachment-create "$shared_vol" "$(python3 -c 'import uuid; print(uuid.uuid4())')" --connect True --host "$h" --mountpoint /dev/vdc | prop id)
+  # Captured whole first: prop stops reading at its row, and the connection info that follows is long enough that
+  # cinder would still be writing it (a broken pipe, exit 120).
+  attached_to=$(member attachment-create "$shared_vol" "$(python3 -c 'import uuid; print(uuid.uuid4())')" --connect True --host "$h" --mountpoint /dev/vdc)
+  a=$(echo "$attached_to" | prop id)
   member attachment-complete "$a"
 done
 [[ $(member show "$shared_vol" | prop status) == in-use ]] || fail "the multiattach volume is not in-use"

@@ -514,14 +514,6 @@ namespace BlockStore.Migrations.Migrations
                         .HasColumnType("character varying(255)")
                         .HasColumnName("backend");
 
-                    b.Property<int>("Children")
-                        .HasColumnType("integer")
-                        .HasColumnName("children");
-
-                    b.Property<bool>("Protected")
-                        .HasColumnType("boolean")
-                        .HasColumnName("protected");
-
                     b.Property<DateTime>("ScannedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("scanned_at");

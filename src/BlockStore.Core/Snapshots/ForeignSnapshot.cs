@@ -10,14 +10,12 @@ public sealed class ForeignSnapshot
 {
     private ForeignSnapshot() { }
 
-    public ForeignSnapshot(Guid volumeId, string backend, string name, long sizeBytes, bool isProtected, int children, DateTime scannedAt)
+    public ForeignSnapshot(Guid volumeId, string backend, string name, long sizeBytes, DateTime scannedAt)
     {
         VolumeId = volumeId;
         Backend = backend;
         Name = name;
         SizeBytes = sizeBytes;
-        Protected = isProtected;
-        Children = children;
         ScannedAt = scannedAt;
     }
 
@@ -32,11 +30,6 @@ public sealed class ForeignSnapshot
 
     /// <summary>The volume's size when the snapshot was taken.</summary>
     public long SizeBytes { get; private set; }
-
-    public bool Protected { get; private set; }
-
-    /// <summary>Clones that hang from it (made outside BlockStore, or by BlockStore before it was let go).</summary>
-    public int Children { get; private set; }
 
     public DateTime ScannedAt { get; private set; }
 

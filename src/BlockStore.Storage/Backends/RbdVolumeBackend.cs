@@ -224,8 +224,7 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
         try
         {
             using var image = RbdImage.Open(io, volume, readOnly: true);
-            return image.ListSnapshots().Select(s => new StoredSnapshot(s.Name, (long)s.Size, image.IsSnapshotProtected(s.Name),
-                ChildrenOf(io, volume, s.Name))).ToList();
+            return image.ListSnapshots().Select(s => new StoredSnapshot(s.Name, (long)s.Size)).ToList();
         }
         catch (RbdNotFoundException)
         {

@@ -117,7 +117,7 @@ public sealed partial class SnapshotService
         await quotas.ReleaseAsync(snapshot.ProjectId, 0, snapshot.Size, 1, ct);
         db.Snapshots.Remove(snapshot);
         if (kept is not null && !await db.ForeignSnapshots.AnyAsync(f => f.VolumeId == volume.Id && f.Name == kept.Name, ct))
-            db.ForeignSnapshots.Add(new ForeignSnapshot(volume.Id, volume.Backend, kept.Name, kept.SizeBytes, kept.Protected, kept.Children, now));
+            db.ForeignSnapshots.Add(new ForeignSnapshot(volume.Id, volume.Backend, kept.Name, kept.SizeBytes, now));
         db.Enqueue(new SnapshotDeleted(snapshot.Id, snapshot.VolumeId, snapshot.ProjectId, now, kept?.Name), now);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);

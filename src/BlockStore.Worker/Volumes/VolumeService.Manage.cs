@@ -56,7 +56,7 @@ public sealed partial class VolumeService
         db.Enqueue(new VolumeCreated(volume.Id, volume.ProjectId, volume.Size, volume.Backend, now), now);
         await ManageableInventory.RemoveAsync(db, backend.Name, source, ct);
         // The image's snapshots came with it, and no BlockStore snapshot owns them yet (os-snapshot-manage adopts them).
-        db.ForeignSnapshots.AddRange(foreign.Select(f => new ForeignSnapshot(volume.Id, backend.Name, f.Name, f.SizeBytes, f.Protected, f.Children, now)));
+        db.ForeignSnapshots.AddRange(foreign.Select(f => new ForeignSnapshot(volume.Id, backend.Name, f.Name, f.SizeBytes, now)));
         await db.SaveChangesAsync(ct);
     }
 

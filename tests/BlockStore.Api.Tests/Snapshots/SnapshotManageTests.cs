@@ -40,7 +40,7 @@ public sealed class SnapshotManageTests : ApiTest
     private async Task ForeignAsync(Guid volumeId, params string[] names)
     {
         await using var db = Host.NewDb();
-        foreach (var name in names) db.ForeignSnapshots.Add(new ForeignSnapshot(volumeId, "ceph", name, 3L << 30, isProtected: false, children: 0, DateTime.UtcNow));
+        foreach (var name in names) db.ForeignSnapshots.Add(new ForeignSnapshot(volumeId, "ceph", name, 3L << 30, DateTime.UtcNow));
         await db.SaveChangesAsync();
     }
 

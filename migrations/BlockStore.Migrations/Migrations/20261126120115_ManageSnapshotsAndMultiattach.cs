@@ -6,11 +6,19 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace BlockStore.Migrations.Migrations
 {
     /// <inheritdoc />
-    public partial class ManageSnapshots : Migration
+    public partial class ManageSnapshotsAndMultiattach : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<bool>(
+                name: "multiattach",
+                schema: "blockstore",
+                table: "volumes",
+                type: "boolean",
+                nullable: false,
+                defaultValue: false);
+
             migrationBuilder.AddColumn<string>(
                 name: "managing_from",
                 schema: "blockstore",
@@ -28,8 +36,6 @@ namespace BlockStore.Migrations.Migrations
                     name = table.Column<string>(type: "text", nullable: false),
                     backend = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
                     size_bytes = table.Column<long>(type: "bigint", nullable: false),
-                    @protected = table.Column<bool>(name: "protected", type: "boolean", nullable: false),
-                    children = table.Column<int>(type: "integer", nullable: false),
                     scanned_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
@@ -63,6 +69,11 @@ namespace BlockStore.Migrations.Migrations
                 name: "ix_snapshots_volume_id_managing_from",
                 schema: "blockstore",
                 table: "snapshots");
+
+            migrationBuilder.DropColumn(
+                name: "multiattach",
+                schema: "blockstore",
+                table: "volumes");
 
             migrationBuilder.DropColumn(
                 name: "managing_from",

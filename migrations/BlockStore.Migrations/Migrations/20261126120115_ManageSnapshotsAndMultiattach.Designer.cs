@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace BlockStore.Migrations.Migrations
 {
     [DbContext(typeof(BlockStoreDbContext))]
-    [Migration("20261126101742_ManageSnapshots")]
-    partial class ManageSnapshots
+    [Migration("20261126120115_ManageSnapshotsAndMultiattach")]
+    partial class ManageSnapshotsAndMultiattach
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -517,14 +517,6 @@ namespace BlockStore.Migrations.Migrations
                         .HasColumnType("character varying(255)")
                         .HasColumnName("backend");
 
-                    b.Property<int>("Children")
-                        .HasColumnType("integer")
-                        .HasColumnName("children");
-
-                    b.Property<bool>("Protected")
-                        .HasColumnType("boolean")
-                        .HasColumnName("protected");
-
                     b.Property<DateTime>("ScannedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("scanned_at");
@@ -885,6 +877,10 @@ namespace BlockStore.Migrations.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)")
                         .HasColumnName("migration_status");
+
+                    b.Property<bool>("Multiattach")
+                        .HasColumnType("boolean")
+                        .HasColumnName("multiattach");
 
                     b.Property<string>("Name")
                         .HasMaxLength(255)

@@ -142,6 +142,47 @@ public sealed partial class RbdImage : IDisposable
     public void UpdateFeatures(RbdFeatures features, bool enabled) =>
         RbdError.ThrowIfFailed(LibRbd.rbd_update_features(Handle, (ulong)features, enabled ? (byte)1 : (byte)0), "rbd_update_features", Subject);
 
+    /// <summary>The image's flags (<c>rbd_get_flags</c>), for the image or the snapshot it was opened at.</summary>
+    public unsafe RbdImageFlags GetFlags()
+    {
+        ulong flags;
+        RbdError.ThrowIfFailed(LibRbd.rbd_get_flags(Handle, &flags), "rbd_get_flags", Subject);
+        return (RbdImageFlags)flags;
+    }
+
+    /// <summary>
+    /// Rebuilds the object map of the image, or of one of its snapshots (<c>rbd_rebuild_object_map</c>), from the objects
+    /// that exist, and clears <see cref="RbdImageFlags.ObjectMapInvalid"/> and <see cref="RbdImageFlags.FastDiffInvalid"/>.
+    /// Needed after object-map is enabled on an existing image: librbd flags the head's map and each snapshot's invalid
+    /// until they are rebuilt. The image must be open for writing at its head; for a snapshot, the handle looks at it
+    /// (<c>rbd_snap_set</c>) during the rebuild and at the head again after. Runs on a dedicated thread; cancelling stops
+    /// it, leaving that map invalid.
+    /// </summary>
+    /// <param name="snapshot">The snapshot whose map to rebuild; null for the head's.</param>
+    /// <param name="progress">Receives whole-percent steps from 0 to 100, on a librbd thread.</param>
+    /// <param name="cancellationToken">Stops the rebuild.</param>
+    public unsafe Task RebuildObjectMapAsync(string? snapshot = null, IProgress<RbdProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        RbdImageHandle handle = Handle;
+        string subject = snapshot is null ? Subject : $"image '{PoolName}/{Name}@{snapshot}'";
+        if (snapshot is null)
+            return LongOperation.RunAsync("rbd_rebuild_object_map", subject, progress, cancellationToken,
+                arg => LibRbd.rbd_rebuild_object_map(handle, LongOperation.Callback, arg));
+        return LongOperation.RunAsync("rbd_rebuild_object_map", subject, progress, cancellationToken, arg =>
+        {
+            RbdError.ThrowIfFailed(LibRbd.rbd_snap_set(handle, snapshot), "rbd_snap_set", subject);
+            try
+            {
+                return LibRbd.rbd_rebuild_object_map(handle, LongOperation.Callback, arg);
+            }
+            finally
+            {
+                RbdError.ThrowIfFailed(LibRbd.rbd_snap_set(handle, null), "rbd_snap_set", Subject);
+            }
+        });
+    }
+
     /// <summary>
     /// Changes the image size (<c>rbd_resize2</c>). Shrinking discards the data past the new end.
     /// Blocks until done; shrinking a large image deletes many objects.

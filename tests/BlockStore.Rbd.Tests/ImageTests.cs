@@ -52,6 +52,49 @@ public sealed class ImageTests(CephFixture ceph)
     }
 
     [Fact]
+    public async Task An_object_map_enabled_again_is_invalid_until_rebuilt_at_the_head_and_at_each_snapshot()
+    {
+        const RbdFeatures locking = RbdFeatures.ExclusiveLock | RbdFeatures.ObjectMap | RbdFeatures.FastDiff;
+        using TestImage test = ceph.CreateImage(ceph.Volumes, 16 * MiB,
+            new RbdImageOptions { Features = RbdFeatures.Layering | RbdFeatures.DeepFlatten | locking });
+        byte[] data = Enumerable.Range(0, (int)MiB).Select(i => (byte)(i * 7)).ToArray();
+        using (RbdImage image = test.Open())
+        {
+            image.Write(4 * MiB, data);
+            image.CreateSnapshot("s1");
+            image.GetFlags().ShouldBe(RbdImageFlags.None);
+            image.UpdateFeatures(locking, enabled: false);
+            image.UpdateFeatures(locking, enabled: true);
+
+            image.GetFlags().ShouldBe(RbdImageFlags.ObjectMapInvalid | RbdImageFlags.FastDiffInvalid);
+            var percents = new List<double>();
+            await image.RebuildObjectMapAsync(progress: new SyncProgress<RbdProgress>(p => percents.Add(p.Percent)));
+            image.GetFlags().ShouldBe(RbdImageFlags.None);
+            percents.ShouldNotBeEmpty();
+            using (RbdImage atSnapshot = test.Open(snapshot: "s1"))
+                atSnapshot.GetFlags().ShouldBe(RbdImageFlags.ObjectMapInvalid | RbdImageFlags.FastDiffInvalid);
+            await image.RebuildObjectMapAsync("s1");
+            image.GetFlags().ShouldBe(RbdImageFlags.None);
+            image.Write(0, data); // at the head again
+        }
+        using (RbdImage atSnapshot = test.Open(snapshot: "s1"))
+        {
+            atSnapshot.GetFlags().ShouldBe(RbdImageFlags.None);
+            var first = new byte[MiB];
+            atSnapshot.Read(0, first);
+            first.ShouldAllBe(b => b == 0);
+        }
+        using RbdImage reopened = test.Open();
+        var read = new byte[MiB];
+        reopened.Read(4 * MiB, read);
+        read.ShouldBe(data);
+        // The rebuilt map knows where the data is: a whole-object diff names only the two objects written.
+        var extents = new List<RbdExtent>();
+        await foreach (RbdExtent e in reopened.DiffIterateAsync(new RbdDiffOptions { WholeObject = true })) extents.Add(e);
+        extents.Where(e => e.Exists).Select(e => (e.Offset, e.Length)).ShouldBe([(0UL, 4 * MiB), (4 * MiB, 4 * MiB)]);
+    }
+
+    [Fact]
     public void Opening_a_missing_image_throws_not_found()
     {
         RbdNotFoundException ex = Should.Throw<RbdNotFoundException>(() => RbdImage.Open(ceph.Volumes, CephFixture.UniqueName("missing")));

@@ -98,6 +98,13 @@ internal static unsafe partial class LibRbd
     internal static partial int rbd_update_features(RbdImageHandle image, ulong features, byte enabled);
 
     [LibraryImport(Libraries.Rbd)]
+    internal static partial int rbd_get_flags(RbdImageHandle image, ulong* flags);
+
+    [LibraryImport(Libraries.Rbd)]
+    internal static partial int rbd_rebuild_object_map(
+        RbdImageHandle image, delegate* unmanaged[Cdecl]<ulong, ulong, IntPtr, int> cb, IntPtr cbdata);
+
+    [LibraryImport(Libraries.Rbd)]
     internal static partial int rbd_get_id(RbdImageHandle image, byte* id, nuint id_len);
 
     [LibraryImport(Libraries.Rbd)]

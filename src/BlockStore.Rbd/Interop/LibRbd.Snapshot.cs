@@ -14,6 +14,9 @@ internal static unsafe partial class LibRbd
     }
 
     [LibraryImport(Libraries.Rbd, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int rbd_snap_set(RbdImageHandle image, string? snapname);
+
+    [LibraryImport(Libraries.Rbd, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int rbd_snap_create(RbdImageHandle image, string snapname);
 
     [LibraryImport(Libraries.Rbd)]

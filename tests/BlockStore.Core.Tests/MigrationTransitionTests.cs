@@ -25,9 +25,10 @@ public sealed class MigrationTransitionTests
 
         v.MarkMigrating(Now);
         v.MarkMigrationCompleting(Now);
-        v.CompleteMigration(newType, Now);
+        v.CompleteMigration(newType, multiattach: true, Now);
 
         (v.Status, v.Backend, v.VolumeTypeId, v.MigrationStatus, v.MigratingTo).ShouldBe((VolumeStatus.Available, "local", newType, MigrationStatus.Success, null));
+        v.Multiattach.ShouldBeTrue(); // as the destination was made
     }
 
     [Fact]

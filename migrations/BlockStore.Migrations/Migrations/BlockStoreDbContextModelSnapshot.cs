@@ -903,6 +903,10 @@ namespace BlockStore.Migrations.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("reimaging_from");
 
+                    b.Property<Guid?>("RetypingFrom")
+                        .HasColumnType("uuid")
+                        .HasColumnName("retyping_from");
+
                     b.Property<int>("Size")
                         .HasColumnType("integer")
                         .HasColumnName("size");

@@ -30,15 +30,19 @@ public static class VolumeMigrationActions
         if (type.Id == volume.VolumeTypeId)
             throw new InvalidRequestException($"Invalid input received: Retype cannot change the volume's type to the same type it already has: {type.Name}.");
         var backend = VolumeLookup.BackendFor(type, catalog);
-        // Cinder changes it for available volumes only; BlockStore fixes it when the volume is created (its storage
-        // is made shared then), and does not change it.
-        if (type.IsMultiattach != volume.Multiattach)
-            throw new InvalidRequestException(
-                $"Invalid input received: type {type.Name} {(type.IsMultiattach ? "makes volumes multiattach" : "does not make volumes multiattach")} and volume {volume.Id} {(volume.Multiattach ? "is" : "is not")}: multiattach is fixed when a volume is created, so retype only between types that agree on it.");
+        var changesMultiattach = type.IsMultiattach != volume.Multiattach;
+        if (changesMultiattach) volume.RequireMultiattachChangeable();
+        if (type.IsMultiattach) catalog.RequireMultiattach(backend);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (backend == volume.Backend)
         {
-            volume.RetypeInPlace(type.Id, now);
+            // A retype that changes multiattach changes how the backend keeps the data: the worker does that.
+            if (changesMultiattach)
+            {
+                volume.BeginSharingRetype(type.Id, type.IsMultiattach, now);
+                db.Enqueue(new RetypeVolume(volume.Id), now);
+            }
+            else volume.RetypeInPlace(type.Id, now);
             await db.SaveChangesAsync(ct);
             var snapshots = await db.Snapshots.Where(s => s.VolumeId == volume.Id && !s.Hidden)
                 .GroupBy(_ => 1).Select(g => new { Count = g.Count(), Size = g.Sum(s => (long)s.Size) }).FirstOrDefaultAsync(ct);
@@ -50,7 +54,7 @@ public static class VolumeMigrationActions
             if (await ServiceRegistry.IsBackendDisabledAsync(db, backend, ct))
                 throw new InvalidRequestException(
                     $"Invalid input received: No valid backend was found: every volume service of backend '{backend}', which type {type.Name} selects, is disabled.");
-            await StartAsync(volume, backend, type.Id, forceHostCopy: false, db, now, ct);
+            await StartAsync(volume, backend, type.Id, type.IsMultiattach, forceHostCopy: false, db, now, ct);
             await quotas.ChargeRetypeAsync(volume.ProjectId, type.Id, volume.Size, snapshots: 0, ct);
         }
         await tx.CommitAsync(ct);
@@ -65,7 +69,8 @@ public static class VolumeMigrationActions
         var backend = BackendOfHost(action.Host);
         if (!catalog.Exists(backend) || await ServiceRegistry.IsBackendDisabledAsync(db, backend, ct))
             throw new InvalidRequestException($"Invalid host: No available service named {action.Host}");
-        await StartAsync(volume, backend, newTypeId: null, action.ForceHostCopy ?? false, db, now, ct);
+        if (volume.Multiattach) catalog.RequireMultiattach(backend);
+        await StartAsync(volume, backend, newTypeId: null, volume.Multiattach, action.ForceHostCopy ?? false, db, now, ct);
         return Results.StatusCode(202);
     }
 
@@ -99,13 +104,13 @@ public static class VolumeMigrationActions
         return hash < 0 ? backend : backend[..hash];
     }
 
-    /// <summary>The volume's guarded transition, the job and its first step commit together.</summary>
-    private static async Task StartAsync(Volume volume, string backend, Guid? newTypeId, bool forceHostCopy, BlockStoreDbContext db,
-        DateTime now, CancellationToken ct)
+    /// <summary>
+    /// The volume's guarded transition, the job and its first step commit together. <paramref name="multiattach"/> is
+    /// what the volume is after the switch-over.
+    /// </summary>
+    private static async Task StartAsync(Volume volume, string backend, Guid? newTypeId, bool multiattach, bool forceHostCopy,
+        BlockStoreDbContext db, DateTime now, CancellationToken ct)
     {
-        if (volume.Multiattach)
-            throw new InvalidVolumeStateException(
-                $"Volume {volume.Id} is multiattach, and BlockStore does not migrate multiattach volumes: their copy would not be made shared for several hosts.");
         var hasSnapshots = await db.Snapshots.AnyAsync(s => s.VolumeId == volume.Id && !s.Hidden, ct);
         await SnapshotManageApi.RequireNoForeignSnapshotsAsync(db, volume.Id, ct);
         var source = volume.Backend;
@@ -116,7 +121,7 @@ public static class VolumeMigrationActions
         if (await UnfinishedMigrations(db, volume.Id).AnyAsync(ct))
             throw new InvalidVolumeStateException(
                 $"Volume {volume.Id} has an earlier migration that is still finishing (removing a copy it made or left); try again in a few minutes.");
-        var job = Job.Start(MigrationPlan.Kind, volume.Id, volume.ProjectId, now, new MigrationPlan(source, backend, newTypeId, forceHostCopy).ToJson());
+        var job = Job.Start(MigrationPlan.Kind, volume.Id, volume.ProjectId, now, new MigrationPlan(source, backend, newTypeId, forceHostCopy, Multiattach: multiattach).ToJson());
         db.Jobs.Add(job);
         db.Enqueue(new MigrateVolume(job.Id, volume.Id), now);
         await db.SaveChangesAsync(ct);

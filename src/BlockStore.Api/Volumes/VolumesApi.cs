@@ -45,9 +45,7 @@ public static class VolumesApi
         // The request's flag is Cinder's deprecated way; the type's extra spec is the current one.
         if (source.Type.IsMultiattach || r.Multiattach == true)
         {
-            if (!catalog.Value.Get(source.Backend).SupportsMultiattach)
-                throw new InvalidRequestException(
-                    $"Invalid input received: backend '{source.Backend}' keeps volumes as plain files, which cannot be multiattach.");
+            catalog.Value.RequireMultiattach(source.Backend);
             volume.AllowMultiattach();
         }
         volume.InheritBoot(source.Bootable, source.ImageMetadata);

@@ -12,8 +12,11 @@ namespace BlockStore.Core.Jobs;
 /// <param name="ForceHostCopy">Copy through the worker even where a server-side copy is possible.</param>
 /// <param name="Offset">Below this offset the destination holds the source, flushed and verified.</param>
 /// <param name="SwitchedOver">The volume row points at the destination; only the source's removal is left.</param>
+/// <param name="Multiattach">Whether the volume is multiattach after the switch-over (its new type's, or as it was): the
+/// destination is made shared before it. Absent from plans written before multiattach volumes could move, which were of
+/// volumes that were not.</param>
 public sealed record MigrationPlan(
-    string Source, string Destination, Guid? NewTypeId, bool ForceHostCopy, long Offset = 0, bool SwitchedOver = false)
+    string Source, string Destination, Guid? NewTypeId, bool ForceHostCopy, long Offset = 0, bool SwitchedOver = false, bool Multiattach = false)
 {
     public const string Kind = "migrate";
 

@@ -18,4 +18,5 @@ public static class UserMessageEvents
     public const string UnmanageFailed = "VOLUME_000013";
     public const string SnapshotManageFailed = "VOLUME_000014";
     public const string SnapshotUnmanageFailed = "VOLUME_000015";
+    public const string RetypeFailed = "VOLUME_000016";
 }

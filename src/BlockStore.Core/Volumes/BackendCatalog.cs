@@ -61,6 +61,14 @@ public sealed class BackendCatalog
                 $"Volume {volume.Id} is on backend '{volume.Backend}', which keeps volumes as plain files and supports no snapshots or clones.");
     }
 
+    /// <summary>Refuses a volume that would be multiattach on a backend without multiattach volumes, before anything is recorded.</summary>
+    public void RequireMultiattach(string backend)
+    {
+        if (!Get(backend).SupportsMultiattach)
+            throw new Errors.InvalidRequestException(
+                $"Invalid input received: backend '{backend}' keeps volumes as plain files, which cannot be multiattach.");
+    }
+
     /// <summary>
     /// The zone a new volume of <paramref name="type"/> goes in: this deployment's. Refused with Cinder's wording when
     /// the type's <see cref="VolumeType.AvailabilityZonesKey"/> leaves it out, or when <paramref name="requested"/>

@@ -214,16 +214,6 @@ public sealed partial class Volume : IHasMetadata
         return Math.Max(0, to - Size);
     }
 
-    /// <summary>Retype within one backend: only the type changes, and the volume stays usable.</summary>
-    public void RetypeInPlace(Guid newTypeId, DateTime now)
-    {
-        if (Status is not (VolumeStatus.Available or VolumeStatus.InUse))
-            throw new InvalidVolumeStateException($"Volume {Id} status must be available or in-use to retype, but current status is: {Status.ToWire()}.");
-        if (IsMigrating) throw new InvalidVolumeStateException($"Volume {Id} is already part of an active migration.");
-        VolumeTypeId = newTypeId;
-        UpdatedAt = now;
-    }
-
     /// <summary>
     /// Starts moving the data to <paramref name="destination"/>, with Cinder's preconditions. A retype shows
     /// <c>retyping</c> until it ends; <c>os-migrate_volume</c> leaves the status alone, as Cinder does.
@@ -260,14 +250,18 @@ public sealed partial class Volume : IHasMetadata
     /// <summary>Every byte is copied and verified; the switch-over is next.</summary>
     public void MarkMigrationCompleting(DateTime now) => StepMigration(Volumes.MigrationStatus.Migrating, Volumes.MigrationStatus.Completing, now);
 
-    /// <summary>The switch-over: the volume now lives on the destination, with its new type after a retype. Id, name and metadata stay.</summary>
-    public void CompleteMigration(Guid? newTypeId, DateTime now)
+    /// <summary>
+    /// The switch-over: the volume now lives on the destination, with its new type after a retype, and multiattach as the
+    /// destination was made. Id, name and metadata stay.
+    /// </summary>
+    public void CompleteMigration(Guid? newTypeId, bool multiattach, DateTime now)
     {
         if (MigrationStatus != Volumes.MigrationStatus.Completing || MigratingTo is null)
             throw new InvalidVolumeStateException($"Volume {Id} has no migration ready to complete.");
         Backend = MigratingTo;
         MigratingTo = null;
         if (newTypeId is { } type) VolumeTypeId = type;
+        Multiattach = multiattach;
         EndMigration(Volumes.MigrationStatus.Success, now);
     }
 
@@ -418,6 +412,8 @@ public sealed partial class Volume : IHasMetadata
         if (next != VolumeStatus.Downloading) ReimagingFrom = null;
         // Only a volume being created can be adopting storage: once it is anything else, that storage is its own image.
         if (next != VolumeStatus.Creating) ManagingFrom = null;
+        // Only an in-place retype in progress names the type it leaves.
+        if (next != VolumeStatus.Retyping) RetypingFrom = null;
         PreviousStatus = Status;
         Status = next;
         UpdatedAt = now;

@@ -26,13 +26,14 @@ public interface IVolumeBackend
     Task<IReadOnlyList<string>?> MonitorsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>?>(null);
 
     /// <summary>
-    /// Prepares a volume to be written by several hosts at once (a multiattach volume; RBD backends only, as
-    /// <c>BackendConfig.SupportsMultiattach</c> says), keeping its data: RBD drops
-    /// the features that assume one writer (exclusive-lock, and object-map, fast-diff and journaling, which need it),
-    /// as Cinder's RBD driver does. Done already is success.
+    /// Prepares a volume to be written by several hosts at once, or by one again (a volume made multiattach, or no longer;
+    /// RBD backends only, as <c>BackendConfig.SupportsMultiattach</c> says), keeping its data. RBD drops the features
+    /// that assume one writer (exclusive-lock, and object-map, fast-diff and journaling, which need it), as Cinder's RBD
+    /// driver does; made single-writer again, the volume gets back those its backend creates volumes with, and its
+    /// object maps are rebuilt. Done already is success.
     /// </summary>
-    Task ShareAsync(string volume, CancellationToken cancellationToken) =>
-        throw new NotSupportedException($"Backend '{Name}' has no multiattach volumes.");
+    Task SetSharedAsync(string volume, bool shared, CancellationToken cancellationToken) =>
+        shared ? throw new NotSupportedException($"Backend '{Name}' has no multiattach volumes.") : Task.CompletedTask;
 
     /// <summary>
     /// Whether storage made outside BlockStore can be adopted as a volume (<c>os-volume-manage</c>) and a volume's let go

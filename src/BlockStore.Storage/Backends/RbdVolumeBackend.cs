@@ -171,11 +171,30 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
     public const RbdFeatures SingleWriterFeatures = RbdFeatures.ExclusiveLock | RbdFeatures.ObjectMap | RbdFeatures.FastDiff | RbdFeatures.Journaling;
 
     /// <inheritdoc />
-    public async Task ShareAsync(string volume, CancellationToken cancellationToken)
+    /// <remarks>
+    /// librbd flags an object map enabled on an existing image invalid, at the head and at each snapshot, until it is
+    /// rebuilt: each is rebuilt here, so that fast-diff serves the copies and diffs of this volume again. A rebuild that
+    /// dies half-way leaves the features on and the flag set, and the call done again rebuilds what is still flagged.
+    /// </remarks>
+    public async Task SetSharedAsync(string volume, bool shared, CancellationToken cancellationToken)
     {
         using var image = RbdImage.Open(await IoAsync(cancellationToken).ConfigureAwait(false), volume);
         var present = image.GetFeatures() & SingleWriterFeatures;
-        if (present != RbdFeatures.None) image.UpdateFeatures(present, enabled: false);
+        if (shared)
+        {
+            if (present != RbdFeatures.None) image.UpdateFeatures(present, enabled: false);
+            return;
+        }
+        var missing = CreateOptions.Features!.Value & SingleWriterFeatures & ~present;
+        if (missing != RbdFeatures.None) image.UpdateFeatures(missing, enabled: true);
+        if (!image.GetFeatures().HasFlag(RbdFeatures.ObjectMap)) return;
+        if (image.GetFlags() != RbdImageFlags.None) await image.RebuildObjectMapAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        foreach (var snapshot in image.ListSnapshots())
+        {
+            using var atSnapshot = RbdImage.Open(await IoAsync(cancellationToken).ConfigureAwait(false), volume, snapshot.Name, readOnly: true);
+            if (atSnapshot.GetFlags() != RbdImageFlags.None)
+                await image.RebuildObjectMapAsync(snapshot.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc />

@@ -38,6 +38,7 @@ public static class ConsumerSetup
         bus.AddConsumer<UnmanageVolumeConsumer>();
         bus.AddConsumer<ExtendVolumeConsumer>();
         bus.AddConsumer<RevertVolumeConsumer>();
+        bus.AddConsumer<RetypeVolumeConsumer>();
         bus.AddConsumer<ReimageVolumeConsumer>();
         bus.AddConsumer<CreateSnapshotConsumer>();
         bus.AddConsumer<DeleteSnapshotConsumer>();

@@ -80,7 +80,9 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
         var now = clock.GetUtcNow().UtcDateTime;
         var stuckBefore = now - options.Value.StuckAfter;
         var giveUpBefore = now - options.Value.GiveUpAfter;
-        var stuck = await db.Volumes.Where(v => Transitional.Contains(v.Status) && v.StatusChangedAt < stuckBefore)
+        // A retype that migrates is its job's to drive (below); one in place, the worker's.
+        var stuck = await db.Volumes.Where(v => (Transitional.Contains(v.Status) || (v.Status == VolumeStatus.Retyping && v.RetypingFrom != null))
+                && v.StatusChangedAt < stuckBefore)
             .OrderBy(v => v.StatusChangedAt).Take(500).ToListAsync(ct);
         foreach (var volume in stuck)
         {
@@ -116,6 +118,7 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
                 VolumeStatus.Reverting => await RestoringSnapshotAsync(db, volume.Id, ct) is { } restoring
                     ? new RevertVolume(volume.Id, restoring.Id) : null,
                 VolumeStatus.Downloading => volume.ReimagingFrom is { } image ? new ReimageVolume(volume.Id, image) : null,
+                VolumeStatus.Retyping => new RetypeVolume(volume.Id),
                 _ => new ExtendVolume(volume.Id, volume.ExtendingTo ?? volume.Size),
             };
             if (command is null) continue;

@@ -74,6 +74,9 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
             step = serverSide
                 ? await CopyServerSideAsync((RbdVolumeBackend)source, (RbdVolumeBackend)destination, image, volume.Size * Gib, lease)
                 : await CopyHostAssistedAsync(source, destination, image, plan.Offset, lease);
+            // Both copies make the destination with the features of a volume for one writer; a multiattach volume's goes
+            // without them before it becomes the volume.
+            if (step.Completed && plan.Multiattach) await destination.SetSharedAsync(image, shared: true, lease.Token);
         }
         catch (OperationCanceledException) when (lease.CancelRequested)
         {
@@ -122,7 +125,7 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
             return;
         // The switch-over: this one commit moves the volume; until it, the source is the volume.
         var switched = plan with { Offset = step.Offset, SwitchedOver = true };
-        volume.CompleteMigration(plan.NewTypeId, now);
+        volume.CompleteMigration(plan.NewTypeId, plan.Multiattach, now);
         if (!await lease.CommitAsync(db, s => s.SetProperty(j => j.Checkpoint, switched.ToJson()), ct, (step.BytesCopied, step.BytesTotal)))
             return;
         await FinishAsync(lease, job, volume, switched, source, image, ct);

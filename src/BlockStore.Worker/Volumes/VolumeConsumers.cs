@@ -33,6 +33,11 @@ public sealed class RevertVolumeConsumer(VolumeService volumes) : IConsumer<Reve
         volumes.RevertAsync(context.Message.VolumeId, context.Message.SnapshotId, context.CancellationToken);
 }
 
+public sealed class RetypeVolumeConsumer(VolumeService volumes) : IConsumer<RetypeVolume>
+{
+    public Task Consume(ConsumeContext<RetypeVolume> context) => volumes.RetypeAsync(context.Message.VolumeId, context.CancellationToken);
+}
+
 public sealed class ReimageVolumeConsumer(VolumeService volumes) : IConsumer<ReimageVolume>
 {
     public Task Consume(ConsumeContext<ReimageVolume> context) =>

@@ -35,7 +35,7 @@ public sealed partial class VolumeService
             await ChargeManagedSizeAsync(volume, ManageableImage.SizeInGb(stored.SizeBytes), ct);
             await backend.RenameAsync(source, volume.ImageName, ct);
             await backend.ResizeAsync(volume.ImageName, volume.Size * Gib, ct);
-            if (volume.Multiattach) await backend.ShareAsync(volume.ImageName, ct);
+            if (volume.Multiattach) await backend.SetSharedAsync(volume.ImageName, shared: true, ct);
             foreign = await backend.ListSnapshotsAsync(volume.ImageName, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -66,7 +66,7 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
             {
                 await backend.CreateAsync(volume.ImageName, volume.Size * Gib, ct);
             }
-            if (volume.Multiattach) await backend.ShareAsync(volume.ImageName, ct);
+            if (volume.Multiattach) await backend.SetSharedAsync(volume.ImageName, shared: true, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -1,0 +1,31 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace BlockStore.Migrations.Migrations
+{
+    /// <inheritdoc />
+    public partial class RetypeInPlace : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<Guid>(
+                name: "retyping_from",
+                schema: "blockstore",
+                table: "volumes",
+                type: "uuid",
+                nullable: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "retyping_from",
+                schema: "blockstore",
+                table: "volumes");
+        }
+    }
+}

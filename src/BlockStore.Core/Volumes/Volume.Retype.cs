@@ -1,0 +1,74 @@
+using BlockStore.Core.Errors;
+
+namespace BlockStore.Core.Volumes;
+
+/// <summary>
+/// Retype within one backend (<c>os-retype</c>). Most retypes change only the type. One that makes the volume multiattach,
+/// or no longer, also changes how the backend keeps its data, so the worker runs it: the volume shows <c>retyping</c>
+/// meanwhile, as in Cinder. Retypes across backends are migrations (<see cref="BeginMigration"/>).
+/// </summary>
+public sealed partial class Volume
+{
+    /// <summary>
+    /// The type an in-place retype in progress leaves (the row already has the new one, and its multiattach); kept so that
+    /// a failed retype is undone and an interrupted one driven again. Null otherwise, and during a retype that migrates.
+    /// </summary>
+    public Guid? RetypingFrom { get; private set; }
+
+    /// <summary>Whether an in-place retype that the worker has to finish is in progress.</summary>
+    public bool IsRetypingInPlace => Status == VolumeStatus.Retyping && RetypingFrom is not null;
+
+    /// <summary>Retype within one backend that keeps multiattach as it is: only the type changes, and the volume stays usable.</summary>
+    public void RetypeInPlace(Guid newTypeId, DateTime now)
+    {
+        if (Status is not (VolumeStatus.Available or VolumeStatus.InUse))
+            throw new InvalidVolumeStateException($"Volume {Id} status must be available or in-use to retype, but current status is: {Status.ToWire()}.");
+        if (IsMigrating) throw new InvalidVolumeStateException($"Volume {Id} is already part of an active migration.");
+        VolumeTypeId = newTypeId;
+        UpdatedAt = now;
+    }
+
+    /// <summary>
+    /// Cinder's check for a retype whose type makes the volume multiattach and the volume is not, or the other way round:
+    /// the volume must be <c>available</c> (a hypervisor that has it attached set it up for one or the other).
+    /// </summary>
+    public void RequireMultiattachChangeable()
+    {
+        if (Status != VolumeStatus.Available)
+            throw new InvalidRequestException(
+                $"Invalid input received: Invalid volume_type passed, retypes affecting multiattach are only allowed on available volumes, the specified volume however currently has a status of: {Status.ToWire()}.");
+        if (IsMigrating) throw new InvalidVolumeStateException($"Volume {Id} is already part of an active migration.");
+    }
+
+    /// <summary>
+    /// An in-place retype that changes multiattach: the type and the flag change now (the new type's quota limits apply
+    /// from this commit), and the volume is <c>retyping</c> until the worker has made its storage match.
+    /// </summary>
+    public void BeginSharingRetype(Guid newTypeId, bool multiattach, DateTime now)
+    {
+        RequireMultiattachChangeable();
+        if (multiattach == Multiattach) throw new InvalidOperationException("This retype does not change multiattach; it is done in place.");
+        var from = VolumeTypeId;
+        MoveTo(VolumeStatus.Retyping, now);
+        RetypingFrom = from;
+        VolumeTypeId = newTypeId;
+        Multiattach = multiattach;
+    }
+
+    /// <summary>The storage matches the new type: the volume is usable again, as it was before.</summary>
+    public void CompleteSharingRetype(DateTime now)
+    {
+        if (!IsRetypingInPlace) throw new InvalidVolumeStateException($"Volume {Id} has no retype in progress, its status is {Status.ToWire()}.");
+        MoveTo(PreviousStatus ?? VolumeStatus.Available, now);
+    }
+
+    /// <summary>The storage could not be changed: the volume takes its old type and multiattach back, and is usable again, as in Cinder.</summary>
+    public void FailSharingRetype(DateTime now)
+    {
+        if (RetypingFrom is not { } from || Status != VolumeStatus.Retyping)
+            throw new InvalidVolumeStateException($"Volume {Id} has no retype in progress, its status is {Status.ToWire()}.");
+        VolumeTypeId = from;
+        Multiattach = !Multiattach;
+        MoveTo(PreviousStatus ?? VolumeStatus.Available, now);
+    }
+}

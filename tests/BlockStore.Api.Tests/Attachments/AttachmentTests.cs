@@ -189,12 +189,12 @@ public sealed class AttachmentTests : ApiTest
         var shown = (await t.Admin.At(V).Get($"volumes/{v}")).Json.GetProperty("volume");
         shown.GetProperty("attachments").EnumerateArray().Select(a => a.GetProperty("host_name").GetString()).ShouldBe(["compute-1", "compute-2"]);
 
-        // It cannot change multiattach by retype, nor migrate.
+        // Attached, it cannot stop being multiattach (Cinder's rule), nor migrate.
         var plain = await t.CreateTypeAsync(Unique("plain"));
         (await member.Post($"volumes/{v}/action", Action("os-retype", new { new_type = plain }))).ShouldBeFault(400, "badRequest")
-            .ShouldContain("multiattach is fixed when a volume is created");
+            .ShouldContain("retypes affecting multiattach are only allowed on available volumes, the specified volume however currently has a status of: in-use.");
         (await t.Admin.Post($"volumes/{v}/action", Action("os-migrate_volume", new { host = "ceph-fast" }))).ShouldBeFault(400, "badRequest")
-            .ShouldContain("does not migrate multiattach volumes");
+            .ShouldContain("status must be available");
 
         (await member.Delete($"attachments/{attachments[0]}")).ShouldHave(200);
         (await member.StatusOfAsync("volume", v.ToString())).ShouldBe("in-use");

@@ -337,7 +337,7 @@ rbd_check "$vol" 3
 member attachment-delete "$attachment"
 [[ $(member show "$vol" | prop status) == available ]] || fail "attachment-delete: the volume is not available"
 
-step "multiattach: a type with multiattach=\"<is> True\", a volume of it without the single-writer RBD features, attached by two hosts"
+step "multiattach: a type with multiattach=\"<is> True\", a volume of it without the single-writer RBD features, attached by two hosts, retyped to a plain type and back"
 mt=$(admin type-create "cli-shared-$project" | awk -F'|' '/cli-shared/ { gsub(/ /, "", $2); print $2 }')
 admin type-key "$mt" set multiattach="<is> True"
 shared_vol=$(member create --volume-type "$mt" 1 | prop id)
@@ -354,6 +354,16 @@ done
 [[ $(member show "$shared_vol" | prop status) == in-use ]] || fail "the multiattach volume is not in-use"
 [[ $(member attachment-list --filters volume_id="$shared_vol" | grep -c attached) == 2 ]] || fail "attachment-list does not show two attachments"
 for a in $(member attachment-list --filters volume_id="$shared_vol" | awk -F'|' '/attached/ { gsub(/ /, "", $2); print $2 }'); do member attachment-delete "$a"; done
+# Detached, it may stop being multiattach, and be so again: the worker changes the image's features.
+member retype "$shared_vol" "$type_name"
+wait_for show "$shared_vol" available
+[[ $(member show "$shared_vol" | prop multiattach) == False ]] || fail "retype to a plain type: the volume is still multiattach"
+features=$(rbd info "volumes/volume-$shared_vol")
+grep -E "features:.*exclusive-lock, object-map, fast-diff" <<<"$features" >/dev/null || fail "retype to a plain type: the image lacks single-writer features"
+grep -E "flags: .*invalid" <<<"$features" >/dev/null && fail "retype to a plain type: the image's object map was left invalid"
+member retype "$shared_vol" "$mt"
+wait_for show "$shared_vol" available
+[[ $(member show "$shared_vol" | prop multiattach) == True ]] || fail "retype to the multiattach type: the volume is not multiattach"
 member delete "$shared_vol"
 wait_gone "$shared_vol"
 admin type-delete "$mt"

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using BlockStore.Core.Volumes;
+using Microsoft.EntityFrameworkCore;
 
 namespace BlockStore.Worker.Tests;
 
@@ -96,6 +98,26 @@ public sealed class MultiattachRetypeTests(LifecycleFixture stack) : IAsyncLifet
         var undone = await ImageFlows.WaitVolumeAsync(_member, id, "available", Timeout);
         (undone.GetProperty("volume_type").GetString(), undone.GetProperty("multiattach").GetBoolean()).ShouldBe((_plain, false));
         (await AdminFlows.MessagesAsync(_admin, id)).ShouldContain(m => m.Contains("could not be retyped") && m.Contains("keeps its type"));
+        await ImageFlows.DeleteVolumesAsync(_member, id);
+    }
+
+    [Fact]
+    public async Task A_retype_in_place_whose_command_was_lost_is_sent_again_by_the_reconciler()
+    {
+        var id = await CreateAsync(_plain);
+        await using (var db = StackEnvironment.NewDb())
+        {
+            // What the API commits for the retype, with its command lost and its status a minute old (the worker died).
+            var types = await db.VolumeTypes.Where(t => t.Name == _plain || t.Name == _shared).ToDictionaryAsync(t => t.Name, t => t.Id);
+            (await db.Volumes.Where(v => v.Id == id).ExecuteUpdateAsync(s => s
+                .SetProperty(v => v.Status, VolumeStatus.Retyping).SetProperty(v => v.PreviousStatus, VolumeStatus.Available)
+                .SetProperty(v => v.RetypingFrom, types[_plain]).SetProperty(v => v.VolumeTypeId, types[_shared])
+                .SetProperty(v => v.Multiattach, true).SetProperty(v => v.StatusChangedAt, DateTime.UtcNow.AddMinutes(-1)))).ShouldBe(1);
+        }
+
+        var done = await ImageFlows.WaitVolumeAsync(_member, id, "available", Timeout);
+        (done.GetProperty("volume_type").GetString(), done.GetProperty("multiattach").GetBoolean()).ShouldBe((_shared, true));
+        (await FeaturesAsync($"volumes/volume-{id}")).ShouldNotContain(f => SingleWriter.Contains(f));
         await ImageFlows.DeleteVolumesAsync(_member, id);
     }
 

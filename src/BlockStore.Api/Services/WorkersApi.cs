@@ -48,7 +48,7 @@ public static class WorkersApi
         var overdue = now - TimeSpan.FromDays(1);
         foreach (var backend in cleaning.Select(s => s.Backend).Distinct())
         {
-            var volumes = db.Volumes.Where(v => v.Backend == backend && VolumeStatusNames.Redriven.Contains(v.Status) && v.StatusChangedAt < quietSince);
+            var volumes = db.Volumes.Where(Volume.Redriven).Where(v => v.Backend == backend && v.StatusChangedAt < quietSince);
             var snapshots = db.Snapshots.Where(Snapshot.Redriven)
                 .Where(s => s.StatusChangedAt < quietSince && db.Volumes.Any(v => v.Id == s.VolumeId && v.Backend == backend));
             if (resource is { } r)
@@ -81,7 +81,7 @@ public static class WorkersApi
     private static async Task<(Guid Id, string Backend)?> PendingResourceAsync(BlockStoreDbContext db, Guid id, string? type, CancellationToken ct)
     {
         if (type is null or "Volume"
-            && await db.Volumes.Where(v => v.Id == id && VolumeStatusNames.Redriven.Contains(v.Status)).Select(v => v.Backend).FirstOrDefaultAsync(ct) is { } backend)
+            && await db.Volumes.Where(Volume.Redriven).Where(v => v.Id == id).Select(v => v.Backend).FirstOrDefaultAsync(ct) is { } backend)
             return (id, backend);
         if (type is null or "Snapshot"
             && await db.Snapshots.Where(Snapshot.Redriven).Where(s => s.Id == id)

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using BlockStore.Core.Errors;
 
 namespace BlockStore.Core.Volumes;
@@ -14,6 +15,13 @@ public sealed partial class Volume
     /// a failed retype is undone and an interrupted one driven again. Null otherwise, and during a retype that migrates.
     /// </summary>
     public Guid? RetypingFrom { get; private set; }
+
+    /// <summary>
+    /// Work in flight that the reconciler sends again when it sits without news (a worker died), as a query filter: the
+    /// statuses of <see cref="VolumeStatusNames.Redriven"/>, and a retype in place. A retype that migrates is its job's.
+    /// </summary>
+    public static readonly Expression<Func<Volume, bool>> Redriven =
+        v => VolumeStatusNames.Redriven.Contains(v.Status) || (v.Status == VolumeStatus.Retyping && v.RetypingFrom != null);
 
     /// <summary>Whether an in-place retype that the worker has to finish is in progress.</summary>
     public bool IsRetypingInPlace => Status == VolumeStatus.Retyping && RetypingFrom is not null;

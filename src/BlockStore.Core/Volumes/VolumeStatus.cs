@@ -12,7 +12,7 @@ public static class VolumeStatusNames
 {
     /// <summary>
     /// The statuses of work in flight that the reconciler sends again when a row sits in one without news (a worker died):
-    /// create, delete, extend, revert, re-image and unmanage.
+    /// create, delete, extend, revert, re-image and unmanage. <see cref="Volume.Redriven"/> adds the retype in place.
     /// </summary>
     public static readonly VolumeStatus[] Redriven =
         [VolumeStatus.Creating, VolumeStatus.Deleting, VolumeStatus.Extending, VolumeStatus.Reverting, VolumeStatus.Downloading, VolumeStatus.Unmanaging];

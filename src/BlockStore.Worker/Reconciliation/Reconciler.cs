@@ -23,7 +23,6 @@ namespace BlockStore.Worker.Reconciliation;
 public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<ReconcilerOptions> options, TimeProvider clock,
     ILogger<Reconciler> logger) : BackgroundService
 {
-    private static readonly VolumeStatus[] Transitional = VolumeStatusNames.Redriven;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -80,9 +79,7 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
         var now = clock.GetUtcNow().UtcDateTime;
         var stuckBefore = now - options.Value.StuckAfter;
         var giveUpBefore = now - options.Value.GiveUpAfter;
-        // A retype that migrates is its job's to drive (below); one in place, the worker's.
-        var stuck = await db.Volumes.Where(v => (Transitional.Contains(v.Status) || (v.Status == VolumeStatus.Retyping && v.RetypingFrom != null))
-                && v.StatusChangedAt < stuckBefore)
+        var stuck = await db.Volumes.Where(Volume.Redriven).Where(v => v.StatusChangedAt < stuckBefore)
             .OrderBy(v => v.StatusChangedAt).Take(500).ToListAsync(ct);
         foreach (var volume in stuck)
         {

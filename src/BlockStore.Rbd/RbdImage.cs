@@ -142,12 +142,31 @@ public sealed partial class RbdImage : IDisposable
     public void UpdateFeatures(RbdFeatures features, bool enabled) =>
         RbdError.ThrowIfFailed(LibRbd.rbd_update_features(Handle, (ulong)features, enabled ? (byte)1 : (byte)0), "rbd_update_features", Subject);
 
-    /// <summary>The image's flags (<c>rbd_get_flags</c>), for the image or the snapshot it was opened at.</summary>
-    public unsafe RbdImageFlags GetFlags()
+    /// <summary>
+    /// The flags (<c>rbd_get_flags</c>) of the image or the snapshot it was opened at, or of one of its snapshots: for a
+    /// snapshot, the handle looks at it (<c>rbd_snap_set</c>) and at what it looked at before again after, so no second
+    /// handle is opened.
+    /// </summary>
+    /// <param name="snapshot">A snapshot of an image opened at its head; null for what the handle was opened at.</param>
+    public unsafe RbdImageFlags GetFlags(string? snapshot = null)
     {
         ulong flags;
-        RbdError.ThrowIfFailed(LibRbd.rbd_get_flags(Handle, &flags), "rbd_get_flags", Subject);
-        return (RbdImageFlags)flags;
+        if (snapshot is null)
+        {
+            RbdError.ThrowIfFailed(LibRbd.rbd_get_flags(Handle, &flags), "rbd_get_flags", Subject);
+            return (RbdImageFlags)flags;
+        }
+        string subject = $"image '{PoolName}/{Name}@{snapshot}'";
+        RbdError.ThrowIfFailed(LibRbd.rbd_snap_set(Handle, snapshot), "rbd_snap_set", subject);
+        try
+        {
+            RbdError.ThrowIfFailed(LibRbd.rbd_get_flags(Handle, &flags), "rbd_get_flags", subject);
+            return (RbdImageFlags)flags;
+        }
+        finally
+        {
+            RbdError.ThrowIfFailed(LibRbd.rbd_snap_set(Handle, Snapshot), "rbd_snap_set", Subject);
+        }
     }
 
     /// <summary>
@@ -178,7 +197,7 @@ public sealed partial class RbdImage : IDisposable
             }
             finally
             {
-                RbdError.ThrowIfFailed(LibRbd.rbd_snap_set(handle, null), "rbd_snap_set", Subject);
+                RbdError.ThrowIfFailed(LibRbd.rbd_snap_set(handle, Snapshot), "rbd_snap_set", Subject);
             }
         });
     }

@@ -73,7 +73,10 @@ public sealed class ImageTests(CephFixture ceph)
             percents.ShouldNotBeEmpty();
             using (RbdImage atSnapshot = test.Open(snapshot: "s1"))
                 atSnapshot.GetFlags().ShouldBe(RbdImageFlags.ObjectMapInvalid | RbdImageFlags.FastDiffInvalid);
+            image.GetFlags("s1").ShouldBe(RbdImageFlags.ObjectMapInvalid | RbdImageFlags.FastDiffInvalid);
+            image.GetFlags().ShouldBe(RbdImageFlags.None, "the handle looks at the head again");
             await image.RebuildObjectMapAsync("s1");
+            image.GetFlags("s1").ShouldBe(RbdImageFlags.None);
             image.GetFlags().ShouldBe(RbdImageFlags.None);
             image.Write(0, data); // at the head again
         }

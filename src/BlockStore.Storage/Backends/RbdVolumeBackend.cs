@@ -189,12 +189,10 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
         if (missing != RbdFeatures.None) image.UpdateFeatures(missing, enabled: true);
         if (!image.GetFeatures().HasFlag(RbdFeatures.ObjectMap)) return;
         if (image.GetFlags() != RbdImageFlags.None) await image.RebuildObjectMapAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        foreach (var snapshot in image.ListSnapshots())
-        {
-            using var atSnapshot = RbdImage.Open(await IoAsync(cancellationToken).ConfigureAwait(false), volume, snapshot.Name, readOnly: true);
-            if (atSnapshot.GetFlags() != RbdImageFlags.None)
-                await image.RebuildObjectMapAsync(snapshot.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
+        // Looked at through the same handle: no read-only open of each snapshot (such opens, made while a related image
+        // was being removed, have hung in librbd 16 here).
+        foreach (var snapshot in image.ListSnapshots().Where(s => image.GetFlags(s.Name) != RbdImageFlags.None))
+            await image.RebuildObjectMapAsync(snapshot.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -38,20 +38,10 @@ tag=bench-manage-$RANDOM
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT # holds the last volume shown
 
-now_ms() { date +%s%3N; }
+# shellcheck source=bench/lib/api.sh
+. bench/lib/api.sh
 ceph_host=$(curl -sf "${auth[@]}" "$api/os-services?binary=cinder-volume" |
   python3 -c 'import json,sys; print(next(s["host"] for s in json.load(sys.stdin)["services"] if s["host"].endswith("@ceph")))')
-
-# status <volumes|snapshots> <id>: its status, or "gone".
-status() {
-  curl -s -o "$work/show" -w '%{http_code}' "${auth[@]}" "$api/$1/$2" | grep -q 200 || { echo gone; return; }
-  python3 -c 'import json,sys; print(next(iter(json.load(open(sys.argv[1])).values()))["status"])' "$work/show"
-}
-wait_status() { until [[ $(status "$1" "$2") == "$3" ]]; do sleep 0.05; done; }
-# post_id <path> <body> <resource>: POSTs, and prints the id of the resource answered.
-post_id() {
-  curl -sf "${auth[@]}" -X POST "$api/$1" -d "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]]["id"])' "$3"
-}
 
 # manage_unmanage <image>: manages it, then its RBD snapshot "bench-before"; lets the snapshot go, then the volume.
 # Prints the milliseconds of each, and leaves the image as volume-<id>.unmanaged, removed.

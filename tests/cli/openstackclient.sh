@@ -87,7 +87,7 @@ refused "Invalid volume: Volume status must be available" member volume delete "
 OS_ENDPOINT=$url/v3/$project-other refused "No volume with a name or ID of '$vol' exists." \
   env OS_TOKEN=demo:$project-other openstack volume show "$vol"
 
-step "volume type create --property volume_backend_name=ceph-fast, volume create --type, volume set --type --retype-policy"
+step "volume type create --property volume_backend_name=ceph-fast, volume create --type, volume set --type --retype-policy, and to a multiattach type and back"
 fast=osc-fast-$project
 admin volume type create --property volume_backend_name=ceph-fast "$fast" >/dev/null
 [[ $(admin volume type show "$fast" -f value -c properties) == *"'volume_backend_name': 'ceph-fast'"* ]] ||
@@ -103,6 +103,18 @@ wait_status "retype of $typed" ceph moved_to "$typed"
 [[ $(field volume "$typed" type) == __DEFAULT__ ]] || fail "volume set --type --retype-policy on-demand did not retype $typed"
 rbd_check "$typed" 1
 wait_absent "image volumes-fast/volume-$typed" rbd info "volumes-fast/volume-$typed"
+# In place, to a multiattach type and back: the image loses and gets back exclusive-lock.
+shared=osc-shared-$project
+admin volume type create --property multiattach="<is> True" "$shared" >/dev/null
+member volume set --type "$shared" "$typed"
+wait_for volume "$typed" available
+[[ $(field volume "$typed" multiattach) == True ]] || fail "volume set --type $shared: the volume is not multiattach"
+rbd info "volumes/volume-$typed" | grep -E "features:.*exclusive-lock" >/dev/null && fail "a volume made multiattach kept exclusive-lock"
+member volume set --type __DEFAULT__ "$typed"
+wait_for volume "$typed" available
+[[ $(field volume "$typed" multiattach) == False ]] || fail "volume set --type __DEFAULT__: the volume is still multiattach"
+rbd info "volumes/volume-$typed" | grep -E "features:.*exclusive-lock" >/dev/null || fail "a volume made single-writer again lacks exclusive-lock"
+admin volume type delete "$shared"
 
 step "volume qos create, associate, set, unset, show (with its associations), disassociate, delete"
 admin volume qos create --consumer front-end --property total_iops_sec=100 "osc-qos-$project" >/dev/null

@@ -98,6 +98,37 @@ public sealed class ImageTests(CephFixture ceph)
     }
 
     [Fact]
+    public void Metadata_is_set_listed_and_removed_and_a_clone_starts_with_its_parents()
+    {
+        using TestImage test = ceph.CreateImage(ceph.Volumes, 4 * MiB);
+        using (RbdImage image = test.Open())
+        {
+            image.ListMetadata().ShouldBeEmpty();
+            image.SetMetadata("conf_rbd_qos_iops_limit", "500");
+            image.SetMetadata("note", new string('x', 3000)); // past the first buffer
+            image.ListMetadata().ShouldBe(new Dictionary<string, string> { ["conf_rbd_qos_iops_limit"] = "500", ["note"] = new string('x', 3000) },
+                ignoreOrder: true);
+            image.RemoveMetadata("note").ShouldBeTrue();
+            image.RemoveMetadata("note").ShouldBeFalse();
+            image.CreateSnapshot("base");
+            image.ProtectSnapshot("base");
+        }
+        string clone = CephFixture.UniqueName("meta-clone");
+        Rbd.Clone(ceph.Volumes, test.Name, "base", ceph.Volumes, clone);
+        try
+        {
+            using RbdImage child = RbdImage.Open(ceph.Volumes, clone);
+            child.ListMetadata().ShouldBe(new Dictionary<string, string> { ["conf_rbd_qos_iops_limit"] = "500" });
+        }
+        finally
+        {
+            Rbd.Remove(ceph.Volumes, clone);
+            using RbdImage image = test.Open();
+            image.UnprotectSnapshot("base");
+        }
+    }
+
+    [Fact]
     public void Opening_a_missing_image_throws_not_found()
     {
         RbdNotFoundException ex = Should.Throw<RbdNotFoundException>(() => RbdImage.Open(ceph.Volumes, CephFixture.UniqueName("missing")));

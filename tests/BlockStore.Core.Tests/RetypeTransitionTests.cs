@@ -22,13 +22,13 @@ public sealed class RetypeTransitionTests
         var v = Available();
         var (oldType, newType) = (v.VolumeTypeId, Guid.NewGuid());
 
-        v.BeginSharingRetype(newType, multiattach: true, Now.AddSeconds(1));
+        v.BeginBackendRetype(newType, multiattach: true, Now.AddSeconds(1));
         (v.Status, v.VolumeTypeId, v.Multiattach, v.RetypingFrom, v.IsRetypingInPlace).ShouldBe((VolumeStatus.Retyping, newType, true, oldType, true));
         v.StatusChangedAt.ShouldBe(Now.AddSeconds(1));
 
-        v.CompleteSharingRetype(Now.AddSeconds(2));
+        v.CompleteBackendRetype(Now.AddSeconds(2));
         (v.Status, v.VolumeTypeId, v.Multiattach, v.RetypingFrom, v.IsRetypingInPlace).ShouldBe((VolumeStatus.Available, newType, true, (Guid?)null, false));
-        Should.Throw<InvalidVolumeStateException>(() => v.CompleteSharingRetype(Now));
+        Should.Throw<InvalidVolumeStateException>(() => v.CompleteBackendRetype(Now));
     }
 
     [Fact]
@@ -37,12 +37,12 @@ public sealed class RetypeTransitionTests
         var v = Available(multiattach: true);
         var oldType = v.VolumeTypeId;
 
-        v.BeginSharingRetype(Guid.NewGuid(), multiattach: false, Now);
+        v.BeginBackendRetype(Guid.NewGuid(), multiattach: false, Now);
         v.Multiattach.ShouldBeFalse();
-        v.FailSharingRetype(Now);
+        v.FailBackendRetype(Now);
 
         (v.Status, v.VolumeTypeId, v.Multiattach, v.RetypingFrom).ShouldBe((VolumeStatus.Available, oldType, true, (Guid?)null));
-        Should.Throw<InvalidVolumeStateException>(() => v.FailSharingRetype(Now));
+        Should.Throw<InvalidVolumeStateException>(() => v.FailBackendRetype(Now));
     }
 
     [Theory]
@@ -54,21 +54,31 @@ public sealed class RetypeTransitionTests
         v.ResetStatus(status, null, setMigrationStatus: false, Now);
         var type = v.VolumeTypeId;
 
-        var ex = Should.Throw<InvalidRequestException>(() => v.BeginSharingRetype(Guid.NewGuid(), multiattach: true, Now));
+        var ex = Should.Throw<InvalidRequestException>(() => v.BeginBackendRetype(Guid.NewGuid(), multiattach: true, Now));
         ex.Message.ShouldBe("Invalid input received: Invalid volume_type passed, retypes affecting multiattach are only allowed on available volumes, " +
             $"the specified volume however currently has a status of: {status.ToWire()}.");
         (v.Status, v.VolumeTypeId, v.Multiattach, v.RetypingFrom).ShouldBe((status, type, false, (Guid?)null));
     }
 
     [Fact]
-    public void A_migrating_volume_is_refused_and_a_retype_that_keeps_multiattach_is_not_the_workers()
+    public void A_migrating_volume_is_refused_and_one_that_keeps_multiattach_retypes_from_in_use_back_to_in_use()
     {
         var v = Available();
         v.BeginMigration("local", retype: false, hasSnapshots: false, Now);
-        Should.Throw<InvalidVolumeStateException>(() => v.BeginSharingRetype(Guid.NewGuid(), multiattach: true, Now));
+        Should.Throw<InvalidVolumeStateException>(() => v.BeginBackendRetype(Guid.NewGuid(), multiattach: true, Now));
+        Should.Throw<InvalidVolumeStateException>(() => v.BeginBackendRetype(Guid.NewGuid(), multiattach: false, Now));
 
-        var plain = Available();
-        Should.Throw<InvalidOperationException>(() => plain.BeginSharingRetype(Guid.NewGuid(), multiattach: false, Now));
+        // Limits alone change: an in-use volume may retype, and returns to in-use; a failure keeps its multiattach.
+        var attached = Available();
+        attached.ResetStatus(VolumeStatus.InUse, null, setMigrationStatus: false, Now);
+        var oldType = attached.VolumeTypeId;
+        attached.BeginBackendRetype(Guid.NewGuid(), multiattach: false, Now);
+        (attached.Status, attached.RetypingFrom, attached.RetypingFromMultiattach).ShouldBe((VolumeStatus.Retyping, oldType, false));
+        attached.FailBackendRetype(Now);
+        (attached.Status, attached.VolumeTypeId, attached.Multiattach).ShouldBe((VolumeStatus.InUse, oldType, false));
+        attached.BeginBackendRetype(Guid.NewGuid(), multiattach: false, Now);
+        attached.CompleteBackendRetype(Now);
+        (attached.Status, attached.RetypingFrom, attached.RetypingFromMultiattach).ShouldBe((VolumeStatus.InUse, (Guid?)null, (bool?)null));
     }
 
     [Fact]
@@ -76,7 +86,7 @@ public sealed class RetypeTransitionTests
     {
         var v = Available();
         var newType = Guid.NewGuid();
-        v.BeginSharingRetype(newType, multiattach: true, Now);
+        v.BeginBackendRetype(newType, multiattach: true, Now);
 
         v.ResetStatus(VolumeStatus.Available, null, setMigrationStatus: false, Now);
 

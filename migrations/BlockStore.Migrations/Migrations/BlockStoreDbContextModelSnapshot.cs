@@ -907,6 +907,10 @@ namespace BlockStore.Migrations.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("retyping_from");
 
+                    b.Property<bool?>("RetypingFromMultiattach")
+                        .HasColumnType("boolean")
+                        .HasColumnName("retyping_from_multiattach");
+
                     b.Property<int>("Size")
                         .HasColumnType("integer")
                         .HasColumnName("size");

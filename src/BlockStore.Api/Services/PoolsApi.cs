@@ -85,8 +85,9 @@ public static class PoolsApi
         w.WriteNumber("reserved_percentage", 0);
         w.WriteBoolean("thin_provisioning_support", true);
         w.WriteBoolean("thick_provisioning_support", false);
-        w.WriteBoolean("multiattach", catalog.Backends.TryGetValue(pool.Backend, out var config) && config.SupportsMultiattach);
-        w.WriteBoolean("QoS_support", false);
+        var config = catalog.Backends.GetValueOrDefault(pool.Backend);
+        w.WriteBoolean("multiattach", config?.SupportsMultiattach ?? false);
+        w.WriteBoolean("QoS_support", config?.SupportsBackEndQos ?? false);
         w.WriteString("backend_state", pool.Service.BackendUp ? "up" : "down");
         w.WriteTimestamp("timestamp", pool.Service.UpdatedAt);
         w.WriteEndObject();

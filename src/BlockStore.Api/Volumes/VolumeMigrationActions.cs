@@ -6,6 +6,7 @@ using BlockStore.Core.Errors;
 using BlockStore.Core.Jobs;
 using BlockStore.Core.Quotas;
 using BlockStore.Core.Services;
+using BlockStore.Core.Types;
 using BlockStore.Core.Volumes;
 using Microsoft.EntityFrameworkCore;
 
@@ -33,13 +34,16 @@ public static class VolumeMigrationActions
         var changesMultiattach = type.IsMultiattach != volume.Multiattach;
         if (changesMultiattach) volume.RequireMultiattachChangeable();
         if (type.IsMultiattach) catalog.RequireMultiattach(backend);
+        // Read before the transaction: a retype in place that changes the back-end limits is the worker's too.
+        var changesQos = backend == volume.Backend && catalog.Get(backend).SupportsBackEndQos && !QosSpecs.SameBackEnd(
+            await QosSpecs.BackEndOfTypeAsync(db, volume.VolumeTypeId, ct), await QosSpecs.BackEndOfTypeAsync(db, type.Id, ct));
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (backend == volume.Backend)
         {
-            // A retype that changes multiattach changes how the backend keeps the data: the worker does that.
-            if (changesMultiattach)
+            // A retype that changes multiattach or the back-end limits changes the volume's storage: the worker does that.
+            if (changesMultiattach || changesQos)
             {
-                volume.BeginSharingRetype(type.Id, type.IsMultiattach, now);
+                volume.BeginBackendRetype(type.Id, type.IsMultiattach, now);
                 db.Enqueue(new RetypeVolume(volume.Id), now);
             }
             else volume.RetypeInPlace(type.Id, now);

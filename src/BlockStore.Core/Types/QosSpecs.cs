@@ -1,14 +1,15 @@
 using System.Globalization;
 using BlockStore.Core.Errors;
 using BlockStore.Core.Metadata;
+using Microsoft.EntityFrameworkCore;
 
 namespace BlockStore.Core.Types;
 
 /// <summary>
 /// Cinder's QoS specs: named limits that volume types point to. Specs whose consumer is <c>front-end</c> or <c>both</c>
 /// reach the consumer in the connection info (<c>data.qos_specs</c>), where the hypervisor applies them (libvirt's
-/// iotune); <c>back-end</c> specs are kept for the record and applied by no BlockStore backend, as by Cinder's RBD
-/// driver, whose pools report <c>QoS_support: false</c>.
+/// iotune); those whose consumer is <c>back-end</c> or <c>both</c> are set on the volume's RBD image when it is made,
+/// retyped or moved (<see cref="ForBackEnd"/>), where librbd applies them, as Cinder's RBD driver does.
 /// </summary>
 public sealed class QosSpecs
 {
@@ -53,6 +54,33 @@ public sealed class QosSpecs
         Specs = rest;
         UpdatedAt = now;
     }
+
+    /// <summary>
+    /// What the backend applies to a volume of a type with these specs: the specs themselves when the consumer is
+    /// <c>back-end</c> or <c>both</c>, else none. The backend picks the keys it knows.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ForBackEnd() =>
+        Consumer is "back-end" or "both" ? new Dictionary<string, string>(Specs) : NoSpecs;
+
+    /// <summary>No limits.</summary>
+    public static readonly IReadOnlyDictionary<string, string> NoSpecs = new Dictionary<string, string>();
+
+    /// <summary>
+    /// The back-end specs of volume type <paramref name="typeId"/> (<see cref="ForBackEnd"/>), none when it has no QoS
+    /// specs: one query.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, string>> BackEndOfTypeAsync(Data.BlockStoreDbContext db, Guid typeId, CancellationToken ct)
+    {
+        var specs = await (from t in db.VolumeTypes
+                           where t.Id == typeId
+                           join q in db.QosSpecs on t.QosSpecsId equals q.Id
+                           select q).AsNoTracking().FirstOrDefaultAsync(ct);
+        return specs?.ForBackEnd() ?? NoSpecs;
+    }
+
+    /// <summary>Whether two sets of back-end specs hold the same keys and values.</summary>
+    public static bool SameBackEnd(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var v) && v == p.Value);
 
     /// <summary>
     /// What a consumer gets in its connection info for a volume of <paramref name="sizeGb"/> GiB: null unless the consumer

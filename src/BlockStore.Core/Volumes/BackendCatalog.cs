@@ -30,6 +30,12 @@ public sealed class BackendConfig
     /// backend's volumes are plain files that no two hosts may write.
     /// </summary>
     public bool SupportsMultiattach => Driver == "rbd";
+
+    /// <summary>
+    /// Back-end QoS specs are applied on RBD only (librbd's per-image limits); a file backend has none, and keeps
+    /// only the front-end specs, which the hypervisor applies.
+    /// </summary>
+    public bool SupportsBackEndQos => Driver == "rbd";
 }
 
 /// <summary>

@@ -413,7 +413,7 @@ public sealed partial class Volume : IHasMetadata
         // Only a volume being created can be adopting storage: once it is anything else, that storage is its own image.
         if (next != VolumeStatus.Creating) ManagingFrom = null;
         // Only an in-place retype in progress names the type it leaves.
-        if (next != VolumeStatus.Retyping) RetypingFrom = null;
+        if (next != VolumeStatus.Retyping) (RetypingFrom, RetypingFromMultiattach) = (null, null);
         PreviousStatus = Status;
         Status = next;
         UpdatedAt = now;

@@ -36,6 +36,14 @@ public interface IVolumeBackend
         shared ? throw new NotSupportedException($"Backend '{Name}' has no multiattach volumes.") : Task.CompletedTask;
 
     /// <summary>
+    /// Sets the back-end QoS limits of a volume to exactly <paramref name="specs"/> (Cinder's QoS spec keys; the ones the
+    /// backend does not know are left out), removing the ones it had that are not among them. RBD sets them as the image's
+    /// <c>conf_rbd_qos_*</c> metadata, which librbd applies to every client of the image, as Cinder's RBD driver does;
+    /// a backend without back-end QoS (files) ignores them. Done already is success.
+    /// </summary>
+    Task ApplyQosAsync(string volume, IReadOnlyDictionary<string, string> specs, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
     /// Whether storage made outside BlockStore can be adopted as a volume (<c>os-volume-manage</c>) and a volume's let go
     /// (<c>os-unmanage</c>), through <see cref="DescribeAsync"/> and <see cref="RenameAsync"/>: RBD yes, files no.
     /// </summary>

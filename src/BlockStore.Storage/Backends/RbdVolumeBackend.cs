@@ -1,3 +1,4 @@
+using System.Globalization;
 using BlockStore.Rbd;
 using BlockStore.Storage.Rbd;
 using RbdPool = BlockStore.Rbd.Rbd;
@@ -193,6 +194,44 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
         // was being removed, have hung in librbd 16 here).
         foreach (var snapshot in image.ListSnapshots().Where(s => image.GetFlags(s.Name) != RbdImageFlags.None))
             await image.RebuildObjectMapAsync(snapshot.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Cinder's back-end QoS spec keys and the librbd options they set, as Cinder's RBD driver maps them, except that
+    /// <c>total_iops_sec_max</c> sets the IOPS burst (Cinder 21.3 maps it to the bytes burst, <c>rbd_qos_bps_burst</c>).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> QosOptions = new Dictionary<string, string>
+    {
+        ["total_iops_sec"] = "rbd_qos_iops_limit", ["read_iops_sec"] = "rbd_qos_read_iops_limit", ["write_iops_sec"] = "rbd_qos_write_iops_limit",
+        ["total_bytes_sec"] = "rbd_qos_bps_limit", ["read_bytes_sec"] = "rbd_qos_read_bps_limit", ["write_bytes_sec"] = "rbd_qos_write_bps_limit",
+        ["total_iops_sec_max"] = "rbd_qos_iops_burst", ["read_iops_sec_max"] = "rbd_qos_read_iops_burst",
+        ["write_iops_sec_max"] = "rbd_qos_write_iops_burst", ["total_bytes_sec_max"] = "rbd_qos_bps_burst",
+        ["read_bytes_sec_max"] = "rbd_qos_read_bps_burst", ["write_bytes_sec_max"] = "rbd_qos_write_bps_burst",
+    };
+
+    /// <summary>An image's metadata key that overrides librbd's option for its clients (<c>rbd config image set</c>).</summary>
+    private static string ImageOption(string option) => $"conf_{option}";
+
+    /// <inheritdoc />
+    /// <remarks>One metadata read, then a write for each key that changes only.</remarks>
+    /// <exception cref="ArgumentException">A value that is no whole, non-negative number (librbd's options are counts).</exception>
+    public async Task ApplyQosAsync(string volume, IReadOnlyDictionary<string, string> specs, CancellationToken cancellationToken)
+    {
+        var wanted = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in specs)
+        {
+            if (!QosOptions.TryGetValue(key, out var option)) continue; // front-end only, or per GiB: the hypervisor's
+            if (!decimal.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number) || number != decimal.Truncate(number)
+                || number > ulong.MaxValue)
+                throw new ArgumentException($"QoS spec {key}={value} is not a whole number, and librbd's {option} takes only whole numbers.", nameof(specs));
+            wanted[ImageOption(option)] = ((ulong)number).ToString(CultureInfo.InvariantCulture);
+        }
+        using var image = RbdImage.Open(await IoAsync(cancellationToken).ConfigureAwait(false), volume);
+        var present = image.ListMetadata();
+        foreach (var (key, value) in wanted)
+            if (!present.TryGetValue(key, out var current) || current != value) image.SetMetadata(key, value);
+        foreach (var option in QosOptions.Values.Select(ImageOption).Distinct())
+            if (present.ContainsKey(option) && !wanted.ContainsKey(option)) image.RemoveMetadata(option);
     }
 
     /// <inheritdoc />

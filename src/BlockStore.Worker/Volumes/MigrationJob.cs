@@ -4,6 +4,7 @@ using BlockStore.Contracts;
 using BlockStore.Core.Data;
 using BlockStore.Core.Jobs;
 using BlockStore.Core.Messages;
+using BlockStore.Core.Types;
 using BlockStore.Core.Volumes;
 using BlockStore.Storage.Backends;
 using BlockStore.Storage.Copy;
@@ -77,6 +78,10 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
             // Both copies make the destination with the features of a volume for one writer; a multiattach volume's goes
             // without them before it becomes the volume.
             if (step.Completed && plan.Multiattach) await destination.SetSharedAsync(image, shared: true, lease.Token);
+            // The deep copy brings the source's back-end limits along, the host-assisted one none: the destination gets
+            // those of the type the volume has after the switch-over.
+            if (step.Completed)
+                await destination.ApplyQosAsync(image, await QosSpecs.BackEndOfTypeAsync(db, plan.NewTypeId ?? volume.VolumeTypeId, ct), lease.Token);
         }
         catch (OperationCanceledException) when (lease.CancelRequested)
         {

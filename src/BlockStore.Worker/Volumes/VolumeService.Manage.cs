@@ -3,6 +3,7 @@ using BlockStore.Core.Data;
 using BlockStore.Core.Errors;
 using BlockStore.Core.Messages;
 using BlockStore.Core.Snapshots;
+using BlockStore.Core.Types;
 using BlockStore.Core.Volumes;
 using BlockStore.Storage.Backends;
 using Microsoft.EntityFrameworkCore;
@@ -36,6 +37,9 @@ public sealed partial class VolumeService
             await backend.RenameAsync(source, volume.ImageName, ct);
             await backend.ResizeAsync(volume.ImageName, volume.Size * Gib, ct);
             if (volume.Multiattach) await backend.SetSharedAsync(volume.ImageName, shared: true, ct);
+            // The type's limits, if it has some; an image adopted into a type without keeps whatever limits it had.
+            var qos = await QosSpecs.BackEndOfTypeAsync(db, volume.VolumeTypeId, ct);
+            if (qos.Count > 0) await backend.ApplyQosAsync(volume.ImageName, qos, ct);
             foreign = await backend.ListSnapshotsAsync(volume.ImageName, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -4,6 +4,7 @@ using BlockStore.Core.Jobs;
 using BlockStore.Core.Messages;
 using BlockStore.Core.Quotas;
 using BlockStore.Core.Snapshots;
+using BlockStore.Core.Types;
 using BlockStore.Core.Volumes;
 using BlockStore.Storage.Backends;
 using BlockStore.Worker.Hosting;
@@ -67,6 +68,9 @@ public sealed partial class VolumeService(BlockStoreDbContext db, VolumeBackends
                 await backend.CreateAsync(volume.ImageName, volume.Size * Gib, ct);
             }
             if (volume.Multiattach) await backend.SetSharedAsync(volume.ImageName, shared: true, ct);
+            // The type's back-end limits; a clone starts with its parent's, which go unless its type has the same.
+            var qos = await QosSpecs.BackEndOfTypeAsync(db, volume.VolumeTypeId, ct);
+            if (qos.Count > 0 || volume.IsClone) await backend.ApplyQosAsync(volume.ImageName, qos, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -8,8 +8,8 @@ using static BlockStore.Api.Tests.Infrastructure.Flows;
 namespace BlockStore.Api.Tests.Volumes;
 
 /// <summary>
-/// Retypes and migrations that change or carry multiattach, with no worker to finish them: what an accepted one commits,
-/// and Cinder's refusals, which write nothing.
+/// Retypes and migrations that change or carry multiattach or back-end QoS limits, with no worker to finish them: what an
+/// accepted one commits, and Cinder's refusals, which write nothing.
 /// </summary>
 public sealed class MultiattachRetypeTests : ApiTest
 {
@@ -62,6 +62,37 @@ public sealed class MultiattachRetypeTests : ApiTest
         await using var db = Host.NewDb();
         (await db.Volumes.SingleAsync(v => v.Id == Guid.Parse(id))).RetypingFrom.ShouldBeNull();
         (await db.Jobs.AnyAsync(j => j.VolumeId == Guid.Parse(id))).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task A_retype_that_changes_back_end_limits_is_the_workers_even_in_use_and_one_of_front_end_limits_is_done_in_place()
+    {
+        await Host.ReportMonitorsAsync("ceph", Seed.Monitors);
+        var t = NewTenant();
+        async Task<string> TypeWithQosAsync(string name, string consumer)
+        {
+            var type = await t.CreateTypeAsync(Unique(name));
+            var qos = (await t.Admin.Post("qos-specs", new Dictionary<string, object>
+            {
+                ["qos_specs"] = new Dictionary<string, string> { ["name"] = Unique(name), ["consumer"] = consumer, ["total_iops_sec"] = "500" },
+            })).ShouldHave(200).Json.GetProperty("qos_specs").GetProperty("id").GetString();
+            (await t.Admin.Get($"qos-specs/{qos}/associate?vol_type_id={type}")).ShouldHave(202);
+            return type;
+        }
+        var frontEnd = await TypeWithQosAsync("front", "front-end");
+        var backEnd = await TypeWithQosAsync("back", "back-end");
+        var id = await t.CreateAvailableVolumeAsync();
+
+        (await t.Member.Post($"volumes/{id}/action", Action("os-retype", new { new_type = frontEnd }))).ShouldHave(202);
+        (await t.Member.StatusOfAsync("volume", id)).ShouldBe("available", "front-end limits are the hypervisor's: the type changes in place");
+
+        await using var db = Host.NewDb();
+        await db.Volumes.Where(v => v.Id == Guid.Parse(id)).ExecuteUpdateAsync(s => s.SetProperty(v => v.Status, VolumeStatus.InUse));
+        (await t.Member.Post($"volumes/{id}/action", Action("os-retype", new { new_type = backEnd }))).ShouldHave(202);
+        (await t.Member.StatusOfAsync("volume", id)).ShouldBe("retyping");
+        var volume = await db.Volumes.SingleAsync(v => v.Id == Guid.Parse(id));
+        (volume.VolumeTypeId, volume.RetypingFrom, volume.RetypingFromMultiattach, volume.PreviousStatus)
+            .ShouldBe((Guid.Parse(backEnd), (Guid?)Guid.Parse(frontEnd), (bool?)false, (VolumeStatus?)VolumeStatus.InUse));
     }
 
     [Fact]

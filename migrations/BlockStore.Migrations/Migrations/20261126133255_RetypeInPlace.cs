@@ -17,6 +17,13 @@ namespace BlockStore.Migrations.Migrations
                 table: "volumes",
                 type: "uuid",
                 nullable: true);
+
+            migrationBuilder.AddColumn<bool>(
+                name: "retyping_from_multiattach",
+                schema: "blockstore",
+                table: "volumes",
+                type: "boolean",
+                nullable: true);
         }
 
         /// <inheritdoc />
@@ -24,6 +31,11 @@ namespace BlockStore.Migrations.Migrations
         {
             migrationBuilder.DropColumn(
                 name: "retyping_from",
+                schema: "blockstore",
+                table: "volumes");
+
+            migrationBuilder.DropColumn(
+                name: "retyping_from_multiattach",
                 schema: "blockstore",
                 table: "volumes");
         }

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace BlockStore.Migrations.Migrations
 {
     [DbContext(typeof(BlockStoreDbContext))]
-    [Migration("20261126123913_RetypeInPlace")]
+    [Migration("20261126133255_RetypeInPlace")]
     partial class RetypeInPlace
     {
         /// <inheritdoc />
@@ -909,6 +909,10 @@ namespace BlockStore.Migrations.Migrations
                     b.Property<Guid?>("RetypingFrom")
                         .HasColumnType("uuid")
                         .HasColumnName("retyping_from");
+
+                    b.Property<bool?>("RetypingFromMultiattach")
+                        .HasColumnType("boolean")
+                        .HasColumnName("retyping_from_multiattach");
 
                     b.Property<int>("Size")
                         .HasColumnType("integer")

@@ -312,6 +312,23 @@ admin qos-delete "$qos"
 member delete "$limited"
 wait_gone "$limited"
 
+step "qos-create (back-end), a type with it: the RBD image carries the limits (rbd image-meta), retype takes them off"
+backend_qos=$(admin qos-create "cli-qos-be-$project" consumer=back-end total_iops_sec=500 write_bytes_sec=1048576 | prop id)
+qos_type=$(admin type-create "cli-qos-type-$project" | awk -F'|' '/cli-qos-type/ { gsub(/ /, "", $2); print $2 }')
+admin qos-associate "$backend_qos" "$qos_type"
+limited=$(member create --volume-type "$qos_type" 1 | prop id)
+wait_for show "$limited" available
+[[ $(rbd image-meta get "volumes/volume-$limited" conf_rbd_qos_iops_limit) == 500 ]] || fail "the image lacks conf_rbd_qos_iops_limit 500"
+[[ $(rbd image-meta get "volumes/volume-$limited" conf_rbd_qos_write_bps_limit) == 1048576 ]] || fail "the image lacks conf_rbd_qos_write_bps_limit"
+member retype "$limited" "$type_name"
+wait_for show "$limited" available
+rbd image-meta list "volumes/volume-$limited" | grep conf_rbd_qos >/dev/null && fail "retype to a type without back-end QoS left the limits on the image"
+member delete "$limited"
+wait_gone "$limited"
+admin qos-disassociate "$backend_qos" "$qos_type"
+admin qos-delete "$backend_qos"
+admin type-delete "$qos_type"
+
 step "attachment-create --connect (as a compute host), the connection info reaches the image, attachment-complete, extend in-use, attachment-delete"
 server=$(python3 -c 'import uuid; print(uuid.uuid4())')
 attached=$(member attachment-create "$vol" "$server" --connect True --host cli-compute --mountpoint /dev/vdb)

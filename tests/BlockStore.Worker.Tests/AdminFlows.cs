@@ -5,6 +5,11 @@ namespace BlockStore.Worker.Tests;
 /// <summary>What the admin-side tests read through the API: user messages, quota usage, the manageable lists.</summary>
 public static class AdminFlows
 {
+    /// <summary>The host (<c>host@ceph</c>) of the worker's volume service for the <c>ceph</c> backend.</summary>
+    public static async Task<string> CephHostAsync(HttpClient admin) =>
+        JsonDocument.Parse(await admin.GetStringAsync("os-services?binary=cinder-volume")).RootElement.GetProperty("services").EnumerateArray()
+            .Select(s => s.GetProperty("host").GetString()!).Single(h => h.EndsWith("@ceph", StringComparison.Ordinal));
+
     /// <summary>The user messages about one volume or snapshot.</summary>
     public static async Task<List<string>> MessagesAsync(HttpClient admin, Guid resource)
     {

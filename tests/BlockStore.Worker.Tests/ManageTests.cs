@@ -24,8 +24,7 @@ public sealed class ManageTests(LifecycleFixture stack) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _admin = stack.AdminClient(_project);
-        var services = JsonDocument.Parse(await _admin.GetStringAsync("os-services?binary=cinder-volume")).RootElement.GetProperty("services");
-        _host = services.EnumerateArray().Select(s => s.GetProperty("host").GetString()!).Single(h => h.EndsWith("@ceph", StringComparison.Ordinal));
+        _host = await AdminFlows.CephHostAsync(_admin);
     }
 
     [Fact]

@@ -47,8 +47,7 @@ public static class ManageReference
             _ => null,
         };
         if (string.IsNullOrWhiteSpace(name))
-            throw new InvalidRequestException(
-                $"Manage existing {what} failed due to invalid backend reference {reference.GetRawText()}: Reference must contain source-name element.");
+            throw InvalidRequestException.InvalidManageReference(what, reference.GetRawText(), "Reference must contain source-name element.");
         if (name.Length > 255) throw new InvalidRequestException("Invalid input received: source-name is longer than 255 characters.");
         return name;
     }

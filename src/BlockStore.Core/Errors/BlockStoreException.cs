@@ -17,7 +17,15 @@ public sealed class ResourceNotFoundException(string message) : BlockStoreExcept
 }
 
 /// <summary>400 <c>badRequest</c>: the request is well-formed but cannot be done, e.g. the resource is in the wrong state.</summary>
-public class InvalidRequestException(string message) : BlockStoreException(message);
+public class InvalidRequestException(string message) : BlockStoreException(message)
+{
+    /// <summary>
+    /// Cinder's <c>ManageExistingInvalidReference</c>: <paramref name="what"/> (<c>volume</c> or <c>snapshot</c>) could not
+    /// be managed from <paramref name="reference"/> (the reference as Cinder prints it).
+    /// </summary>
+    public static InvalidRequestException InvalidManageReference(string what, string reference, string reason) =>
+        new($"Manage existing {what} failed due to invalid backend reference {reference}: {reason}");
+}
 
 /// <summary>400: a volume is not in a status that allows the operation.</summary>
 public sealed class InvalidVolumeStateException(string message) : InvalidRequestException($"Invalid volume: {message}");

@@ -45,7 +45,7 @@ public sealed partial class SnapshotService
             if (current is not { Status: SnapshotStatus.Creating }) return;
             LogFailed(ex, snapshot.Id, "manage");
             current.MarkFailed(SnapshotStatus.Error, clock.GetUtcNow().UtcDateTime);
-            var reason = ex is QuotaExceededException or InvalidRequestException ? ex.Message : Failures.Describe(ex);
+            var reason = Failures.Reason(ex);
             failures.Record(current.ProjectId, "VOLUME_SNAPSHOT", current.Id, "snapshot_manage", UserMessageEvents.SnapshotManageFailed,
                 $"Snapshot {current.Id} could not manage '{source}' of volume {volume.Id}. {reason}");
             await db.SaveChangesAsync(ct);
@@ -79,7 +79,7 @@ public sealed partial class SnapshotService
 
     /// <summary>Cinder's <c>ManageExistingInvalidReference</c> wording.</summary>
     private static InvalidRequestException InvalidReference(string name, string reason) =>
-        new($"Manage existing snapshot failed due to invalid backend reference {{'source-name': '{name}'}}: {reason}");
+        InvalidRequestException.InvalidManageReference("snapshot", $"{{'source-name': '{name}'}}", reason);
 
     /// <summary>
     /// Lets a snapshot's backend snapshot go with its data: it stays on the volume's storage under its name, unprotected,
@@ -107,7 +107,7 @@ public sealed partial class SnapshotService
             LogFailed(ex, snapshotId, "unmanage");
             snapshot.AbandonUnmanage(clock.GetUtcNow().UtcDateTime);
             failures.Record(snapshot.ProjectId, "VOLUME_SNAPSHOT", snapshot.Id, "snapshot_unmanage", UserMessageEvents.SnapshotUnmanageFailed,
-                $"Snapshot {snapshot.Id} could not be unmanaged, and is as it was. {(ex is InvalidRequestException ? ex.Message : Failures.Describe(ex))}");
+                $"Snapshot {snapshot.Id} could not be unmanaged, and is as it was. {Failures.Reason(ex)}");
             await db.SaveChangesAsync(ct);
             return;
         }

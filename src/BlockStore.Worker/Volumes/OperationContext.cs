@@ -24,6 +24,13 @@ public sealed class Failures(BlockStoreDbContext db, TimeProvider clock, IConfig
         Record(volume.ProjectId, "VOLUME", volume.Id, operation, eventId, message);
     }
 
+    /// <summary>
+    /// Why an operation was refused, for the tenant: BlockStore's own refusals (a quota, a check of what was asked) in
+    /// their own words, anything else as <see cref="Describe"/> puts it.
+    /// </summary>
+    public static string Reason(Exception ex) =>
+        ex is Core.Errors.QuotaExceededException or Core.Errors.InvalidRequestException ? ex.Message : Describe(ex);
+
     /// <summary>A sentence for the tenant; details stay in the worker's log.</summary>
     public static string Describe(Exception ex) => ex switch
     {

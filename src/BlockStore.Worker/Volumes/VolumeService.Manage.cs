@@ -48,7 +48,7 @@ public sealed partial class VolumeService
             db.ChangeTracker.Clear();
             var current = await db.Volumes.FirstOrDefaultAsync(v => v.Id == volume.Id, ct);
             if (current is not { Status: VolumeStatus.Creating }) return;
-            var reason = ex is QuotaExceededException or InvalidRequestException ? ex.Message : Failures.Describe(ex);
+            var reason = Failures.Reason(ex);
             LogFailed(ex, volume.Id, "manage");
             failures.VolumeFailed(current, VolumeStatus.Error, "manage", UserMessageEvents.ManageFailed,
                 $"Volume {volume.Id} could not manage '{source}' on backend '{backend.Name}'. {reason}");
@@ -91,7 +91,7 @@ public sealed partial class VolumeService
 
     /// <summary>Cinder's <c>ManageExistingInvalidReference</c> wording.</summary>
     private static InvalidRequestException InvalidReference(string name, string reason) =>
-        new($"Manage existing volume failed due to invalid backend reference {{'source-name': '{name}'}}: {reason}");
+        InvalidRequestException.InvalidManageReference("volume", $"{{'source-name': '{name}'}}", reason);
 
     /// <summary>
     /// Lets a volume's storage go with its data: its image is renamed to <see cref="Volume.UnmanagedImageName"/>, out of
@@ -133,7 +133,7 @@ public sealed partial class VolumeService
             LogFailed(ex, volumeId, "unmanage");
             volume.AbandonUnmanage(clock.GetUtcNow().UtcDateTime);
             failures.Record(volume.ProjectId, "VOLUME", volume.Id, "unmanage", UserMessageEvents.UnmanageFailed,
-                $"Volume {volume.Id} could not be unmanaged, and is as it was. {(ex is InvalidRequestException ? ex.Message : Failures.Describe(ex))}");
+                $"Volume {volume.Id} could not be unmanaged, and is as it was. {Failures.Reason(ex)}");
             await db.SaveChangesAsync(ct);
             return;
         }

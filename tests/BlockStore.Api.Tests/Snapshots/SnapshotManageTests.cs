@@ -11,25 +11,12 @@ namespace BlockStore.Api.Tests.Snapshots;
 /// Cinder's checks before anything is written, what an accepted manage commits, the lists, <c>os-unmanage</c>, and the
 /// refusal to delete or migrate a volume that holds snapshots BlockStore does not manage.
 /// </summary>
-public sealed class SnapshotManageTests : ApiTest
+public sealed class SnapshotManageTests : ManageApiTest
 {
-    private static object Manage(object volumeId, object? reference, object? extra = null)
-    {
-        var snapshot = new Dictionary<string, object?> { ["volume_id"] = volumeId, ["ref"] = reference };
-        if (extra is not null)
-            foreach (var p in extra.GetType().GetProperties()) snapshot[p.Name] = p.GetValue(extra);
-        return new Dictionary<string, object> { ["snapshot"] = snapshot };
-    }
+    private static object Manage(object volumeId, object? reference, object? extra = null) =>
+        ManageRequest("snapshot", new Dictionary<string, object?> { ["volume_id"] = volumeId, ["ref"] = reference }, extra);
 
-    private static Dictionary<string, string> Source(string name) => new() { ["source-name"] = name };
-
-    /// <summary>A volume service of the <c>ceph</c> backend on a host of this test's own, up.</summary>
-    private async Task<string> CephServiceAsync()
-    {
-        var host = $"{Unique("snapmanage")}@ceph";
-        await Host.ServicesAsync(Seed.Service(host, backendUp: true, DateTime.UtcNow));
-        return host;
-    }
+    private Task<string> CephServiceAsync() => CephServiceAsync("snapmanage");
 
     private async Task ForgetServiceAsync(string host)
     {

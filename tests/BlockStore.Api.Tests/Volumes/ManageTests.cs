@@ -11,25 +11,12 @@ namespace BlockStore.Api.Tests.Volumes;
 /// before anything is written, what an accepted manage commits, the manageable lists read from the worker's scan, and
 /// <c>os-unmanage</c>.
 /// </summary>
-public sealed class ManageTests : ApiTest
+public sealed class ManageTests : ManageApiTest
 {
-    private static object Manage(string host, object? reference, object? extra = null)
-    {
-        var volume = new Dictionary<string, object?> { ["host"] = host, ["ref"] = reference };
-        if (extra is not null)
-            foreach (var p in extra.GetType().GetProperties()) volume[p.Name] = p.GetValue(extra);
-        return new Dictionary<string, object> { ["volume"] = volume };
-    }
+    private static object Manage(string host, object? reference, object? extra = null) =>
+        ManageRequest("volume", new Dictionary<string, object?> { ["host"] = host, ["ref"] = reference }, extra);
 
-    private static Dictionary<string, string> Source(string name) => new() { ["source-name"] = name };
-
-    /// <summary>A volume service of the <c>ceph</c> backend on a host of this test's own, up.</summary>
-    private async Task<string> CephServiceAsync()
-    {
-        var host = $"{Unique("manage")}@ceph";
-        await Host.ServicesAsync(Seed.Service(host, backendUp: true, DateTime.UtcNow));
-        return host;
-    }
+    private Task<string> CephServiceAsync() => CephServiceAsync("manage");
 
     private async Task ForgetServiceAsync(string host)
     {

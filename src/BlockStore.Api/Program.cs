@@ -2,7 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using BlockStore.Api.Attachments;
 using BlockStore.Api.Auth;
+using BlockStore.Api.Backups;
 using BlockStore.Api.Health;
+using BlockStore.Api.Groups;
 using BlockStore.Api.Images;
 using BlockStore.Api.Infrastructure;
 using BlockStore.Api.Messages;
@@ -96,6 +98,8 @@ app.MapV3(v3 =>
     v3.MapQuotasApi();
     v3.MapMessagesApi();
     v3.MapAttachmentsApi();
+    v3.MapBackupsApi();
+    v3.MapGroupsApi();
 });
 app.MapV2(v2 => v2.MapImagesApi());
 

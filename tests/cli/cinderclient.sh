@@ -130,6 +130,14 @@ done
 member service-list >/dev/null 2>&1 && fail "service-list answered a member"
 member list-extensions | grep -E '\| AvailabilityZones +\|' >/dev/null || fail "list-extensions does not list AvailabilityZones"
 
+step "backup-list, group-list, group-type-list: empty; backup-create refused as Cinder does without a backup service"
+for listing in backup-list group-list group-type-list group-snapshot-list; do
+  rows=$(member "$listing" | grep -c '^| [0-9a-f]\{8\}-') || true
+  [[ $rows == 0 ]] || fail "$listing: expected an empty list, got $rows rows"
+done
+out=$(member backup-create "$vol" 2>&1) && fail "backup-create was accepted: $out"
+[[ $out == *"Service cinder-backup could not be found. (HTTP 503)"* ]] || fail "backup-create: $out"
+
 step "service-disable --reason (ceph-fast leaves get-pools), service-enable"
 fast_host=$(echo "$services" | grep -oE '[^ ]+@ceph-fast' | head -1)
 admin service-disable --reason "disk swap" "$fast_host" cinder-volume | grep -E "\| disabled +\| disk swap +\|" >/dev/null ||

@@ -29,6 +29,25 @@ public static class ListBody
             w.WriteEndObject();
         });
 
+    /// <summary>
+    /// The list of a resource BlockStore keeps none of (backups, groups): empty, with <c>count</c> when asked, and a
+    /// marker refused as any list refuses a marker it does not hold.
+    /// </summary>
+    public static JsonBody Empty(HttpRequest http, ApiRequest req, string collection)
+    {
+        if (http.Query["marker"].ToString() is { Length: > 0 } marker)
+            throw Core.Errors.InvalidRequestException.MarkerNotFound(marker);
+        var withCount = QueryFlags.WithCount(http.Query, req);
+        return JsonBody.Ok(w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray(collection);
+            w.WriteEndArray();
+            if (withCount) w.WriteNumber("count", 0);
+            w.WriteEndObject();
+        });
+    }
+
     public static string NextHref(HttpRequest http, ApiRequest req, string path, Guid lastId)
     {
         var query = http.Query.Where(p => p.Key != "marker")

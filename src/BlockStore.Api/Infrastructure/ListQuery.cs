@@ -68,7 +68,7 @@ public sealed class ListQuery
             var visible = $"SELECT count(*)::int AS \"Value\" FROM {_table} v{WhereClause([.. _scope.Prepend("v.id = @marker")])}";
             if (!Guid.TryParse(Marker, out var marker)
                 || await db.Database.SqlQueryRaw<int>(visible, SqlParameters(("marker", marker))).SingleAsync(ct) == 0)
-                throw new InvalidRequestException($"Invalid input received: marker [{Marker}] not found.");
+                throw InvalidRequestException.MarkerNotFound(Marker);
             conditions.Add(AfterMarker());
             markerParameter = [("marker", marker)];
         }

@@ -5,7 +5,7 @@ namespace BlockStore.Api.Versions;
 /// <summary>
 /// <c>…/extensions</c>: Cinder's list of the API extensions served, by the names clients test for (dashboards ask
 /// for <c>AvailabilityZones</c> before they offer a zone). Only extensions whose calls and fields BlockStore serves are
-/// listed; backups, groups and the rest are absent, as their routes are.
+/// listed. Backups are absent: their lists answer empty, but none can be made (see <c>BackupsApi</c>).
 /// </summary>
 public static class ExtensionsApi
 {

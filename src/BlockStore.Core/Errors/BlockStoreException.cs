@@ -14,6 +14,11 @@ public sealed class ResourceNotFoundException(string message) : BlockStoreExcept
     public static ResourceNotFoundException VolumeType(string id) => new($"Volume type {id} could not be found.");
     public static ResourceNotFoundException VolumeTypeByName(string name) => new($"Volume type with name {name} could not be found.");
     public static ResourceNotFoundException UserMessage(string id) => new($"Message {id} could not be found.");
+    public static ResourceNotFoundException Backup(string id) => new($"Backup {id} could not be found.");
+    public static ResourceNotFoundException Group(string id) => new($"Group {id} could not be found.");
+    public static ResourceNotFoundException GroupSnapshot(string id) => new($"GroupSnapshot {id} could not be found.");
+    public static ResourceNotFoundException GroupType(string id) => new($"Group type {id} could not be found.");
+    public static ResourceNotFoundException GroupTypeByName(string name) => new($"Group type with name {name} could not be found.");
 }
 
 /// <summary>400 <c>badRequest</c>: the request is well-formed but cannot be done, e.g. the resource is in the wrong state.</summary>
@@ -25,6 +30,9 @@ public class InvalidRequestException(string message) : BlockStoreException(messa
     /// </summary>
     public static InvalidRequestException InvalidManageReference(string what, string reference, string reason) =>
         new($"Manage existing {what} failed due to invalid backend reference {reference}: {reason}");
+
+    /// <summary>A list's <c>marker</c> that names no row the caller can see.</summary>
+    public static InvalidRequestException MarkerNotFound(string marker) => new($"Invalid input received: marker [{marker}] not found.");
 }
 
 /// <summary>400: a volume is not in a status that allows the operation.</summary>

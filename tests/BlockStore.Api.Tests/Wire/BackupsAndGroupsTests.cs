@@ -1,0 +1,103 @@
+using BlockStore.Api.Tests.Infrastructure;
+using BlockStore.Core.Snapshots;
+using BlockStore.Core.Volumes;
+
+namespace BlockStore.Api.Tests.Wire;
+
+/// <summary>
+/// Backups and groups, which BlockStore does not keep: their lists answer empty (Horizon lists groups on every volumes
+/// page), what is named is not found, and a create is refused as Cinder refuses it, writing nothing.
+/// </summary>
+public sealed class BackupsAndGroupsTests : ApiTest
+{
+    [Theory]
+    [InlineData("backups", "backups", "3.0")]
+    [InlineData("backups/detail", "backups", "3.0")]
+    [InlineData("groups", "groups", "3.13")]
+    [InlineData("groups/detail", "groups", "3.13")]
+    [InlineData("group_snapshots", "group_snapshots", "3.14")]
+    [InlineData("group_snapshots/detail", "group_snapshots", "3.14")]
+    [InlineData("group_types", "group_types", "3.11")]
+    public async Task The_lists_answer_empty_with_a_count_when_asked(string path, string collection, string version)
+    {
+        var t = NewTenant();
+        await Host.VolumeAsync(t.ProjectId);
+        var list = (await t.Reader.Get(path, version)).ShouldHave(200).Json;
+        list.Keys().ShouldBe([collection]);
+        list.GetProperty(collection).GetArrayLength().ShouldBe(0);
+        var counted = (await t.Member.Get($"{path}?with_count=true", "3.45")).ShouldHave(200).Json;
+        counted.GetProperty("count").GetInt32().ShouldBe(0);
+        (await t.Member.Get($"{path}?marker={Guid.NewGuid()}", version)).ShouldBeFault(400, "badRequest").ShouldStartWith("Invalid input received: marker [");
+    }
+
+    [Theory]
+    [InlineData("groups", "3.12")]
+    [InlineData("group_snapshots", "3.13")]
+    [InlineData("group_types", "3.10")]
+    public async Task Groups_do_not_exist_below_their_microversions(string path, string version)
+    {
+        var t = NewTenant();
+        (await t.Member.Get(path, version)).ShouldBeFault(404, "itemNotFound").ShouldBe("The resource could not be found.");
+    }
+
+    [Fact]
+    public async Task What_is_named_is_not_found_in_Cinder_s_words()
+    {
+        var t = NewTenant();
+        var id = Guid.NewGuid();
+        (await t.Member.Get($"backups/{id}")).ShouldBeFault(404, "itemNotFound").ShouldBe($"Backup {id} could not be found.");
+        (await t.Member.Delete($"backups/{id}")).ShouldBeFault(404, "itemNotFound").ShouldBe($"Backup {id} could not be found.");
+        (await t.Member.Post($"backups/{id}/restore", new { restore = new { } })).ShouldBeFault(404, "itemNotFound");
+        (await t.Reader.Delete($"backups/{id}")).ShouldBeFault(403, "forbidden");
+        (await t.Member.Get($"groups/{id}", "3.13")).ShouldBeFault(404, "itemNotFound").ShouldBe($"Group {id} could not be found.");
+        (await t.Member.Get($"group_snapshots/{id}", "3.14")).ShouldBeFault(404, "itemNotFound").ShouldBe($"GroupSnapshot {id} could not be found.");
+        (await t.Member.Get($"group_types/{id}", "3.11")).ShouldBeFault(404, "itemNotFound").ShouldBe($"Group type {id} could not be found.");
+    }
+
+    [Fact]
+    public async Task A_backup_create_checks_its_volume_as_Cinder_does_then_finds_no_backup_service()
+    {
+        var t = NewTenant();
+        var available = await Host.VolumeAsync(t.ProjectId);
+        var inUse = await Host.VolumeAsync(t.ProjectId, VolumeStatus.InUse);
+        var creating = await Host.VolumeAsync(t.ProjectId, VolumeStatus.Creating);
+        var other = await Host.VolumeAsync(NewTenant().ProjectId);
+        var otherSnapshot = await Host.SnapshotAsync(other);
+        var busySnapshot = await Host.SnapshotAsync(available, SnapshotStatus.Creating);
+
+        (await t.Member.Post("backups", new { backup = new { volume_id = available.Id } }))
+            .ShouldBeFault(503, "serviceUnavailable").ShouldBe("Service cinder-backup could not be found.");
+        (await t.Member.Post("backups", new { backup = new { volume_id = inUse.Id, force = true } })).ShouldBeFault(503, "serviceUnavailable");
+        (await t.Member.Post("backups", new { backup = new { volume_id = inUse.Id } }))
+            .ShouldBeFault(400, "badRequest").ShouldBe("Invalid volume: Backing up an in-use volume must use the force flag.");
+        (await t.Member.Post("backups", new { backup = new { volume_id = creating.Id } })).ShouldBeFault(400, "badRequest")
+            .ShouldBe("Invalid volume: Volume to be backed up must be available or in-use, but the current status is \"creating\".");
+        (await t.Member.Post("backups", new { backup = new { volume_id = available.Id, snapshot_id = busySnapshot.Id } })).ShouldBeFault(400, "badRequest")
+            .ShouldBe("Invalid snapshot: Snapshot to be backed up must be available, but the current status is \"creating\".");
+        (await t.Member.Post("backups", new { backup = new { volume_id = available.Id, snapshot_id = otherSnapshot.Id } })).ShouldBeFault(404, "itemNotFound");
+        (await t.Member.Post("backups", new { backup = new { volume_id = other.Id } })).ShouldBeFault(404, "itemNotFound")
+            .ShouldBe($"Volume {other.Id} could not be found.");
+        (await t.Member.Post("backups", new { backup = new { name = "b" } })).ShouldBeFault(400, "badRequest")
+            .ShouldBe("Invalid input for field/attribute backup. 'volume_id' is a required property");
+        (await t.Member.Post("backups", new { backup = new { volume_id = available.Id, color = "red" } })).ShouldBeFault(400, "badRequest");
+        (await t.Reader.Post("backups", new { backup = new { volume_id = available.Id } })).ShouldBeFault(403, "forbidden");
+        (await t.Member.Get("backups")).ShouldHave(200).Json.GetProperty("backups").GetArrayLength().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task A_group_create_finds_no_group_type_and_group_types_cannot_be_made()
+    {
+        var t = NewTenant();
+        var byName = new { group = new { group_type = "consistent", volume_types = new[] { "__DEFAULT__" } } };
+        (await t.Member.Post("groups", byName, "3.13")).ShouldBeFault(404, "itemNotFound").ShouldBe("Group type with name consistent could not be found.");
+        var id = Guid.NewGuid();
+        (await t.Member.Post("groups", new { group = new { group_type = id, volume_types = new[] { "__DEFAULT__" } } }, "3.13"))
+            .ShouldBeFault(404, "itemNotFound").ShouldBe($"Group type {id} could not be found.");
+        (await t.Member.Post("groups", new { group = new { group_type = "consistent" } }, "3.13")).ShouldBeFault(400, "badRequest")
+            .ShouldBe("Invalid input for field/attribute group. 'volume_types' is a required property");
+        (await t.Reader.Post("groups", byName, "3.13")).ShouldBeFault(403, "forbidden");
+        (await t.Member.Post("group_types", new { group_type = new { name = "g" } }, "3.11")).ShouldBeFault(403, "forbidden");
+        (await t.Admin.Post("group_types", new { group_type = new { name = "g" } }, "3.11")).ShouldBeFault(400, "badRequest");
+        (await t.Admin.Get("group_types", "3.11")).ShouldHave(200).Json.GetProperty("group_types").GetArrayLength().ShouldBe(0);
+    }
+}

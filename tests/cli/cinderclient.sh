@@ -97,6 +97,12 @@ wait_for show "$typed" available
 [[ $(member show "$typed" | prop volume_type) == "$type_name" ]] || fail "show: volume_type is not $type_name"
 rbd_check "$typed" 1
 
+step "encryption-type-list: no type is encrypted; encryption-type-create refused (no key manager)"
+rows=$(admin encryption-type-list | grep -c '^| [0-9a-f]\{8\}-') || true
+[[ $rows == 0 ]] || fail "encryption-type-list: expected no encrypted type, got $rows rows"
+out=$(admin encryption-type-create "$type_id" luks 2>&1) && fail "encryption-type-create was accepted: $out"
+[[ $out == *"(HTTP 400)"* ]] || fail "encryption-type-create: $out"
+
 step "quota-usage"
 usage=$(member quota-usage "$project")
 echo "$usage" >&2

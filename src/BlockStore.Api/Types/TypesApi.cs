@@ -33,6 +33,7 @@ public static class TypesApi
         types.MapDelete("/{id}", Delete);
         types.MapTypeExtraSpecsApi();
         types.MapTypeAccessApi();
+        types.MapTypeEncryptionApi();
     }
 
     /// <summary>

@@ -87,6 +87,7 @@ app.MapV3(v3 =>
     v3.MapExtensionsApi();
     v3.MapResourceFiltersApi();
     v3.MapServicesApi();
+    v3.MapClustersApi();
     v3.MapWorkersApi();
     v3.MapPoolsApi();
     v3.MapCapabilitiesApi();

@@ -147,6 +147,14 @@ admin volume service list --long -f value -c Host -c Status -c "Disabled Reason"
 admin volume service set --enable "$local_host" cinder-volume
 admin volume service list -f value -c Host -c Status | grep -E "^$local_host enabled$" >/dev/null || fail "volume service set --enable: $local_host is not enabled"
 
+step "volume backup list, volume group list, consistency group list (empty: none are kept here); block storage cluster list (admin)"
+for listing in "volume backup list" "volume group list" "volume group snapshot list" "consistency group list"; do
+  out=$(member $listing -f value 2>&1) || fail "$listing: $out"
+  [[ -z $out ]] || fail "$listing: expected nothing, got: $out"
+done
+out=$(admin --os-volume-api-version 3.7 block storage cluster list -f value 2>&1) || fail "block storage cluster list: $out"
+[[ -z $out ]] || fail "block storage cluster list: expected nothing, got: $out"
+
 step "volume transfer request create, accept in another project"
 offer=$(member volume transfer request create --name osc-offer "$from_vol" -f json)
 offer_id=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["id"])' "$offer")

@@ -18,6 +18,10 @@ public sealed class BackupsAndGroupsTests : ApiTest
     [InlineData("group_snapshots", "group_snapshots", "3.14")]
     [InlineData("group_snapshots/detail", "group_snapshots", "3.14")]
     [InlineData("group_types", "group_types", "3.11")]
+    [InlineData("consistencygroups", "consistencygroups", "3.0")]
+    [InlineData("consistencygroups/detail", "consistencygroups", "3.0")]
+    [InlineData("cgsnapshots", "cgsnapshots", "3.0")]
+    [InlineData("cgsnapshots/detail", "cgsnapshots", "3.0")]
     public async Task The_lists_answer_empty_with_a_count_when_asked(string path, string collection, string version)
     {
         var t = NewTenant();
@@ -52,6 +56,8 @@ public sealed class BackupsAndGroupsTests : ApiTest
         (await t.Member.Get($"groups/{id}", "3.13")).ShouldBeFault(404, "itemNotFound").ShouldBe($"Group {id} could not be found.");
         (await t.Member.Get($"group_snapshots/{id}", "3.14")).ShouldBeFault(404, "itemNotFound").ShouldBe($"GroupSnapshot {id} could not be found.");
         (await t.Member.Get($"group_types/{id}", "3.11")).ShouldBeFault(404, "itemNotFound").ShouldBe($"Group type {id} could not be found.");
+        (await t.Member.Get($"consistencygroups/{id}")).ShouldBeFault(404, "itemNotFound").ShouldBe($"Group {id} could not be found.");
+        (await t.Member.Get($"cgsnapshots/{id}")).ShouldBeFault(404, "itemNotFound").ShouldBe($"GroupSnapshot {id} could not be found.");
     }
 
     [Fact]
@@ -99,5 +105,9 @@ public sealed class BackupsAndGroupsTests : ApiTest
         (await t.Member.Post("group_types", new { group_type = new { name = "g" } }, "3.11")).ShouldBeFault(403, "forbidden");
         (await t.Admin.Post("group_types", new { group_type = new { name = "g" } }, "3.11")).ShouldBeFault(400, "badRequest");
         (await t.Admin.Get("group_types", "3.11")).ShouldHave(200).Json.GetProperty("group_types").GetArrayLength().ShouldBe(0);
+        var cg = new { consistencygroup = new { name = "cg", volume_types = "__DEFAULT__" } };
+        (await t.Reader.Post("consistencygroups", cg)).ShouldBeFault(403, "forbidden");
+        (await t.Member.Post("consistencygroups", cg)).ShouldBeFault(400, "badRequest").ShouldStartWith("Invalid input received: consistency groups cannot be created");
+        (await t.Member.Get("consistencygroups")).ShouldHave(200).Json.GetProperty("consistencygroups").GetArrayLength().ShouldBe(0);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BlockStore.Core.Errors;
 
 namespace BlockStore.Api.Infrastructure;
 
@@ -36,7 +37,7 @@ public static class ListBody
     public static JsonBody Empty(HttpRequest http, ApiRequest req, string collection)
     {
         if (http.Query["marker"].ToString() is { Length: > 0 } marker)
-            throw Core.Errors.InvalidRequestException.MarkerNotFound(marker);
+            throw InvalidRequestException.MarkerNotFound(marker);
         var withCount = QueryFlags.WithCount(http.Query, req);
         return JsonBody.Ok(w =>
         {

@@ -7,14 +7,15 @@ namespace BlockStore.Api.Images;
 /// <summary>
 /// <c>PATCH /v2/images/{id}</c> with Glance's JSON patch (<c>application/openstack-images-v2.1-json-patch</c>): a list of
 /// <c>{"op": "add" | "replace" | "remove", "path": "/name", "value": …}</c>, applied in order to the image's editable
-/// fields (name, visibility, protected, min_disk, min_ram, disk_format and container_format while queued) and its extra
+/// fields (name, visibility, protected, min_disk, min_ram, disk_format and container_format while queued, tags as a whole
+/// list) and its extra
 /// properties. The whole list applies or none of it.
 /// </summary>
 public sealed class ImagePatch
 {
     public static readonly string[] MediaTypes = ["application/openstack-images-v2.1-json-patch", "application/openstack-images-v2.0-json-patch"];
 
-    private static readonly string[] Core = ["name", "visibility", "protected", "min_disk", "min_ram", "disk_format", "container_format"];
+    private static readonly string[] Core = ["name", "visibility", "protected", "min_disk", "min_ram", "disk_format", "container_format", "tags"];
 
     private string? _name;
     private ImageVisibility _visibility;
@@ -22,12 +23,14 @@ public sealed class ImagePatch
     private int _minDisk, _minRam;
     private string _diskFormat, _containerFormat;
     private readonly Dictionary<string, string> _properties;
+    private List<string> _tags;
 
     private ImagePatch(Image image)
     {
         (_name, _visibility, _protected, _minDisk, _minRam) = (image.Name, image.Visibility, image.Protected, image.MinDisk, image.MinRam);
         (_diskFormat, _containerFormat) = (image.DiskFormat, image.ContainerFormat);
         _properties = new Dictionary<string, string>(image.Properties, StringComparer.Ordinal);
+        _tags = image.Tags;
     }
 
     /// <summary>Whether the change makes the image public, which only an admin may do.</summary>
@@ -43,8 +46,11 @@ public sealed class ImagePatch
         return patch;
     }
 
-    public void ApplyTo(Image image, DateTime now) =>
+    public void ApplyTo(Image image, DateTime now)
+    {
         image.Update(_name, _visibility, _protected, _minDisk, _minRam, _diskFormat, _containerFormat, _properties, now);
+        if (!ReferenceEquals(_tags, image.Tags)) image.SetTags(_tags, now);
+    }
 
     private void Apply(JsonElement operation)
     {
@@ -60,7 +66,6 @@ public sealed class ImagePatch
             throw new InvalidRequestException($"Invalid JSON pointer for this resource: '{path}'.");
         var field = path[1..].Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
         if (CreateImageRequest.IsReadOnly(field)) throw new ForbiddenException($"Attribute '{field}' is read-only.");
-        if (field == "tags") throw new InvalidRequestException("Image tags are not supported.");
 
         if (op == "remove")
         {
@@ -80,6 +85,7 @@ public sealed class ImagePatch
             case "min_ram": _minRam = CreateImageRequest.NonNegative(value, field); break;
             case "disk_format": _diskFormat = CreateImageRequest.Text(value, field) ?? _diskFormat; break;
             case "container_format": _containerFormat = CreateImageRequest.Text(value, field) ?? _containerFormat; break;
+            case "tags": _tags = CreateImageRequest.TagsOf(value); break;
             default: _properties[field] = CreateImageRequest.Property(field, value); break;
         }
     }

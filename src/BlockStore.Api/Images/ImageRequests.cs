@@ -10,7 +10,7 @@ namespace BlockStore.Api.Images;
 /// </summary>
 public sealed record CreateImageRequest(
     string? Name, string DiskFormat, string ContainerFormat, ImageVisibility Visibility, bool Protected, int MinDisk, int MinRam,
-    Dictionary<string, string> Properties)
+    Dictionary<string, string> Properties, List<string> Tags)
 {
     /// <summary>Members Glance computes or owns; setting them is refused with 403, as Glance does.</summary>
     private static readonly HashSet<string> ReadOnly =
@@ -27,6 +27,7 @@ public sealed record CreateImageRequest(
         bool isProtected = false;
         int minDisk = 0, minRam = 0;
         var properties = new Dictionary<string, string>(StringComparer.Ordinal);
+        List<string> tags = [];
         foreach (var member in body.EnumerateObject())
         {
             var value = member.Value;
@@ -39,10 +40,7 @@ public sealed record CreateImageRequest(
                 case "protected": isProtected = Flag(value, member.Name); break;
                 case "min_disk": minDisk = NonNegative(value, member.Name); break;
                 case "min_ram": minRam = NonNegative(value, member.Name); break;
-                case "tags":
-                    if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() > 0)
-                        throw new InvalidRequestException("Image tags are not supported; send 'tags' as an empty list or not at all.");
-                    break;
+                case "tags": tags = TagsOf(value); break;
                 default:
                     if (IsReadOnly(member.Name)) throw new ForbiddenException($"Attribute '{member.Name}' is read-only.");
                     properties[member.Name] = Property(member.Name, value);
@@ -51,7 +49,7 @@ public sealed record CreateImageRequest(
         }
 
         if (diskFormat is null) throw new InvalidRequestException($"disk_format is required: one of {string.Join(", ", Image.DiskFormats)}.");
-        return new CreateImageRequest(name, diskFormat, containerFormat ?? "bare", visibility, isProtected, minDisk, minRam, properties);
+        return new CreateImageRequest(name, diskFormat, containerFormat ?? "bare", visibility, isProtected, minDisk, minRam, properties, tags);
     }
 
     public static ImageVisibility ParseVisibility(string? value) => value switch
@@ -86,6 +84,12 @@ public sealed record CreateImageRequest(
         value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n) && n >= 0
             ? n
             : throw Invalid(field, "it must be an integer of 0 or more");
+
+    /// <summary><c>tags</c>: a list of strings (their lengths and number are the image's to check).</summary>
+    public static List<string> TagsOf(JsonElement value) =>
+        value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(t => t.ValueKind == JsonValueKind.String)
+            ? [.. value.EnumerateArray().Select(t => t.GetString()!)]
+            : throw Invalid("tags", "it must be a list of strings");
 
     /// <summary>An extra property: a name of at most 255 characters, and a string value.</summary>
     public static string Property(string field, JsonElement value)

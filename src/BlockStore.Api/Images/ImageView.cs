@@ -32,6 +32,7 @@ public static class ImageView
         w.WriteString("created_at", Timestamp(i.CreatedAt));
         w.WriteString("updated_at", Timestamp(i.UpdatedAt));
         w.WriteStartArray("tags");
+        foreach (var tag in i.Tags) w.WriteStringValue(tag);
         w.WriteEndArray();
         w.WriteString("self", $"/v2/images/{i.Id}");
         w.WriteString("file", $"/v2/images/{i.Id}/file");

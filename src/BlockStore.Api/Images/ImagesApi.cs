@@ -23,6 +23,10 @@ public static class ImagesApi
         images.MapGet("/{id}", Show);
         images.MapPatch("/{id}", Update);
         images.MapDelete("/{id}", Delete);
+        images.MapPut("/{id}/tags/{tag}", (string id, string tag, ApiRequest req, BlockStoreDbContext db, TimeProvider clock, CancellationToken ct) =>
+            TagAsync(id, tag, add: true, req, db, clock, ct));
+        images.MapDelete("/{id}/tags/{tag}", (string id, string tag, ApiRequest req, BlockStoreDbContext db, TimeProvider clock, CancellationToken ct) =>
+            TagAsync(id, tag, add: false, req, db, clock, ct));
         images.MapPut("/{id}/file", (string id, HttpRequest http, ApiRequest req, ImageUploads uploads, CancellationToken ct) =>
             uploads.UploadAsync(id, http, req, ct));
     }
@@ -34,7 +38,7 @@ public static class ImagesApi
         var r = CreateImageRequest.Parse(body);
         if (r.Visibility == ImageVisibility.Public) req.Caller.RequireAdmin("publicize_image");
         var image = Image.Create(req.ProjectId, r.Name, r.DiskFormat, r.ContainerFormat, r.Visibility, r.Protected, r.MinDisk, r.MinRam,
-            r.Properties, clock.GetUtcNow().UtcDateTime);
+            r.Properties, clock.GetUtcNow().UtcDateTime, r.Tags);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await quotas.ChargeImageAsync(req.ProjectId, ct);
         db.Images.Add(image);
@@ -74,6 +78,20 @@ public static class ImagesApi
         return ImageView.One(image);
     }
 
+    /// <summary>Glance's <c>PUT</c> and <c>DELETE …/tags/{tag}</c>: 204; the owner or an admin; a tag the image lacks cannot be deleted (404).</summary>
+    private static async Task<IResult> TagAsync(string id, string tag, bool add, ApiRequest req, BlockStoreDbContext db, TimeProvider clock,
+        CancellationToken ct)
+    {
+        req.Caller.RequireWrite("modify_image");
+        var image = await FindAsync(db, req, id, ct);
+        if (image.ProjectId != req.ProjectId && !req.Caller.IsAdmin) throw new ForbiddenException("You are not permitted to modify this image.");
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (add) image.AddTag(tag, now);
+        else if (!image.RemoveTag(tag, now)) throw new ResourceNotFoundException($"Tag {tag} not found on image {image.Id}.");
+        await db.SaveChangesAsync(ct);
+        return Results.NoContent();
+    }
+
     public static async Task<IResult> List(HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
     {
         var list = new ListQuery(http.Query, "blockstore.images", Sortable);
@@ -82,6 +100,9 @@ public static class ImagesApi
         ListFilters.Equal(list, http.Query, "status", "v.status");
         ListFilters.Equal(list, http.Query, "visibility", "v.visibility");
         ListFilters.Equal(list, http.Query, "owner", "v.project_id");
+        // Glance's tag filter: each tag given must be on the image.
+        var tags = http.Query["tag"];
+        for (var i = 0; i < tags.Count; i++) list.Where($"@tag_{i} = ANY(v.tags)", ($"tag_{i}", tags[i]!));
         return ImageView.List(await list.RunAsync<Image>(db, withCount: false, ct), http);
     }
 

@@ -15,6 +15,9 @@ public sealed class Image
     public static readonly IReadOnlyList<string> DiskFormats = ["raw", "qcow2"];
     public static readonly IReadOnlyList<string> ContainerFormats = ["bare"];
 
+    /// <summary>Tags an image may carry: Glance's default <c>image_tag_quota</c>.</summary>
+    public const int MaxTags = 128;
+
     private Image() { }
 
     public Guid Id { get; private set; }
@@ -39,6 +42,8 @@ public sealed class Image
     public string? HashValue { get; private set; }
     /// <summary>Extra properties, as Glance keeps them: free-form string pairs.</summary>
     public Dictionary<string, string> Properties { get; private set; } = [];
+    /// <summary>Glance's tags: a set of strings, each 1 to 255 characters, at most <see cref="MaxTags"/>.</summary>
+    public List<string> Tags { get; private set; } = [];
     /// <summary>Why the image was killed, for the tenant.</summary>
     public string? KilledReason { get; private set; }
     /// <summary>The volume whose data became this image (<c>os-volume_upload_image</c>); null for an upload.</summary>
@@ -74,11 +79,12 @@ public sealed class Image
     }
 
     public static Image Create(string projectId, string? name, string diskFormat, string containerFormat, ImageVisibility visibility,
-        bool isProtected, int minDisk, int minRam, IDictionary<string, string>? properties, DateTime now)
+        bool isProtected, int minDisk, int minRam, IDictionary<string, string>? properties, DateTime now, IEnumerable<string>? tags = null)
     {
         Validate(diskFormat, containerFormat, minDisk, minRam);
         return new Image
         {
+            Tags = TagSet(tags ?? []),
             Id = Guid.CreateVersion7(now),
             ProjectId = projectId,
             Name = name,
@@ -125,6 +131,37 @@ public sealed class Image
         ContainerFormat = containerFormat;
         Properties = new Dictionary<string, string>(properties);
         UpdatedAt = now;
+    }
+
+    /// <summary>Replaces the tags (a PATCH of <c>/tags</c>); duplicates count once.</summary>
+    /// <exception cref="InvalidRequestException">A tag is empty or longer than 255 characters.</exception>
+    /// <exception cref="QuotaExceededException">More than <see cref="MaxTags"/> tags.</exception>
+    public void SetTags(IEnumerable<string> tags, DateTime now)
+    {
+        Tags = TagSet(tags);
+        UpdatedAt = now;
+    }
+
+    /// <summary>Adds a tag; one the image has already is left as it is (Glance's <c>PUT …/tags/{tag}</c> is idempotent).</summary>
+    public void AddTag(string tag, DateTime now)
+    {
+        if (!Tags.Contains(tag, StringComparer.Ordinal)) SetTags([.. Tags, tag], now);
+    }
+
+    /// <summary>Removes a tag; false when the image does not have it.</summary>
+    public bool RemoveTag(string tag, DateTime now)
+    {
+        if (!Tags.Contains(tag, StringComparer.Ordinal)) return false;
+        SetTags(Tags.Where(t => t != tag), now);
+        return true;
+    }
+
+    private static List<string> TagSet(IEnumerable<string> tags)
+    {
+        var set = tags.Distinct(StringComparer.Ordinal).ToList();
+        if (set.Any(t => t.Length is 0 or > 255)) throw new InvalidRequestException("Invalid value for 'tags': each tag is 1 to 255 characters.");
+        if (set.Count > MaxTags) throw new QuotaExceededException($"Maximum number of tags exceeded. Attempted: {set.Count}, Maximum: {MaxTags}");
+        return set;
     }
 
     private static void Validate(string diskFormat, string containerFormat, int minDisk, int minRam)

@@ -19,6 +19,7 @@ internal sealed class ImageConfiguration : IEntityTypeConfiguration<Image>
         b.Property(i => i.Checksum).HasMaxLength(32);
         b.Property(i => i.HashValue).HasMaxLength(128);
         b.Property(i => i.Properties).AsJsonb();
+        b.Property(i => i.Tags).HasDefaultValueSql("'{}'::text[]");
         b.Property(i => i.Version).IsRowVersion();
         b.Ignore(i => i.BackendName);
         // Lists page by (created_at desc, id desc); the reconciler scans saving images by age.

@@ -57,7 +57,8 @@ public sealed record CreateImageRequest(
         "private" => ImageVisibility.Private,
         "public" => ImageVisibility.Public,
         "shared" or null => ImageVisibility.Shared,
-        _ => throw Invalid("visibility", "it must be private, public or shared"),
+        "community" => ImageVisibility.Community,
+        _ => throw Invalid("visibility", "it must be private, public, shared or community"),
     };
 
     /// <summary>Whether Glance computes or owns <paramref name="field"/>, so that setting it is refused (403).</summary>

@@ -95,7 +95,11 @@ public static class ImagesApi
     public static async Task<IResult> List(HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
     {
         var list = new ListQuery(http.Query, "blockstore.images", Sortable);
-        if (!req.Caller.IsAdmin) list.Scope("(v.project_id = @project OR v.visibility = 'public')", ("project", req.ProjectId));
+        // Others' community images are listed only to whoever asks for them, as in Glance.
+        if (!req.Caller.IsAdmin)
+            list.Scope(http.Query["visibility"] == "community"
+                ? "(v.project_id = @project OR v.visibility IN ('public', 'community'))"
+                : "(v.project_id = @project OR v.visibility = 'public')", ("project", req.ProjectId));
         ListFilters.Equal(list, http.Query, "name", "v.name");
         ListFilters.Equal(list, http.Query, "status", "v.status");
         ListFilters.Equal(list, http.Query, "visibility", "v.visibility");

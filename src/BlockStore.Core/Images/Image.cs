@@ -174,7 +174,7 @@ public sealed class Image
     }
 
     public bool IsVisibleTo(string projectId, bool isAdmin) =>
-        isAdmin || ProjectId == projectId || Visibility == ImageVisibility.Public;
+        isAdmin || ProjectId == projectId || Visibility is ImageVisibility.Public or ImageVisibility.Community;
 
     /// <summary>Glance answers 409 to an upload into an image that is not <c>queued</c>.</summary>
     public void BeginUpload(DateTime now)

@@ -20,11 +20,13 @@ public static class ImageStatusNames
     public static ImageStatus Parse(string wire) => Enum.Parse<ImageStatus>(wire, ignoreCase: true);
 }
 
-/// <summary>Who may see an image: Glance's visibilities, without <c>community</c>.</summary>
+/// <summary>Who may see an image: Glance's visibilities.</summary>
 public enum ImageVisibility
 {
     Private,
     Public,
     /// <summary>Glance's default; without an image-members API here it is seen by its owner only, as <c>private</c> is.</summary>
     Shared,
+    /// <summary>Seen and used by every project, but listed to others only when they ask for <c>visibility=community</c>.</summary>
+    Community,
 }

@@ -34,7 +34,7 @@ public sealed class ImageRegistryTests : ApiTest
     [InlineData("""{"name":"x","disk_format":"vmdk","container_format":"bare"}""", 400, "disk_format")]
     [InlineData("""{"name":"x","disk_format":"raw","container_format":"ovf"}""", 400, "container_format")]
     [InlineData("""{"name":"x","container_format":"bare"}""", 400, "disk_format")]
-    [InlineData("""{"name":"x","disk_format":"raw","visibility":"community"}""", 400, "visibility")]
+    [InlineData("""{"name":"x","disk_format":"raw","visibility":"everyone"}""", 400, "visibility")]
     [InlineData("""{"name":"x","disk_format":"raw","min_disk":-1}""", 400, "min_disk")]
     [InlineData("""{"name":"x","disk_format":"raw","os_distro":5}""", 400, "os_distro")]
     [InlineData("""{"name":"x","disk_format":"raw","status":"active"}""", 403, "read-only")]

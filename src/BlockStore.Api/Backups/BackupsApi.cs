@@ -5,7 +5,6 @@ using BlockStore.Core.Data;
 using BlockStore.Core.Errors;
 using BlockStore.Core.Snapshots;
 using BlockStore.Core.Volumes;
-using Microsoft.EntityFrameworkCore;
 
 namespace BlockStore.Api.Backups;
 
@@ -47,9 +46,7 @@ public static class BackupsApi
         var volume = await VolumeLookup.FindAsync(db, req, r.VolumeId!, ct);
         if (r.SnapshotId is not null)
         {
-            var id = Guid.Parse(r.SnapshotId);
-            var snapshot = await db.Snapshots.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id && !s.Hidden, ct);
-            if (snapshot is null || !req.Caller.CanSee(snapshot.ProjectId)) throw ResourceNotFoundException.Snapshot(r.SnapshotId);
+            var snapshot = await SnapshotsApi.FindAsync(db, req, r.SnapshotId, ct);
             if (snapshot.VolumeId != volume.Id)
                 throw new InvalidVolumeStateException($"Volume {volume.Id} does not match with snapshot.volume_id {snapshot.VolumeId}.");
             if (snapshot.Status != SnapshotStatus.Available)

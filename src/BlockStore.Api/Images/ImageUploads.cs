@@ -27,7 +27,7 @@ public sealed partial class ImageUploads(BlockStoreDbContext db, ImagePool pool,
     {
         req.Caller.RequireWrite("upload_image");
         var image = await ImagesApi.FindAsync(db, req, id, ct);
-        if (image.ProjectId != req.ProjectId && !req.Caller.IsAdmin) throw new ForbiddenException("You are not permitted to upload data for this image.");
+        ImagesApi.RequireOwner(image, req, "upload data for this image");
         if (!string.Equals(http.ContentType, "application/octet-stream", StringComparison.OrdinalIgnoreCase))
             throw new BadHttpRequestException("Unsupported Content-Type", 415);
         var limit = options.Value.MaxUploadBytes;

@@ -61,7 +61,7 @@ public static class ImagesApi
         if (!ImagePatch.MediaTypes.Contains(http.ContentType?.Split(';')[0].Trim(), StringComparer.OrdinalIgnoreCase))
             return CinderFault.Result(415, $"Unsupported Content-Type: use {ImagePatch.MediaTypes[0]}.");
         var image = await FindAsync(db, req, id, ct);
-        if (image.ProjectId != req.ProjectId && !req.Caller.IsAdmin) throw new ForbiddenException("You are not permitted to modify this image.");
+        RequireOwner(image, req, "modify this image");
         JsonElement body;
         try
         {
@@ -84,7 +84,7 @@ public static class ImagesApi
     {
         req.Caller.RequireWrite("modify_image");
         var image = await FindAsync(db, req, id, ct);
-        if (image.ProjectId != req.ProjectId && !req.Caller.IsAdmin) throw new ForbiddenException("You are not permitted to modify this image.");
+        RequireOwner(image, req, "modify this image");
         var now = clock.GetUtcNow().UtcDateTime;
         if (add) image.AddTag(tag, now);
         else if (!image.RemoveTag(tag, now)) throw new ResourceNotFoundException($"Tag {tag} not found on image {image.Id}.");
@@ -120,7 +120,7 @@ public static class ImagesApi
     {
         req.Caller.RequireWrite("delete_image");
         var image = await FindAsync(db, req, id, ct);
-        if (image.ProjectId != req.ProjectId && !req.Caller.IsAdmin) throw new ForbiddenException("You are not permitted to delete this image.");
+        RequireOwner(image, req, "delete this image");
         image.RequireDeletable();
         if (image.Status == ImageStatus.Saving)
             throw new ConflictException($"Image {image.Id} is being saved; delete it once its upload has ended.");
@@ -132,6 +132,12 @@ public static class ImagesApi
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return Results.NoContent();
+    }
+
+    /// <summary>Only the image's owner or an admin changes it (403 for anyone else who can see it), as in Glance.</summary>
+    public static void RequireOwner(Image image, ApiRequest req, string what)
+    {
+        if (image.ProjectId != req.ProjectId && !req.Caller.IsAdmin) throw new ForbiddenException($"You are not permitted to {what}.");
     }
 
     /// <summary>An image the caller may see: its own, a public one, or any for an admin. Others do not exist (404).</summary>

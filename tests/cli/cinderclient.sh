@@ -422,8 +422,10 @@ ceph_host=$(admin service-list | awk -F'|' '/cinder-volume/ { gsub(/ /, "", $3);
 # The list shows what the worker's last scan found (every Manage:ScanInterval). It holds every volume of the backend
 # too (volume-…), more than its first page of 1,000 in a full test run: sorted by reference, cli-… comes first.
 listed() { admin --os-volume-api-version 3.8 manageable-list --sort reference:asc "$ceph_host"; }
-for _ in $(seq 90); do listed | grep "'$legacy'" >/dev/null && break; sleep 1; done
-listed | grep -E "'$legacy'\} *\| 1 *\| True" >/dev/null \
+# Until a scan that ran after rbd let go of it: one that ran during the import or the snapshot saw the image open.
+safe_listed() { listed | grep -E "'$legacy'\} *\| 1 *\| True" >/dev/null; }
+for _ in $(seq 90); do safe_listed && break; sleep 1; done
+safe_listed \
   || fail "manageable-list $ceph_host does not show $legacy as 1 GiB and safe to manage"
 adopted=$(admin manage --name cli-adopted "$ceph_host" "$legacy" | prop id)
 wait_for show "$adopted" available

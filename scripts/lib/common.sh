@@ -184,7 +184,7 @@ log_tail() { [[ -f $1 ]] && { say "--- last lines of $1:"; tail -n "${2:-20}" "$
 STACK_PACKAGES=(
   postgresql rabbitmq-server
   ceph-mon ceph-osd ceph-mgr ceph-common librbd1 librados2
-  python3-cinderclient python3-openstackclient qemu-utils
+  python3-cinderclient python3-openstackclient python3-glanceclient qemu-utils
   hey
   iproute2 curl
 )

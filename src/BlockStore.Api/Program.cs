@@ -102,6 +102,7 @@ app.MapV3(v3 =>
     v3.MapBackupsApi();
     v3.MapGroupsApi();
 });
+app.MapImageVersions();
 app.MapV2(v2 => v2.MapImagesApi());
 
 app.Run();

@@ -19,8 +19,6 @@ export OS_AUTH_TYPE=noauth OS_PROJECT_ID=$project CINDER_ENDPOINT=$url/v3/$proje
 # cinder as a member (demo) or as the admin user of the noauth role map.
 member() { OS_USER_ID=demo cinder "$@"; }
 admin() { OS_USER_ID=admin cinder "$@"; }
-# The value of one row of cinder's "| Property | Value |" table, read from stdin.
-prop() { awk -F'|' -v key="$1" '{ k = $2; v = $3; gsub(/^ +| +$/, "", k); gsub(/^ +| +$/, "", v) } k == key { print v; exit }'; }
 
 # wait_for <show command> <id> <status>; wait_gone <volume id>
 wait_for() { wait_status "$1 $2" "$3" shown_status "$1" "$2"; }

@@ -6,6 +6,17 @@
 
 step() { printf '== %s\n' "$*" >&2; }
 fail() { printf 'FAILED: %s\n' "$*" >&2; exit 1; }
+# The value of one row of a "| Property | Value |" table (cinder's, glance's), read from stdin.
+prop() { awk -F'|' -v key="$1" '{ k = $2; v = $3; gsub(/^ +| +$/, "", k); gsub(/^ +| +$/, "", v) } k == key { print v; exit }'; }
+
+# refused <expected text> <command…>: the command fails and says so.
+refused() {
+  local want=$1 out
+  shift
+  out=$("$@" 2>&1) && fail "accepted: $*"
+  [[ $out == *"$want"* ]] || fail "$*: expected '$want', got: $out"
+  printf '  refused: %s\n' "$out" >&2
+}
 
 # wait_status <what> <status> <command…>: runs the command, which prints a status, every 0.5 s until it prints the one
 # wanted; an error status fails at once, and so does a wait of more than 120 s.

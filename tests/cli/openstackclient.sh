@@ -35,14 +35,6 @@ print("error" if migration == "error" else v["os-vol-host-attr:host"].split("@")
       if migration == "success" and v["status"] == "available" else "moving")' "$(admin volume show "$1" -f json)"
 }
 
-# refused <expected text> <command…>: the command fails and says so.
-refused() {
-  local want=$1 out
-  shift
-  out=$("$@" 2>&1) && fail "accepted: $*"
-  [[ $out == *"$want"* ]] || fail "$*: expected '$want', got: $out"
-  printf '  refused: %s\n' "$out" >&2
-}
 
 step "volume create, list, show"
 vol=$(member volume create --size 1 --description "the base" --property tier=gold osc-base -f value -c id)

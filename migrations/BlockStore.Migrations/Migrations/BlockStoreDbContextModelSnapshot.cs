@@ -226,6 +226,40 @@ namespace BlockStore.Migrations.Migrations
                     b.ToTable("images", "blockstore");
                 });
 
+            modelBuilder.Entity("BlockStore.Core.Images.ImageMember", b =>
+                {
+                    b.Property<Guid>("ImageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("image_id");
+
+                    b.Property<string>("MemberId")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("member_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ImageId", "MemberId")
+                        .HasName("pk_image_members");
+
+                    b.HasIndex("MemberId", "Status")
+                        .HasDatabaseName("ix_image_members_member_id_status");
+
+                    b.ToTable("image_members", "blockstore");
+                });
+
             modelBuilder.Entity("BlockStore.Core.Jobs.Job", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1041,6 +1075,16 @@ namespace BlockStore.Migrations.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_attachments_volumes_volume_id");
+                });
+
+            modelBuilder.Entity("BlockStore.Core.Images.ImageMember", b =>
+                {
+                    b.HasOne("BlockStore.Core.Images.Image", null)
+                        .WithMany()
+                        .HasForeignKey("ImageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_image_members_images_image_id");
                 });
 
             modelBuilder.Entity("BlockStore.Core.Snapshots.Snapshot", b =>

@@ -7,7 +7,8 @@ namespace BlockStore.Api.Auth;
 
 /// <summary>
 /// Cinder's noauth: <c>X-Auth-Token: user_id:project_id</c>, exactly what cinderclient sends without
-/// Keystone. Roles come from configuration; an unlisted user is a member.
+/// Keystone. Roles come from configuration; an unlisted user is a member. glanceclient percent-encodes the token's colon
+/// (<c>user_id%3Aproject_id</c>), which is read the same.
 /// </summary>
 public sealed class NoAuthHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
     IOptions<AuthOptions> auth) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
@@ -18,7 +19,7 @@ public sealed class NoAuthHandler(IOptionsMonitor<AuthenticationSchemeOptions> o
     {
         var token = Request.Headers["X-Auth-Token"].ToString();
         if (token.Length == 0) return Task.FromResult(AuthenticateResult.NoResult());
-        var parts = token.Split(':');
+        var parts = (token.Contains('%') ? Uri.UnescapeDataString(token) : token).Split(':');
         if (parts.Length != 2 || !IsId(parts[0]) || !IsId(parts[1]))
             return Task.FromResult(AuthenticateResult.Fail("The token must be user_id:project_id."));
 

@@ -26,7 +26,9 @@ public static class ImageSources
         else
         {
             var named = await db.Images.AsNoTracking()
-                .Where(i => i.Name == imageRef && (req.Caller.IsAdmin || i.ProjectId == req.ProjectId || i.Visibility == ImageVisibility.Public))
+                .Where(i => i.Name == imageRef && (req.Caller.IsAdmin || i.ProjectId == req.ProjectId || i.Visibility == ImageVisibility.Public
+                    || i.Visibility == ImageVisibility.Shared && db.ImageMembers.Any(m =>
+                        m.ImageId == i.Id && m.MemberId == req.ProjectId && m.Status == ImageMemberStatus.Accepted)))
                 .Take(2).ToListAsync(ct);
             image = named.Count == 1 ? named[0] : throw new InvalidRequestException("Invalid image identifier or unable to access requested image.");
         }

@@ -63,7 +63,7 @@ public static class ImageView
     });
 
     /// <summary>Glance's timestamps: UTC to the second, with a Z.</summary>
-    private static string Timestamp(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    internal static string Timestamp(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private static void WriteNumberOrNull(Utf8JsonWriter w, string name, long? value)
     {

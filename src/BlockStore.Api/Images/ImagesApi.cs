@@ -17,6 +17,7 @@ public static class ImagesApi
 {
     public static void MapImagesApi(this RouteGroupBuilder v2)
     {
+        v2.MapImageSchemas();
         var images = v2.MapGroup("/images").WithTags("Images");
         images.MapPost("", Create);
         images.MapGet("", List).Admitted(Admission.Lists);
@@ -29,6 +30,7 @@ public static class ImagesApi
             TagAsync(id, tag, add: false, req, db, clock, ct));
         images.MapPut("/{id}/file", (string id, HttpRequest http, ApiRequest req, ImageUploads uploads, CancellationToken ct) =>
             uploads.UploadAsync(id, http, req, ct));
+        images.MapImageMembersApi();
     }
 
     public static async Task<IResult> Create(JsonElement body, ApiRequest req, BlockStoreDbContext db, QuotaService quotas, TimeProvider clock,
@@ -95,14 +97,23 @@ public static class ImagesApi
     public static async Task<IResult> List(HttpRequest http, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
     {
         var list = new ListQuery(http.Query, "blockstore.images", Sortable);
-        // Others' community images are listed only to whoever asks for them, as in Glance.
+        var visibility = http.Query["visibility"].ToString();
         if (!req.Caller.IsAdmin)
-            list.Scope(http.Query["visibility"] == "community"
-                ? "(v.project_id = @project OR v.visibility IN ('public', 'community'))"
-                : "(v.project_id = @project OR v.visibility = 'public')", ("project", req.ProjectId));
+        {
+            // Others' community images are listed only to whoever asks for them, and images shared with the caller only
+            // once it has accepted them (member_status picks another answer, or all), as in Glance.
+            var memberStatus = http.Query["member_status"].ToString() is { Length: > 0 } s ? s : "accepted";
+            if (memberStatus != "all" && ImageMemberStatusNames.TryParse(memberStatus) is null)
+                throw new InvalidRequestException($"Invalid status: {memberStatus}");
+            var community = visibility is "community" or "all" ? " OR v.visibility = 'community'" : "";
+            var shared = ImageMember.SharedWithSql("v", anyStatus: memberStatus == "all");
+            list.Scope($"(v.project_id = @project OR v.visibility = 'public'{community} OR {shared})",
+                memberStatus == "all" ? [("project", req.ProjectId)] : [("project", req.ProjectId), ("member_status", memberStatus)]);
+        }
         ListFilters.Equal(list, http.Query, "name", "v.name");
         ListFilters.Equal(list, http.Query, "status", "v.status");
-        ListFilters.Equal(list, http.Query, "visibility", "v.visibility");
+        // Glance's visibility=all lists every image the caller may see.
+        if (visibility != "all") ListFilters.Equal(list, http.Query, "visibility", "v.visibility");
         ListFilters.Equal(list, http.Query, "owner", "v.project_id");
         // Glance's tag filter: each tag given must be on the image.
         var tags = http.Query["tag"];
@@ -140,13 +151,17 @@ public static class ImagesApi
         if (image.ProjectId != req.ProjectId && !req.Caller.IsAdmin) throw new ForbiddenException($"You are not permitted to {what}.");
     }
 
-    /// <summary>An image the caller may see: its own, a public one, or any for an admin. Others do not exist (404).</summary>
+    /// <summary>
+    /// An image the caller may see: its own, a public or community one, a shared one it is a member of (whatever its
+    /// answer), or any for an admin. Others do not exist (404).
+    /// </summary>
     public static async Task<Image> FindAsync(BlockStoreDbContext db, ApiRequest req, string id, CancellationToken ct)
     {
         var image = Guid.TryParse(id, out var guid) ? await db.Images.FirstOrDefaultAsync(i => i.Id == guid, ct) : null;
-        return image is not null && image.IsVisibleTo(req.ProjectId, req.Caller.IsAdmin)
-            ? image
-            : throw new ResourceNotFoundException($"Image {id} could not be found.");
+        if (image is not null && (image.IsVisibleTo(req.ProjectId, req.Caller.IsAdmin) || image.Visibility == ImageVisibility.Shared
+                && await db.ImageMembers.AnyAsync(m => m.ImageId == image.Id && m.MemberId == req.ProjectId, ct)))
+            return image;
+        throw new ResourceNotFoundException($"Image {id} could not be found.");
     }
 
     private static readonly Dictionary<string, string> Sortable = new()

@@ -35,6 +35,7 @@ public sealed class BlockStoreDbContext(DbContextOptions<BlockStoreDbContext> op
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
     public DbSet<Job> Jobs => Set<Job>();
     public DbSet<Image> Images => Set<Image>();
+    public DbSet<ImageMember> ImageMembers => Set<ImageMember>();
     public DbSet<QuotaLimit> QuotaLimits => Set<QuotaLimit>();
     public DbSet<QuotaUsage> QuotaUsages => Set<QuotaUsage>();
     public DbSet<ServiceRecord> Services => Set<ServiceRecord>();

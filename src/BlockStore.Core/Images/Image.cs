@@ -173,6 +173,7 @@ public sealed class Image
         if (minDisk < 0 || minRam < 0) throw new InvalidRequestException("min_disk and min_ram must be zero or more.");
     }
 
+    /// <summary>Whether the project sees the image without being one of its members (<see cref="ImageMember"/>).</summary>
     public bool IsVisibleTo(string projectId, bool isAdmin) =>
         isAdmin || ProjectId == projectId || Visibility is ImageVisibility.Public or ImageVisibility.Community;
 

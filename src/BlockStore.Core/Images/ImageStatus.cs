@@ -25,7 +25,7 @@ public enum ImageVisibility
 {
     Private,
     Public,
-    /// <summary>Glance's default; without an image-members API here it is seen by its owner only, as <c>private</c> is.</summary>
+    /// <summary>Glance's default: seen by its owner and by the projects it is offered to (<see cref="ImageMember"/>).</summary>
     Shared,
     /// <summary>Seen and used by every project, but listed to others only when they ask for <c>visibility=community</c>.</summary>
     Community,

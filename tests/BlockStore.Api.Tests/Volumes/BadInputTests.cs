@@ -224,6 +224,16 @@ public sealed class BadInputTests : ApiTest
     }
 
     [Fact]
+    public async Task A_percent_encoded_token_as_glanceclient_sends_it_is_read_as_its_decoded_form()
+    {
+        var t = NewTenant();
+        var volume = await Host.VolumeAsync(t.ProjectId);
+        (await Host.RawClient($"demo%3A{t.ProjectId}", t.ProjectId).Get($"volumes/{volume.Id}")).ShouldHave(200);
+        (await Host.RawClient($"demo%3A{t.ProjectId}%3Ax", t.ProjectId).Get("volumes")).ShouldBeFault(401, "unauthorized");
+        (await Host.RawClient("demo%3", t.ProjectId).Get("volumes")).ShouldBeFault(401, "unauthorized");
+    }
+
+    [Fact]
     public async Task A_token_for_another_project_than_the_url_is_a_malformed_url()
     {
         var t = NewTenant();

@@ -27,3 +27,18 @@ internal sealed class ImageConfiguration : IEntityTypeConfiguration<Image>
         b.HasIndex(i => new { i.Status, i.StatusChangedAt });
     }
 }
+
+internal sealed class ImageMemberConfiguration : IEntityTypeConfiguration<ImageMember>
+{
+    public void Configure(EntityTypeBuilder<ImageMember> b)
+    {
+        b.ToTable("image_members");
+        b.HasKey(m => new { m.ImageId, m.MemberId });
+        b.Property(m => m.MemberId).HasMaxLength(255);
+        b.Property(m => m.Status).HasConversion(s => s.ToWire(), s => ImageMemberStatusNames.TryParse(s)!.Value).HasMaxLength(16);
+        // Deleting an image takes its members with it.
+        b.HasOne<Image>().WithMany().HasForeignKey(m => m.ImageId).OnDelete(DeleteBehavior.Cascade);
+        // A member's lists look its memberships up by project.
+        b.HasIndex(m => new { m.MemberId, m.Status });
+    }
+}

@@ -25,6 +25,7 @@ STACK_SETTINGS=(
   BLOCKSTORE_CEPH_PORT_MIN=26800
   BLOCKSTORE_CEPH_PORT_MAX=26900
   BLOCKSTORE_API_PORT=8776
+  BLOCKSTORE_KEYSTONE_PORT=25000
   BLOCKSTORE_OSD_SIZE=40G
   # The OSD's op queue shards; 0 leaves Ceph's own count (5 on a rotational disk, 8 otherwise).
   BLOCKSTORE_OSD_OP_SHARDS=1
@@ -84,8 +85,15 @@ load_secrets() {
     mkdir -p "$STATE"
     (umask 077; printf 'PG_PASSWORD=%s\nRABBIT_PASSWORD=%s\n' "$(random_hex 16)" "$(random_hex 16)" >"$file")
   fi
+  # Passwords added since a stack was made join its file on the next `up`.
+  local name
+  for name in KEYSTONE_PASSWORD KEYSTONE_SERVICE_PASSWORD; do
+    grep -q "^$name=" "$file" || [[ ${1:-} != create ]] || printf '%s=%s\n' "$name" "$(random_hex 16)" >>"$file"
+  done
   PG_PASSWORD=$(sed -n 's/^PG_PASSWORD=//p' "$file")
   RABBIT_PASSWORD=$(sed -n 's/^RABBIT_PASSWORD=//p' "$file")
+  KEYSTONE_PASSWORD=$(sed -n 's/^KEYSTONE_PASSWORD=//p' "$file")
+  KEYSTONE_SERVICE_PASSWORD=$(sed -n 's/^KEYSTONE_SERVICE_PASSWORD=//p' "$file")
 }
 
 # Hex only: safe inside URIs, connection strings and config files unquoted.
@@ -184,7 +192,7 @@ log_tail() { [[ -f $1 ]] && { say "--- last lines of $1:"; tail -n "${2:-20}" "$
 STACK_PACKAGES=(
   postgresql rabbitmq-server
   ceph-mon ceph-osd ceph-mgr ceph-common librbd1 librados2
-  python3-cinderclient python3-openstackclient python3-glanceclient qemu-utils
+  python3-cinderclient python3-openstackclient python3-glanceclient python3-keystone qemu-utils
   hey
   iproute2 curl
 )

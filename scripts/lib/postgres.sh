@@ -92,7 +92,7 @@ pg_reach() {
 }
 
 # Superuser work goes through the Unix socket with peer auth, so no superuser
-# password exists. Idempotent: runs on every `up`.
+# password exists. Idempotent: runs on every `up`. The database keystone is the stack's Keystone's.
 pg_provision() {
   pg_as "$PG_BIN/psql" -h "$PG_DIR" -p "$BLOCKSTORE_PG_PORT" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 \
     -v pw="$PG_PASSWORD" >/dev/null <<'SQL'
@@ -100,6 +100,8 @@ SELECT format('CREATE ROLE blockstore LOGIN CREATEDB PASSWORD %L', :'pw')
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'blockstore')\gexec
 SELECT 'CREATE DATABASE blockstore OWNER blockstore'
  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'blockstore')\gexec
+SELECT 'CREATE DATABASE keystone OWNER blockstore'
+ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'keystone')\gexec
 SQL
 }
 

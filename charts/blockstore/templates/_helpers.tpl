@@ -37,6 +37,13 @@ env:
       secretKeyRef:
         name: {{ include "blockstore.fullname" . }}
         key: cephKey
+{{- if eq .Values.auth.mode "keystone" }}
+  - name: Auth__Keystone__ServicePassword
+    valueFrom:
+      secretKeyRef:
+        name: {{ include "blockstore.fullname" . }}
+        key: keystonePassword
+{{- end }}
 {{- end -}}
 
 {{- define "blockstore.volumeMounts" -}}

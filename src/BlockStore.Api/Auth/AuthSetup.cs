@@ -12,11 +12,30 @@ public static class AuthSetup
         var section = configuration.GetSection("Auth");
         services.Configure<AuthOptions>(section);
         var options = section.Get<AuthOptions>() ?? new AuthOptions();
-        var auth = services.AddAuthorization().AddAuthentication(options.Mode == "jwt" ? JwtBearerDefaults.AuthenticationScheme : NoAuthHandler.SchemeName);
+        var scheme = options.Mode switch
+        {
+            "jwt" => JwtBearerDefaults.AuthenticationScheme,
+            "keystone" => KeystoneAuthHandler.SchemeName,
+            "noauth" => NoAuthHandler.SchemeName,
+            _ => throw new InvalidOperationException($"Auth:Mode must be 'noauth', 'keystone' or 'jwt', not '{options.Mode}'."),
+        };
+        var auth = services.AddAuthorization().AddAuthentication(scheme);
         if (options.Mode == "jwt") AddJwt(auth, options.Jwt);
-        else if (options.Mode == "noauth") auth.AddScheme<AuthenticationSchemeOptions, NoAuthHandler>(NoAuthHandler.SchemeName, null);
-        else throw new InvalidOperationException($"Auth:Mode must be 'noauth' or 'jwt', not '{options.Mode}'.");
+        else if (options.Mode == "keystone") AddKeystone(services, auth, options.Keystone);
+        else auth.AddScheme<AuthenticationSchemeOptions, NoAuthHandler>(NoAuthHandler.SchemeName, null);
         return services;
+    }
+
+    private static void AddKeystone(IServiceCollection services, AuthenticationBuilder auth, KeystoneOptions keystone)
+    {
+        if (!Uri.TryCreate(keystone.Url, UriKind.Absolute, out _))
+            throw new InvalidOperationException("Auth:Keystone:Url must be Keystone's v3 endpoint, e.g. http://keystone:5000/v3.");
+        if (string.IsNullOrEmpty(keystone.ServicePassword))
+            throw new InvalidOperationException("Auth:Keystone:ServicePassword is not set: BlockStore logs in to Keystone to validate tokens.");
+        // One client for the process; pooled connections are renewed so that a moved Keystone is found again.
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<KeystoneTokens>(sp,
+            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = keystone.Timeout }));
+        auth.AddScheme<AuthenticationSchemeOptions, KeystoneAuthHandler>(KeystoneAuthHandler.SchemeName, null);
     }
 
     private static void AddJwt(AuthenticationBuilder auth, JwtOptions jwt) =>
@@ -38,14 +57,13 @@ public static class AuthSetup
                 OnTokenValidated = ctx =>
                 {
                     var p = ctx.Principal!;
-                    var claims = new List<Claim>
+                    if (p.FindFirstValue(jwt.ProjectClaim) is not { Length: > 0 } project)
                     {
-                        new(CallerClaims.User, p.FindFirstValue("sub") ?? ""),
-                        new(CallerClaims.Project, p.FindFirstValue(jwt.ProjectClaim) ?? ""),
-                    };
-                    claims.AddRange(p.FindAll(jwt.RolesClaim).Select(c => new Claim(CallerClaims.Role, c.Value)));
-                    if (claims[1].Value.Length == 0) { ctx.Fail($"The token has no '{jwt.ProjectClaim}' claim."); return Task.CompletedTask; }
-                    ctx.Principal = new ClaimsPrincipal(new ClaimsIdentity(claims, JwtBearerDefaults.AuthenticationScheme));
+                        ctx.Fail($"The token has no '{jwt.ProjectClaim}' claim.");
+                        return Task.CompletedTask;
+                    }
+                    ctx.Principal = CallerClaims.Principal(p.FindFirstValue("sub") ?? "", project, p.FindAll(jwt.RolesClaim).Select(c => c.Value),
+                        JwtBearerDefaults.AuthenticationScheme);
                     return Task.CompletedTask;
                 },
             };

@@ -10,12 +10,20 @@ public static class Roles
     public const string Reader = "reader";
 }
 
-/// <summary>Claim types shared by both auth modes once a token is accepted.</summary>
+/// <summary>Claim types shared by the auth modes once a token is accepted.</summary>
 public static class CallerClaims
 {
     public const string User = "blockstore:user";
     public const string Project = "blockstore:project";
     public const string Role = "blockstore:role";
+
+    /// <summary>The caller as every auth mode hands it on once its token is accepted.</summary>
+    public static ClaimsPrincipal Principal(string user, string project, IEnumerable<string> roles, string scheme)
+    {
+        var claims = new List<Claim> { new(User, user), new(Project, project) };
+        claims.AddRange(roles.Select(r => new Claim(Role, r)));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme));
+    }
 }
 
 /// <summary>Who is calling, in which project, with which roles; Cinder's default policy on top.</summary>

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -24,9 +23,7 @@ public sealed class NoAuthHandler(IOptionsMonitor<AuthenticationSchemeOptions> o
             return Task.FromResult(AuthenticateResult.Fail("The token must be user_id:project_id."));
 
         var roles = auth.Value.NoAuthRoles.GetValueOrDefault(parts[0]) ?? [Roles.Member];
-        var claims = new List<Claim> { new(CallerClaims.User, parts[0]), new(CallerClaims.Project, parts[1]) };
-        claims.AddRange(roles.Select(r => new Claim(CallerClaims.Role, r)));
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
+        var principal = CallerClaims.Principal(parts[0], parts[1], roles, SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
     }
 

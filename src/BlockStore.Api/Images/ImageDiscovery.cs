@@ -18,8 +18,16 @@ public static class ImageDiscovery
     /// </summary>
     public const string Version = "v2.5";
 
-    public static void MapImageVersions(this IEndpointRouteBuilder app) =>
-        app.MapGet("/versions", (HttpContext http) => Results.Json(Versions($"{http.Request.Scheme}://{http.Request.Host}"))).WithTags("Images");
+    /// <summary>
+    /// <c>GET /versions</c>, Glance's version list (glanceclient reads it), and <c>GET /v2</c>, the one version itself: a
+    /// catalog names the image API as <c>…/v2</c>, since <c>/</c> is Cinder's version document, and keystoneauth reads the
+    /// catalog's URL first. Neither needs a token.
+    /// </summary>
+    public static void MapImageVersions(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/versions", (HttpContext http) => Results.Json(new JsonObject { ["versions"] = new JsonArray(Current(http)) })).WithTags("Images");
+        app.MapGet("/v2", (HttpContext http) => Results.Json(new JsonObject { ["version"] = Current(http) })).WithTags("Images");
+    }
 
     public static void MapImageSchemas(this RouteGroupBuilder v2)
     {
@@ -32,14 +40,11 @@ public static class ImageDiscovery
 
     private static IResult Json(JsonObject schema) => Results.Text(schema.ToJsonString(), "application/json");
 
-    private static JsonObject Versions(string baseUrl) => new()
+    private static JsonObject Current(HttpContext http) => new()
     {
-        ["versions"] = new JsonArray(new JsonObject
-        {
-            ["id"] = Version,
-            ["status"] = "CURRENT",
-            ["links"] = new JsonArray(new JsonObject { ["rel"] = "self", ["href"] = $"{baseUrl}/v2/" }),
-        }),
+        ["id"] = Version,
+        ["status"] = "CURRENT",
+        ["links"] = new JsonArray(new JsonObject { ["rel"] = "self", ["href"] = $"{http.Request.Scheme}://{http.Request.Host}/v2/" }),
     };
 
     /// <summary>The image: its fields, and extra properties as further string members.</summary>

@@ -11,12 +11,14 @@ namespace BlockStore.Api.Tests.Images;
 public sealed class ImageDiscoveryTests : ApiTest
 {
     [Fact]
-    public async Task Versions_answer_without_a_token_and_point_at_v2()
+    public async Task Versions_and_v2_answer_without_a_token()
     {
         var version = (await Host.RawClient(null, "x").Get("/versions")).ShouldHave(200).Json.GetProperty("versions")[0];
         version.GetProperty("id").GetString().ShouldBe("v2.5");
         version.GetProperty("status").GetString().ShouldBe("CURRENT");
         version.GetProperty("links")[0].GetProperty("href").GetString()!.ShouldEndWith("/v2/");
+        // The version itself, where a catalog points image clients (/ is the volume API's document).
+        (await Host.RawClient(null, "x").Get("/v2")).ShouldHave(200).Json.GetProperty("version").GetProperty("id").GetString().ShouldBe("v2.5");
     }
 
     [Fact]

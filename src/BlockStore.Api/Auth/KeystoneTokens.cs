@@ -24,7 +24,8 @@ public sealed class KeystoneTokens(HttpClient http, IOptions<AuthOptions> auth, 
     private readonly KeystoneOptions _options = auth.Value.Keystone;
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = auth.Value.Keystone.CacheSize });
     private readonly SemaphoreSlim _login = new(1, 1);
-    private (string Token, DateTime ExpiresAt)? _service;
+    // A reference, swapped whole, so that a request never reads one login's token with another's expiry.
+    private ServiceToken? _service;
 
     /// <summary>The token's caller, or null when Keystone does not accept it.</summary>
     /// <exception cref="ServiceUnavailableException">Keystone does not answer, or answers what it should not.</exception>
@@ -95,9 +96,9 @@ public sealed class KeystoneTokens(HttpClient http, IOptions<AuthOptions> auth, 
             if (response.StatusCode != HttpStatusCode.Created || !response.Headers.TryGetValues("X-Subject-Token", out var tokens))
                 throw Unavailable($"BlockStore's service user '{_options.ServiceUser}' could not log in to Keystone ({(int)response.StatusCode}).");
             var expires = (await response.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("token").GetProperty("expires_at").GetDateTime();
-            _service = (tokens.First(), expires.ToUniversalTime());
-            log.LogInformation("Logged in to Keystone as {User}; the service token expires at {ExpiresAt:o}", _options.ServiceUser, _service.Value.ExpiresAt);
-            return _service.Value.Token;
+            _service = new ServiceToken(tokens.First(), expires.ToUniversalTime());
+            log.LogInformation("Logged in to Keystone as {User}; the service token expires at {ExpiresAt:o}", _options.ServiceUser, _service.ExpiresAt);
+            return _service.Token;
         }
         finally
         {
@@ -135,4 +136,6 @@ public sealed class KeystoneTokens(HttpClient http, IOptions<AuthOptions> auth, 
         token.TryGetProperty("project", out var project) ? project.GetProperty("id").GetString() : null,
         token.TryGetProperty("roles", out var roles) ? [.. roles.EnumerateArray().Select(r => r.GetProperty("name").GetString()!)] : [],
         token.GetProperty("expires_at").GetDateTime().ToUniversalTime());
+
+    private sealed record ServiceToken(string Token, DateTime ExpiresAt);
 }

@@ -29,8 +29,18 @@ public static class ImageDiscovery
         app.MapGet("/v2", (HttpContext http) => Results.Json(new JsonObject { ["version"] = Current(http) })).WithTags("Images");
     }
 
+    /// <summary>The schemas, and <c>GET /v2/info/import</c>: no interoperable import method, so clients do not offer one.</summary>
     public static void MapImageSchemas(this RouteGroupBuilder v2)
     {
+        v2.MapGet("/info/import", () => Json(new JsonObject
+        {
+            ["import-methods"] = new JsonObject
+            {
+                ["description"] = "Import methods available: none; upload the data with PUT /v2/images/{id}/file.",
+                ["type"] = "array",
+                ["value"] = new JsonArray(),
+            },
+        })).WithTags("Images");
         var schemas = v2.MapGroup("/schemas").WithTags("Images");
         schemas.MapGet("/image", () => Json(Image()));
         schemas.MapGet("/images", () => Json(Collection("images", Image())));

@@ -31,6 +31,13 @@ public sealed class ImageDiscoveryTests : ApiTest
     }
 
     [Fact]
+    public async Task No_import_method_is_offered()
+    {
+        var methods = (await NewTenant().Reader.Get("/v2/info/import")).ShouldHave(200).Json.GetProperty("import-methods");
+        methods.GetProperty("value").GetArrayLength().ShouldBe(0);
+    }
+
+    [Fact]
     public async Task Every_image_and_member_body_satisfies_its_schema()
     {
         var owner = NewTenant();

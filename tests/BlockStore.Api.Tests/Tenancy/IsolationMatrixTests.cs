@@ -4,8 +4,8 @@ using static BlockStore.Api.Tests.Infrastructure.Flows;
 namespace BlockStore.Api.Tests.Tenancy;
 
 /// <summary>
-/// Every route, asked by the owner (a member), a member of another project, a reader of the owner's
-/// project and an admin of a third project. Cinder's policy: what another project owns does not exist
+/// Every route, the image registry's included, asked by the owner (a member), a member of another project, a reader of
+/// the owner's project and an admin of a third project. Cinder's policy: what another project owns does not exist
 /// (404); a reader reads but may not write (403); admin-only actions are 403 to everyone else.
 /// </summary>
 public sealed class IsolationMatrixTests : ApiTest
@@ -34,6 +34,9 @@ public sealed class IsolationMatrixTests : ApiTest
         var s = (await Host.SnapshotAsync(await Host.VolumeAsync(owner.ProjectId))).Id.ToString();
         var m = (await Host.MessageAsync(owner.ProjectId, Guid.Parse(v))).Id.ToString();
         var defaultType = Host.DefaultTypeId;
+        var img = (await Host.ActiveImageAsync(owner.ProjectId, 1L << 30)).Id.ToString();
+        var shr = (await Host.ActiveImageAsync(owner.ProjectId, 1L << 30, visibility: Core.Images.ImageVisibility.Shared)).Id.ToString();
+        (await owner.Member.Post($"/v2/images/{shr}/members", new { member = "matrix-member" })).ShouldHave(200);
         var offered = (await Host.VolumeAsync(owner.ProjectId)).Id;
         var tr = (await owner.Member.Post("os-volume-transfer", new { transfer = new { volume_id = offered } })).ShouldHave(202)
             .Json.GetProperty("transfer").GetProperty("id").GetString()!;
@@ -88,6 +91,14 @@ public sealed class IsolationMatrixTests : ApiTest
             new("GET", "messages", null, "3.3", m, "200+", "200-", "200+", "200-"),
             new("GET", $"messages/{m}", null, "3.3", m, "200", "404", "200", "200"),
             new("DELETE", "messages/{own}", null, "3.3", m, "204", "404", "403", "204"),
+            // The image registry (/v2, Glance's shape): another project's private or shared image does not exist for it.
+            new("GET", "/v2/images", null, null, img, "200+", "200-", "200+", "200+"),
+            new("GET", $"/v2/images/{img}", null, null, img, "200", "404", "200", "200"),
+            new("PUT", $"/v2/images/{img}/tags/matrix", new { }, null, img, "204", "404", "403", "204"),
+            new("GET", $"/v2/images/{shr}/members", null, null, "matrix-member", "200+", "404", "200+", "200+"),
+            new("GET", $"/v2/images/{shr}/members/matrix-member", null, null, "", "200", "404", "200", "200"),
+            new("POST", "/v2/images/{own}/members", new { member = "matrix-other" }, null, "", "200", "404", "403", "200"),
+            new("DELETE", "/v2/images/{own}", null, null, "", "204", "404", "403", "204"),
         ];
 
         var failures = new List<string>();
@@ -115,6 +126,8 @@ public sealed class IsolationMatrixTests : ApiTest
         var volume = await Host.VolumeAsync(project);
         if (path.StartsWith("snapshots", StringComparison.Ordinal)) return (await Host.SnapshotAsync(volume)).Id.ToString();
         if (path.StartsWith("messages", StringComparison.Ordinal)) return (await Host.MessageAsync(project, volume.Id)).Id.ToString();
+        if (path.StartsWith("/v2/images", StringComparison.Ordinal))
+            return (await Host.ActiveImageAsync(project, 1L << 30, visibility: Core.Images.ImageVisibility.Shared)).Id.ToString();
         return volume.Id.ToString();
     }
 }

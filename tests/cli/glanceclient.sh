@@ -65,6 +65,11 @@ as "$consumer" member-update "$image" "$consumer" accepted >/dev/null
 listed "$consumer" "$image" || fail "an accepted member does not list the image"
 listed "$consumer" "$image" --visibility shared || fail "image-list --visibility shared does not list it"
 
+step "image-download as the consumer: the bytes uploaded, checked against their MD5 by glanceclient and here"
+as "$consumer" image-download --file "$tmp/downloaded.raw" "$image"
+cmp "$tmp/disk.raw" "$tmp/downloaded.raw" || fail "the downloaded data differs from the uploaded file"
+refused "could not be found" as "$third" image-download --file "$tmp/third.raw" "$image"
+
 step "member-list: the owner sees the consumer; the consumer sees itself; a third project sees nothing"
 [[ $(as "$owner" member-list --image-id "$image") == *"$consumer"*accepted* ]] || fail "the owner's member-list lacks the consumer"
 [[ $(as "$consumer" member-list --image-id "$image") == *"$consumer"* ]] || fail "the consumer's member-list lacks itself"

@@ -30,6 +30,7 @@ public static class ImagesApi
             TagAsync(id, tag, add: false, req, db, clock, ct));
         images.MapPut("/{id}/file", (string id, HttpRequest http, ApiRequest req, ImageUploads uploads, CancellationToken ct) =>
             uploads.UploadAsync(id, http, req, ct));
+        images.MapGet("/{id}/file", ImageDownloads.DownloadAsync);
         images.MapImageMembersApi();
     }
 

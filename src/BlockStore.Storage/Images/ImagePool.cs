@@ -1,3 +1,4 @@
+using System.Buffers;
 using BlockStore.Rbd;
 using BlockStore.Storage.Backends;
 using BlockStore.Storage.Copy;
@@ -201,6 +202,52 @@ public sealed class ImagePool
         await Copier(verify).CopyAsync(source, destination, cancellationToken: cancellationToken).ConfigureAwait(false);
         await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
         return source.Size;
+    }
+
+    /// <summary>
+    /// Streams the image's data (its snapshot, so what was sealed) into <paramref name="output"/> in order, in chunks of
+    /// <see cref="ImageOptions.ChunkSize"/>, with up to <see cref="ImageOptions.ChunksInFlight"/> reads from Ceph in flight
+    /// while the chunks before them are written.
+    /// </summary>
+    /// <returns>The number of bytes written: the image's size.</returns>
+    /// <exception cref="RbdNotFoundException">The image has no data in the pool.</exception>
+    public async Task<long> ExportAsync(string name, Stream output, CancellationToken cancellationToken)
+    {
+        var source = RbdBlockDevice.Open(await IoAsync(cancellationToken).ConfigureAwait(false), name, writable: false, Snapshot);
+        await using var sourceScope = source.ConfigureAwait(false);
+        var size = source.Size;
+        var chunk = (int)Math.Min(_options.ChunkSize, Math.Max(size, 1));
+        var reads = new Queue<(Task Read, byte[] Buffer, int Length)>();
+        long next = 0;
+        void ReadNext(byte[] buffer)
+        {
+            var length = (int)Math.Min(chunk, size - next);
+            reads.Enqueue((source.ReadAsync(next, buffer.AsMemory(0, length), cancellationToken).AsTask(), buffer, length));
+            next += length;
+        }
+        try
+        {
+            while (next < size && reads.Count < _options.ChunksInFlight) ReadNext(ArrayPool<byte>.Shared.Rent(chunk));
+            while (reads.TryPeek(out var head))
+            {
+                await head.Read.ConfigureAwait(false);
+                await output.WriteAsync(head.Buffer.AsMemory(0, head.Length), cancellationToken).ConfigureAwait(false);
+                reads.Dequeue();
+                if (next < size) ReadNext(head.Buffer);
+                else ArrayPool<byte>.Shared.Return(head.Buffer);
+            }
+        }
+        finally
+        {
+            // A client that went away leaves reads in flight: librbd must be done with them before the image closes and
+            // the buffers go back.
+            foreach (var (read, buffer, _) in reads)
+            {
+                await read.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+        return size;
     }
 
     /// <summary>Takes and protects the snapshot volumes are cloned from; the image is ready after this.</summary>

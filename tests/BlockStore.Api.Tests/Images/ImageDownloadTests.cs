@@ -1,5 +1,4 @@
 using BlockStore.Api.Tests.Infrastructure;
-using BlockStore.Core.Images;
 
 namespace BlockStore.Api.Tests.Images;
 
@@ -22,14 +21,7 @@ public sealed class ImageDownloadTests : ApiTest
     public async Task A_converted_qcow2_upload_cannot_be_downloaded_as_qcow2()
     {
         var t = NewTenant();
-        var image = Image.Create(t.ProjectId, "q", "qcow2", "bare", ImageVisibility.Private, false, 0, 0, null, DateTime.UtcNow);
-        image.BeginUpload(DateTime.UtcNow);
-        image.Activate(1 << 20, 1L << 30, "0123", "4567", DateTime.UtcNow);
-        await using (var db = Host.NewDb())
-        {
-            db.Images.Add(image);
-            await db.SaveChangesAsync();
-        }
+        var image = await Host.ActiveImageAsync(t.ProjectId, 1L << 30, diskFormat: "qcow2");
         (await t.Member.Get($"/v2/images/{image.Id}/file")).ShouldBeFault(409, "conflictingRequest").ShouldContain("converted to raw");
     }
 }

@@ -52,9 +52,9 @@ public static class Seed
 
     /// <summary>An active image row without data: enough for the API's checks, since no worker runs here.</summary>
     public static async Task<Image> ActiveImageAsync(this ApiHost host, string project, long virtualSize, int minDisk = 0,
-        ImageVisibility visibility = ImageVisibility.Private)
+        ImageVisibility visibility = ImageVisibility.Private, string diskFormat = "raw")
     {
-        var image = Image.Create(project, $"named-{Guid.NewGuid():N}", "raw", "bare", visibility, false, minDisk, 0, null, Now());
+        var image = Image.Create(project, $"named-{Guid.NewGuid():N}", diskFormat, "bare", visibility, false, minDisk, 0, null, Now());
         image.BeginUpload(Now());
         image.Activate(virtualSize, virtualSize, "0123", "4567", Now());
         await using var db = host.NewDb();

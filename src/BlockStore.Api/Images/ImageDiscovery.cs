@@ -42,11 +42,17 @@ public static class ImageDiscovery
             },
         })).WithTags("Images");
         var schemas = v2.MapGroup("/schemas").WithTags("Images");
-        schemas.MapGet("/image", () => Json(Image()));
-        schemas.MapGet("/images", () => Json(Collection("images", Image())));
-        schemas.MapGet("/member", () => Json(Member()));
-        schemas.MapGet("/members", () => Json(Collection("members", Member())));
+        // glanceclient reads the image schema for every command; the documents are constant, so they are written once.
+        foreach (var (name, text) in Schemas) schemas.MapGet($"/{name}", () => Results.Text(text, "application/json"));
     }
+
+    private static readonly (string Name, string Text)[] Schemas =
+    [
+        ("image", Image().ToJsonString()),
+        ("images", Collection("images", Image()).ToJsonString()),
+        ("member", Member().ToJsonString()),
+        ("members", Collection("members", Member()).ToJsonString()),
+    ];
 
     private static IResult Json(JsonObject schema) => Results.Text(schema.ToJsonString(), "application/json");
 

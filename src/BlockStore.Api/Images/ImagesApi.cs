@@ -107,9 +107,8 @@ public static class ImagesApi
             if (memberStatus != "all" && ImageMemberStatusNames.TryParse(memberStatus) is null)
                 throw new InvalidRequestException($"Invalid status: {memberStatus}");
             var community = visibility is "community" or "all" ? " OR v.visibility = 'community'" : "";
-            var shared = ImageMember.SharedWithSql("v", anyStatus: memberStatus == "all");
-            list.Scope($"(v.project_id = @project OR v.visibility = 'public'{community} OR {shared})",
-                memberStatus == "all" ? [("project", req.ProjectId)] : [("project", req.ProjectId), ("member_status", memberStatus)]);
+            list.Scope($"(v.project_id = @project OR v.visibility = 'public'{community} OR {ImageMember.SharedWithSql("v")})",
+                ("project", req.ProjectId), ("member_status", memberStatus));
         }
         ListFilters.Equal(list, http.Query, "name", "v.name");
         ListFilters.Equal(list, http.Query, "status", "v.status");

@@ -47,11 +47,11 @@ public sealed class ImageMember
 
     /// <summary>
     /// The SQL condition under which the image aliased <paramref name="image"/> is shared with the project <c>@project</c>
-    /// and its membership has the status <c>@member_status</c> (any status when <paramref name="anyStatus"/>).
+    /// and its membership has the status <c>@member_status</c> (any status when that is <c>all</c>).
     /// </summary>
-    public static string SharedWithSql(string image, bool anyStatus) =>
+    public static string SharedWithSql(string image) =>
         $"({image}.visibility = 'shared' AND EXISTS (SELECT 1 FROM blockstore.image_members m WHERE m.image_id = {image}.id " +
-        $"AND m.member_id = @project{(anyStatus ? "" : " AND m.status = @member_status")}))";
+        "AND m.member_id = @project AND (@member_status = 'all' OR m.status = @member_status)))";
 }
 
 /// <summary>Glance's member statuses.</summary>

@@ -17,6 +17,7 @@ using BlockStore.Api.Versions;
 using BlockStore.Api.Volumes;
 using BlockStore.Core.Data;
 using BlockStore.Core.Health;
+using BlockStore.Core.Logging;
 using BlockStore.Core.Quotas;
 using BlockStore.Core.Services;
 using BlockStore.Core.Volumes;
@@ -27,6 +28,7 @@ using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
+RuntimeLogLevels.AddTo(builder);
 
 var services = builder.Services;
 services.AddBlockStoreDb(builder.Configuration);
@@ -87,6 +89,7 @@ app.MapV3(v3 =>
     v3.MapExtensionsApi();
     v3.MapResourceFiltersApi();
     v3.MapServicesApi();
+    v3.MapLogLevelsApi();
     v3.MapClustersApi();
     v3.MapWorkersApi();
     v3.MapPoolsApi();

@@ -1,5 +1,6 @@
 using BlockStore.Core.Data;
 using BlockStore.Core.Health;
+using BlockStore.Core.Logging;
 using BlockStore.Core.Messaging;
 using BlockStore.Core.Quotas;
 using BlockStore.Core.Services;
@@ -12,6 +13,7 @@ using BlockStore.Worker.Volumes;
 
 var builder = Host.CreateApplicationBuilder(args);
 builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
+RuntimeLogLevels.AddTo(builder);
 // SIGTERM stops consuming, lets running operations finish, then exits.
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 

@@ -56,6 +56,52 @@ public sealed class ImageTests(LifecycleFixture stack) : IDisposable
     }
 
     [Fact]
+    public async Task A_download_gives_back_the_upload_whole_or_one_range_of_it()
+    {
+        using var client = stack.Client(Guid.NewGuid().ToString("N"));
+        // Data, a hole of zeroes over whole RBD objects, and an odd-sized tail, so that ranges cross chunks and holes.
+        var data = new byte[(10 << 20) + 123];
+        Random.Shared.NextBytes(data.AsSpan(0, 1 << 20));
+        Random.Shared.NextBytes(data.AsSpan(9 << 20));
+        var image = await CreateImageAsync(client, "raw", new { });
+        (await UploadAsync(client, image, data)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        using (var whole = await client.GetAsync($"/v2/images/{image}/file"))
+        {
+            whole.StatusCode.ShouldBe(HttpStatusCode.OK);
+            whole.Headers.AcceptRanges.ShouldContain("bytes");
+            whole.Content.Headers.GetValues("Content-MD5").Single().ShouldBe(Convert.ToHexStringLower(MD5.HashData(data)));
+            (await whole.Content.ReadAsByteArrayAsync()).ShouldBe(data);
+        }
+        foreach (var (header, start, end) in new (string, int, int)[]
+                 {
+                     ("bytes=0-99", 0, 100),
+                     ($"bytes={(4 << 20) - 10}-{(9 << 20) + 20}", (4 << 20) - 10, (9 << 20) + 21),
+                     ("bytes=-123", data.Length - 123, data.Length),
+                     ($"bytes={data.Length - 1}-{data.Length + 1000}", data.Length - 1, data.Length),
+                 })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/v2/images/{image}/file");
+            request.Headers.TryAddWithoutValidation("Range", header);
+            using var part = await client.SendAsync(request);
+            part.StatusCode.ShouldBe(HttpStatusCode.PartialContent, header);
+            part.Content.Headers.ContentRange!.ToString().ShouldBe($"bytes {start}-{end - 1}/{data.Length}");
+            part.Content.Headers.ContentLength.ShouldBe(end - start);
+            part.Content.Headers.Contains("Content-MD5").ShouldBeFalse();
+            (await part.Content.ReadAsByteArrayAsync()).ShouldBe(data[start..end], header);
+        }
+        using (var past = new HttpRequestMessage(HttpMethod.Get, $"/v2/images/{image}/file"))
+        {
+            past.Headers.TryAddWithoutValidation("Range", $"bytes={data.Length}-");
+            using var refused = await client.SendAsync(past);
+            ((int)refused.StatusCode).ShouldBe(416);
+            refused.Content.Headers.ContentRange!.ToString().ShouldBe($"bytes */{data.Length}");
+            (await refused.Content.ReadAsStringAsync()).ShouldContain("Invalid start position");
+        }
+        (await client.DeleteAsync($"/v2/images/{image}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+    }
+
+    [Fact]
     public async Task A_qcow2_upload_is_converted_once_and_volumes_from_it_are_clones_equal_to_qemu_img_convert()
     {
         using var client = stack.Client(Guid.NewGuid().ToString("N"));

@@ -17,6 +17,8 @@ public sealed class LifecycleFixture : IAsyncLifetime
     {
         ["Reconciler__Interval"] = "00:00:02",
         ["Manage__ScanInterval"] = "00:00:02",
+        // Heartbeats every 2 s: services, their levels (set-log) and what they report come round quickly.
+        ["Services__ReportInterval"] = "00:00:02",
         ["Reconciler__StuckAfter"] = "00:00:05",
         ["Reconciler__GiveUpAfter"] = "00:05:00",
         ["Reconciler__MigrationAttempts"] = "6",

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using BlockStore.Core.Services;
 using BlockStore.Storage.Backends;
@@ -76,6 +77,45 @@ public sealed class ServiceReporterTests(LifecycleFixture stack)
             await db.Services.Where(s => s.Host.StartsWith(host)).ExecuteDeleteAsync();
             if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task An_admin_turns_on_a_workers_debug_logs_while_it_runs_and_reads_its_levels_back()
+    {
+        const string scanner = "BlockStore.Worker.Volumes.ManageableScanner";
+        using var admin = stack.AdminClient("services-tests");
+        admin.DefaultRequestHeaders.Add("OpenStack-API-Version", "volume 3.32");
+        try
+        {
+            (await admin.PutAsJsonAsync("os-services/set-log", new { binary = "cinder-volume", prefix = scanner, level = "DEBUG" }))
+                .StatusCode.ShouldBe(System.Net.HttpStatusCode.Accepted);
+            // The scanner's debug line (every scan, 2 s here) appears once the worker has applied the level.
+            await stack.Worker.WaitForLogAsync("manageable scan recorded", TimeSpan.FromSeconds(60));
+            var until = DateTime.UtcNow.AddSeconds(30);
+            Dictionary<string, string?> reported;
+            do
+            {
+                reported = (await LogLevelsAsync(admin, scanner)).ToDictionary(e => e.GetProperty("host").GetString()!,
+                    e => e.GetProperty("levels").TryGetProperty(scanner, out var level) ? level.GetString() : null);
+            }
+            while ((reported.Count < 3 || reported.Values.Any(l => l != "DEBUG")) && DateTime.UtcNow < until && await Delay());
+            reported.Keys.Select(h => h.Split('@')[1]).Order().ToList().ShouldBe(new List<string> { "ceph", "ceph-fast", "local" }, $"worker log:\n{stack.Worker.Tail()}");
+            reported.Values.ShouldAllBe(l => l == "DEBUG");
+        }
+        finally
+        {
+            (await admin.PutAsJsonAsync("os-services/set-log", new { binary = "cinder-volume", prefix = scanner, level = "INFO" }))
+                .StatusCode.ShouldBe(System.Net.HttpStatusCode.Accepted);
+        }
+    }
+
+    /// <summary>get-log of the volume services, the levels of the categories that start with <paramref name="prefix"/>.</summary>
+    private static async Task<List<JsonElement>> LogLevelsAsync(HttpClient admin, string prefix)
+    {
+        var response = await admin.PutAsJsonAsync("os-services/get-log", new { binary = "cinder-volume", prefix });
+        var body = await response.Content.ReadAsStringAsync();
+        ((int)response.StatusCode).ShouldBe(200, body);
+        return JsonDocument.Parse(body).RootElement.GetProperty("log_levels").EnumerateArray().ToList();
     }
 
     private async Task<Dictionary<string, string>> BackendStatesAsync(string host) =>

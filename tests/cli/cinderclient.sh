@@ -152,6 +152,22 @@ admin get-pools | grep "$fast_host" >/dev/null && fail "get-pools lists the disa
 admin service-enable "$fast_host" cinder-volume | grep -E "\| enabled +\|" >/dev/null || fail "service-enable does not answer enabled"
 admin get-pools | grep "$fast_host" >/dev/null || fail "get-pools does not list $fast_host once it is enabled"
 
+step "service-set-log, service-get-log: the API's levels at once, a worker's within a heartbeat"
+api_levels() { admin service-get-log --binary cinder-api --prefix BlockStore.Api | awk -F'|' '$4 ~ /BlockStore\.Api\./ { gsub(/ /, "", $5); print $5 }' | sort -u; }
+admin service-set-log DEBUG --binary cinder-api --prefix BlockStore.Api
+[[ $(api_levels) == DEBUG ]] || fail "service-get-log does not show the API's BlockStore.Api loggers at DEBUG: $(api_levels)"
+admin service-set-log INFO --binary cinder-api --prefix BlockStore.Api
+[[ $(api_levels) == INFO ]] || fail "service-get-log does not show the API's BlockStore.Api loggers back at INFO: $(api_levels)"
+worker_level() {
+  admin service-get-log --binary cinder-volume --server "$fast_host" --prefix BlockStore.Worker.Volumes.VolumeService |
+    awk -F'|' '$4 ~ /VolumeService/ { gsub(/ /, "", $5); print $5 }'
+}
+admin service-set-log DEBUG --binary cinder-volume --server "$fast_host" --prefix BlockStore.Worker.Volumes.VolumeService
+wait_status "the worker's level on $fast_host" DEBUG worker_level
+admin service-set-log INFO --binary cinder-volume --server "$fast_host" --prefix BlockStore.Worker.Volumes.VolumeService
+wait_status "the worker's level on $fast_host" INFO worker_level
+member service-set-log DEBUG >/dev/null 2>&1 && fail "service-set-log answered a member"
+
 step "type-create --is-public false, type-access-add, create with the shared type, type-access-remove"
 private_name=cli-private-$project
 private_id=$(admin type-create --is-public false "$private_name" | awk -F'|' -v n="$private_name" '{ gsub(/ /, "", $3) } $3 == n { gsub(/ /, "", $2); print $2 }')

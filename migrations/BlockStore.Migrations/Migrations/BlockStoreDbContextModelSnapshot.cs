@@ -483,6 +483,49 @@ namespace BlockStore.Migrations.Migrations
                     b.ToTable("quota_usages", "blockstore");
                 });
 
+            modelBuilder.Entity("BlockStore.Core.Services.LogLevelRequest", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Binary")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("binary_name");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Host")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("host");
+
+                    b.Property<string>("Level")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("level");
+
+                    b.Property<string>("Prefix")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("prefix");
+
+                    b.HasKey("Id")
+                        .HasName("pk_log_level_requests");
+
+                    b.ToTable("log_level_requests", "blockstore");
+                });
+
             modelBuilder.Entity("BlockStore.Core.Services.ServiceRecord", b =>
                 {
                     b.Property<string>("Host")
@@ -515,6 +558,10 @@ namespace BlockStore.Migrations.Migrations
                     b.Property<long?>("FreeBytes")
                         .HasColumnType("bigint")
                         .HasColumnName("free_bytes");
+
+                    b.Property<string>("LogLevels")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("log_levels");
 
                     b.PrimitiveCollection<string[]>("Monitors")
                         .HasColumnType("text[]")

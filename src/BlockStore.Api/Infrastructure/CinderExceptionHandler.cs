@@ -21,6 +21,7 @@ public sealed partial class CinderExceptionHandler(ILogger<CinderExceptionHandle
             PolicyNotAuthorizedException e => (403, e.Message),
             ForbiddenException e => (403, e.Message),
             UploadTooLargeException e => (413, e.Message),
+            RangeNotSatisfiableException e => (416, e.Message),
             ConflictException e => (409, e.Message),
             QuotaExceededException e => (413, e.Message),
             ServiceUnavailableException e => (503, e.Message),
@@ -40,6 +41,7 @@ public sealed partial class CinderExceptionHandler(ILogger<CinderExceptionHandle
         };
         if (status == 500) LogUnhandled(exception, http.Request.Method, http.Request.Path);
         else if (status == 503) LogUnavailable(http.Request.Method, http.Request.Path, outage ?? message);
+        if (exception is RangeNotSatisfiableException range) http.Response.Headers.ContentRange = $"bytes */{range.Size}";
         await CinderFault.WriteAsync(http, status, message);
         return true;
     }

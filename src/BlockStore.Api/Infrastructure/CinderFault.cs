@@ -15,6 +15,7 @@ public static class CinderFault
         409 => "conflictingRequest",
         413 => "overLimit",
         415 => "badMediaType",
+        416 => "rangeNotSatisfiable",
         501 => "notImplemented",
         503 => "serviceUnavailable",
         _ => "computeFault",

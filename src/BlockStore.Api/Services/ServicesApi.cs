@@ -12,7 +12,7 @@ namespace BlockStore.Api.Services;
 /// while their heartbeat is fresh, with the state of their backend from 3.49. Filters: <c>host</c>, <c>binary</c>.
 /// <c>PUT …/os-services/disable</c>, <c>disable-log-reason</c> and <c>enable</c> take a service out of scheduling and
 /// put it back: while every service of a backend is disabled, new volumes are not placed on it. Services cannot be
-/// frozen or failed over.
+/// frozen or failed over. Their log levels: <see cref="LogLevelsApi"/>.
 /// </summary>
 public static class ServicesApi
 {
@@ -23,7 +23,7 @@ public static class ServicesApi
     }
 
     /// <summary>The actions of Cinder's <c>PUT os-services/{action}</c> that BlockStore has no counterpart for.</summary>
-    private static readonly string[] Unsupported = ["freeze", "thaw", "failover_host", "failover", "set-log", "get-log"];
+    private static readonly string[] Unsupported = ["freeze", "thaw", "failover_host", "failover"];
 
     /// <summary>200 with what changed, in Cinder's shape; 404 for a host and binary no worker reported.</summary>
     public static async Task<IResult> Update(string action, ServiceUpdateBody body, ApiRequest req, BlockStoreDbContext db, CancellationToken ct)
@@ -42,7 +42,7 @@ public static class ServicesApi
                 break;
             default:
                 throw new InvalidRequestException(Unsupported.Contains(action)
-                    ? $"Invalid input received: {action} is not supported: BlockStore's services cannot be frozen, failed over or have their log levels set."
+                    ? $"Invalid input received: {action} is not supported: BlockStore's services cannot be frozen or failed over."
                     : "Invalid input received: Unknown action");
         }
         if (body.Unknown is { Count: > 0 } unknown) throw new InvalidRequestException(Rules.Unexpected(unknown.Keys.First()));

@@ -39,6 +39,7 @@ public sealed class BlockStoreDbContext(DbContextOptions<BlockStoreDbContext> op
     public DbSet<QuotaLimit> QuotaLimits => Set<QuotaLimit>();
     public DbSet<QuotaUsage> QuotaUsages => Set<QuotaUsage>();
     public DbSet<ServiceRecord> Services => Set<ServiceRecord>();
+    public DbSet<LogLevelRequest> LogLevelRequests => Set<LogLevelRequest>();
     public DbSet<Attachment> Attachments => Set<Attachment>();
     public DbSet<ManageableImage> ManageableImages => Set<ManageableImage>();
     public DbSet<ForeignSnapshot> ForeignSnapshots => Set<ForeignSnapshot>();

@@ -60,3 +60,9 @@ public sealed class UploadTooLargeException(string message) : BlockStoreExceptio
 /// <summary>503 <c>serviceUnavailable</c>: a dependency of this request (Ceph, for an upload) failed or did not answer.
 /// The cause is logged where it is caught.</summary>
 public sealed class ServiceUnavailableException(string message) : BlockStoreException(message);
+
+/// <summary>416: a download's <c>Range</c> that cannot be served from data of <see cref="Size"/> bytes.</summary>
+public sealed class RangeNotSatisfiableException(string message, long size) : BlockStoreException(message)
+{
+    public long Size { get; } = size;
+}

@@ -33,6 +33,11 @@ public sealed class ServiceRecord
     public bool Disabled { get; set; }
     /// <summary>Why, as the admin gave it (<c>disable-log-reason</c>).</summary>
     public string? DisabledReason { get; set; }
+    /// <summary>
+    /// The log levels of the worker that stamped the row last, logger category → Cinder's level name, as a JSON object
+    /// (<c>os-services/get-log</c>); null until a worker that reports them has stamped it.
+    /// </summary>
+    public string? LogLevels { get; set; }
     public DateTime CreatedAt { get; set; }
     /// <summary>The last heartbeat.</summary>
     public DateTime UpdatedAt { get; set; }

@@ -11,27 +11,40 @@ public sealed record BackendReport(bool Up, long? TotalBytes = null, long? FreeB
 public static class ServiceRegistry
 {
     private const string Stamp = """
-        INSERT INTO blockstore.services AS s (host, binary_name, zone, backend_up, total_bytes, free_bytes, monitors, created_at, updated_at)
-        VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {7}, {6}, {6})
+        INSERT INTO blockstore.services AS s (host, binary_name, zone, backend_up, total_bytes, free_bytes, monitors, log_levels, created_at, updated_at)
+        VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {7}, {8}, {6}, {6})
         ON CONFLICT (host, binary_name) DO UPDATE
         SET zone = excluded.zone, backend_up = excluded.backend_up, total_bytes = excluded.total_bytes,
-            free_bytes = excluded.free_bytes, monitors = COALESCE(excluded.monitors, s.monitors), updated_at = excluded.updated_at
+            free_bytes = excluded.free_bytes, monitors = COALESCE(excluded.monitors, s.monitors),
+            log_levels = COALESCE(excluded.log_levels, s.log_levels), updated_at = excluded.updated_at
         """;
 
     /// <summary>
     /// Stamps <c>host@backend</c> for each of <paramref name="backends"/> (backend name → what its probe found) with
     /// <paramref name="now"/>; a service seen for the first time is added. Monitors a probe could not read keep their last value.
+    /// <paramref name="logLevels"/> (a JSON object, <see cref="ServiceRecord.LogLevels"/>) replaces the rows' when given.
     /// </summary>
     public static async Task StampAsync(BlockStoreDbContext db, string host, string zone, IReadOnlyDictionary<string, BackendReport> backends,
-        DateTime now, CancellationToken ct)
+        DateTime now, CancellationToken ct, string? logLevels = null)
     {
+        var levels = new Npgsql.NpgsqlParameter { Value = (object?)logLevels ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb };
         foreach (var (backend, report) in backends)
         {
             await db.Database.ExecuteSqlRawAsync(Stamp,
                 [$"{host}@{backend}", ServiceRecord.VolumeBinary, zone, report.Up, Nullable(report.TotalBytes), Nullable(report.FreeBytes), now,
-                 new Npgsql.NpgsqlParameter<string[]?> { TypedValue = report.Monitors }], ct);
+                 new Npgsql.NpgsqlParameter<string[]?> { TypedValue = report.Monitors }, levels.Clone()], ct);
         }
     }
+
+    /// <summary>
+    /// The log levels set for the volume services of <paramref name="hosts"/> (<c>host@backend</c>) since
+    /// <paramref name="since"/>, after the request <paramref name="afterId"/>, in the order they were set.
+    /// </summary>
+    public static Task<List<LogLevelRequest>> LogLevelRequestsAsync(BlockStoreDbContext db, IReadOnlyCollection<string> hosts, long afterId,
+        DateTime since, CancellationToken ct) =>
+        db.LogLevelRequests.AsNoTracking()
+            .Where(r => r.Id > afterId && r.CreatedAt >= since && r.Binary == ServiceRecord.VolumeBinary && hosts.Contains(r.Host))
+            .OrderBy(r => r.Id).ToListAsync(ct);
 
     /// <summary>
     /// Takes <c>host</c>'s service of <paramref name="binary"/> out of scheduling, or puts it back; a reason given with a

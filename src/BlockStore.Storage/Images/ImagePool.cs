@@ -207,33 +207,37 @@ public sealed class ImagePool
     /// <summary>
     /// Streams the image's data (its snapshot, so what was sealed) into <paramref name="output"/> in order, in chunks of
     /// <see cref="ImageOptions.ChunkSize"/>, with up to <see cref="ImageOptions.ChunksInFlight"/> reads from Ceph in flight
-    /// while the chunks before them are written.
+    /// while the chunks before them are written: all of it, or the <paramref name="length"/> bytes from
+    /// <paramref name="offset"/> on (a download's <c>Range</c>).
     /// </summary>
-    /// <returns>The number of bytes written: the image's size.</returns>
+    /// <returns>The number of bytes written.</returns>
     /// <exception cref="RbdNotFoundException">The image has no data in the pool.</exception>
-    public async Task<long> ExportAsync(string name, Stream output, CancellationToken cancellationToken)
+    /// <exception cref="ArgumentOutOfRangeException">The range does not lie within the image.</exception>
+    public async Task<long> ExportAsync(string name, Stream output, CancellationToken cancellationToken, long offset = 0, long? length = null)
     {
         var source = RbdBlockDevice.Open(await IoAsync(cancellationToken).ConfigureAwait(false), name, writable: false, Snapshot);
         await using var sourceScope = source.ConfigureAwait(false);
-        var size = source.Size;
-        var chunk = (int)Math.Min(_options.ChunkSize, Math.Max(size, 1));
+        var end = offset + (length ?? source.Size - offset);
+        if (offset < 0 || end < offset || end > source.Size)
+            throw new ArgumentOutOfRangeException(nameof(length), $"Bytes {offset} to {end} are not within the image's {source.Size}.");
+        var chunk = (int)Math.Min(_options.ChunkSize, Math.Max(end - offset, 1));
         var reads = new Queue<(Task Read, byte[] Buffer, int Length)>();
-        long next = 0;
+        var next = offset;
         void ReadNext(byte[] buffer)
         {
-            var length = (int)Math.Min(chunk, size - next);
-            reads.Enqueue((source.ReadAsync(next, buffer.AsMemory(0, length), cancellationToken).AsTask(), buffer, length));
-            next += length;
+            var count = (int)Math.Min(chunk, end - next);
+            reads.Enqueue((source.ReadAsync(next, buffer.AsMemory(0, count), cancellationToken).AsTask(), buffer, count));
+            next += count;
         }
         try
         {
-            while (next < size && reads.Count < _options.ChunksInFlight) ReadNext(ArrayPool<byte>.Shared.Rent(chunk));
+            while (next < end && reads.Count < _options.ChunksInFlight) ReadNext(ArrayPool<byte>.Shared.Rent(chunk));
             while (reads.TryPeek(out var head))
             {
                 await head.Read.ConfigureAwait(false);
                 await output.WriteAsync(head.Buffer.AsMemory(0, head.Length), cancellationToken).ConfigureAwait(false);
                 reads.Dequeue();
-                if (next < size) ReadNext(head.Buffer);
+                if (next < end) ReadNext(head.Buffer);
                 else ArrayPool<byte>.Shared.Return(head.Buffer);
             }
         }
@@ -247,7 +251,7 @@ public sealed class ImagePool
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
-        return size;
+        return end - offset;
     }
 
     /// <summary>Takes and protects the snapshot volumes are cloned from; the image is ready after this.</summary>

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using BlockStore.Core.Data;
+using BlockStore.Core.Logging;
 using BlockStore.Core.Services;
 using BlockStore.Core.Volumes;
 using BlockStore.Storage.Backends;
@@ -10,14 +12,18 @@ namespace BlockStore.Worker.Hosting;
 /// The worker's heartbeat, as Cinder's volume services report theirs: every <see cref="ServiceOptions.ReportInterval"/>
 /// it probes each configured backend (<see cref="BackendProbes"/>, each for at most one interval) and stamps the
 /// backend's <c>host@backend</c> row with the time, whether it answered, how full it is and (RBD) the cluster's monitors, which attachments' connection info names. <c>os-services</c> and
-/// <c>get_pools</c> read the rows; a backend's failures and recoveries are logged here.
+/// <c>get_pools</c> read the rows; a backend's failures and recoveries are logged here. Each heartbeat also applies the
+/// log levels an admin set for these services since the worker started (<see cref="LogLevelRequest"/>) and reports the
+/// worker's levels in the rows (<c>os-services/get-log</c>).
 /// </summary>
 public sealed partial class ServiceReporter(VolumeBackends backends, IOptions<BackendCatalog> catalog, IOptions<ServiceOptions> options,
-    IServiceScopeFactory scopes, TimeProvider clock, ILogger<ServiceReporter> logger) : BackgroundService
+    IServiceScopeFactory scopes, RuntimeLogLevels logLevels, TimeProvider clock, ILogger<ServiceReporter> logger) : BackgroundService
 {
     private readonly ServiceOptions _options = options.Value;
     private readonly BackendProbes _probes = new(backends);
     private readonly Dictionary<string, bool> _wasUp = [];
+    private readonly DateTime _started = clock.GetUtcNow().UtcDateTime;
+    private long _lastLogLevelRequest;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -50,8 +56,24 @@ public sealed partial class ServiceReporter(VolumeBackends backends, IOptions<Ba
 
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BlockStoreDbContext>();
+        await ApplyLogLevelsAsync(db, probes.Keys.Select(b => $"{catalog.Value.Host}@{b}").ToList(), ct);
         await ServiceRegistry.StampAsync(db, catalog.Value.Host, catalog.Value.AvailabilityZone,
-            probes.ToDictionary(p => p.Key, p => ToReport(p.Value)), clock.GetUtcNow().UtcDateTime, ct);
+            probes.ToDictionary(p => p.Key, p => ToReport(p.Value)), clock.GetUtcNow().UtcDateTime, ct,
+            JsonSerializer.Serialize(logLevels.Get(null)));
+    }
+
+    private async Task ApplyLogLevelsAsync(BlockStoreDbContext db, IReadOnlyCollection<string> hosts, CancellationToken ct)
+    {
+        // One set-log for several of this worker's services is one request per service, one after the other: applied once.
+        (string Prefix, string Level)? last = null;
+        foreach (var request in await ServiceRegistry.LogLevelRequestsAsync(db, hosts, _lastLogLevelRequest, _started, ct))
+        {
+            _lastLogLevelRequest = request.Id;
+            if (last == (request.Prefix, request.Level)) continue;
+            last = (request.Prefix, request.Level);
+            logLevels.Set(request.Prefix, request.Level);
+            LogLevelSet(request.Prefix, request.Level, request.Host);
+        }
     }
 
     private static BackendReport ToReport(BackendProbe probe) =>
@@ -62,6 +84,9 @@ public sealed partial class ServiceReporter(VolumeBackends backends, IOptions<Ba
 
     [LoggerMessage(LogLevel.Information, "Backend {Backend} answers again")]
     private partial void LogBackendUp(string backend);
+
+    [LoggerMessage(LogLevel.Information, "Log level {Level} set for the loggers starting with '{Prefix}' (set-log for {Service})")]
+    private partial void LogLevelSet(string prefix, string level, string service);
 
     [LoggerMessage(LogLevel.Warning, "Could not report the volume services")]
     private partial void LogReportFailed(Exception ex);

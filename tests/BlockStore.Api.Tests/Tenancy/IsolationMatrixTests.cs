@@ -84,6 +84,8 @@ public sealed class IsolationMatrixTests : ApiTest
             new("GET", "extensions", null, null, "", "200", "200", "200", "200"),
             new("GET", "os-services", null, null, "", "403", "403", "403", "200"),
             new("PUT", "os-services/disable", new { host = "nowhere@ceph", binary = "cinder-volume" }, null, "", "403", "403", "403", "404"),
+            new("PUT", "os-services/set-log", new { binary = "cinder-scheduler", level = "INFO" }, "3.32", "", "403", "403", "403", "202"),
+            new("PUT", "os-services/get-log", new { binary = "cinder-scheduler" }, "3.32", "", "403", "403", "403", "200"),
             new("GET", "resource_filters", null, "3.33", "", "200", "200", "200", "200"),
             new("GET", "qos-specs", null, null, "", "403", "403", "403", "200"),
             new("POST", "qos-specs", new { qos_specs = new { name = Unique("matrix-qos") } }, null, "", "403", "403", "403", "200"),

@@ -66,7 +66,21 @@ internal sealed class ServiceRecordConfiguration : IEntityTypeConfiguration<Serv
         b.Property(s => s.Binary).HasColumnName("binary_name").HasMaxLength(64);
         b.Property(s => s.Zone).HasMaxLength(255);
         b.Property(s => s.DisabledReason).HasMaxLength(255);
+        b.Property(s => s.LogLevels).HasColumnType("jsonb");
         b.Ignore(s => s.Backend);
+    }
+}
+
+internal sealed class LogLevelRequestConfiguration : IEntityTypeConfiguration<LogLevelRequest>
+{
+    public void Configure(EntityTypeBuilder<LogLevelRequest> b)
+    {
+        b.HasKey(r => r.Id);
+        b.Property(r => r.Id).UseIdentityAlwaysColumn();
+        b.Property(r => r.Host).HasMaxLength(255);
+        b.Property(r => r.Binary).HasColumnName("binary_name").HasMaxLength(64);
+        b.Property(r => r.Prefix).HasMaxLength(255);
+        b.Property(r => r.Level).HasMaxLength(16);
     }
 }
 

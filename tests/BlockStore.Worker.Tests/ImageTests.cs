@@ -18,10 +18,7 @@ public sealed class ImageTests(LifecycleFixture stack) : IDisposable
     public async Task A_raw_upload_is_sparse_checksummed_and_every_volume_from_it_is_a_clone_with_its_content()
     {
         using var client = stack.Client(Guid.NewGuid().ToString("N"));
-        // 1 MiB of data, 8 MiB of zeroes (two whole RBD objects), then an odd-sized tail.
-        var data = new byte[(10 << 20) + 123];
-        Random.Shared.NextBytes(data.AsSpan(0, 1 << 20));
-        Random.Shared.NextBytes(data.AsSpan(9 << 20));
+        var data = SparseRaw();
         var image = await CreateImageAsync(client, "raw", new { min_disk = 1, os_distro = "cirros" });
 
         (await UploadAsync(client, image, data)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
@@ -59,10 +56,7 @@ public sealed class ImageTests(LifecycleFixture stack) : IDisposable
     public async Task A_download_gives_back_the_upload_whole_or_one_range_of_it()
     {
         using var client = stack.Client(Guid.NewGuid().ToString("N"));
-        // Data, a hole of zeroes over whole RBD objects, and an odd-sized tail, so that ranges cross chunks and holes.
-        var data = new byte[(10 << 20) + 123];
-        Random.Shared.NextBytes(data.AsSpan(0, 1 << 20));
-        Random.Shared.NextBytes(data.AsSpan(9 << 20));
+        var data = SparseRaw(); // ranges below cross chunks and the hole
         var image = await CreateImageAsync(client, "raw", new { });
         (await UploadAsync(client, image, data)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
 
@@ -291,6 +285,15 @@ public sealed class ImageTests(LifecycleFixture stack) : IDisposable
     private sealed class NoLengthStream(byte[] data) : MemoryStream(data)
     {
         public override bool CanSeek => false;
+    }
+
+    /// <summary>A raw disk: 1 MiB of data, 8 MiB of zeroes (two whole RBD objects), then an odd-sized tail of data.</summary>
+    private static byte[] SparseRaw()
+    {
+        var data = new byte[(10 << 20) + 123];
+        Random.Shared.NextBytes(data.AsSpan(0, 1 << 20));
+        Random.Shared.NextBytes(data.AsSpan(9 << 20));
+        return data;
     }
 
     private static byte[] RandomBytes(int length)

@@ -130,14 +130,24 @@ public sealed class RuntimeLogLevels : ILoggerProvider
 
     void IDisposable.Dispose() { }
 
-    /// <summary>The levels set, as <c>Logging:LogLevel:*</c> keys; a change reloads the logging filters.</summary>
+    /// <summary>
+    /// The levels set, as <c>Logging:LogLevel:*</c> keys; a change reloads the logging filters. Readers on other threads
+    /// see the old dictionary or the new one, never one being changed.
+    /// </summary>
     private sealed class Overrides : ConfigurationProvider, IConfigurationSource
     {
+        private readonly Lock _writing = new();
+
         public IConfigurationProvider Build(IConfigurationBuilder builder) => this;
 
         public void Set(IReadOnlyDictionary<string, string?> levels)
         {
-            foreach (var (key, value) in levels) Data[$"{Section}:{key}"] = value;
+            lock (_writing)
+            {
+                var data = new Dictionary<string, string?>(Data, StringComparer.OrdinalIgnoreCase);
+                foreach (var (key, value) in levels) data[$"{Section}:{key}"] = value;
+                Data = data;
+            }
             OnReload();
         }
     }

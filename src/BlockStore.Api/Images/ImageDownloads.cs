@@ -9,9 +9,10 @@ namespace BlockStore.Api.Images;
 /// <summary>
 /// <c>GET /v2/images/{id}/file</c>: the image's data, streamed from its snapshot in the images pool, for whoever may see
 /// the image (members included). As in Glance: an image without data yet answers 204, and <c>Content-MD5</c> carries
-/// the upload's checksum, which clients check. One <c>Range</c> (<see cref="ByteRange"/>) answers 206 with that part and its
-/// <c>Content-Range</c>, and no <c>Content-MD5</c>, which would not be the part's. A qcow2 upload was converted to raw when it arrived and its bytes were
-/// not kept, so it cannot be given back as qcow2 (409); its volumes and clones are unaffected.
+/// the upload's checksum, which clients check. One <c>Range</c> (<see cref="ByteRange"/>) answers 206 with that part
+/// and its <c>Content-Range</c>, and no <c>Content-MD5</c>, which would not be the part's. A qcow2 upload was converted
+/// to raw when it arrived and its bytes were not kept, so it cannot be given back as qcow2 (409); its volumes and clones
+/// are unaffected.
 /// </summary>
 public static class ImageDownloads
 {

@@ -19,8 +19,14 @@ public sealed class RuntimeLogLevels : ILoggerProvider
     private const string Section = "Logging:LogLevel";
     private const string Default = "Default";
 
-    /// <summary>Cinder's level names (<c>LOG_LEVELS</c>), the only ones <c>set-log</c> takes.</summary>
-    public static readonly IReadOnlyList<string> CinderLevels = ["INFO", "WARNING", "ERROR", "DEBUG"];
+    /// <summary>Cinder's level names (<c>LOG_LEVELS</c>), the only ones <c>set-log</c> takes, and .NET's levels for them.</summary>
+    private static readonly Dictionary<string, LogLevel> FromCinder = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["INFO"] = LogLevel.Information, ["WARNING"] = LogLevel.Warning, ["ERROR"] = LogLevel.Error, ["DEBUG"] = LogLevel.Debug,
+    };
+
+    /// <summary>Cinder's level names, the only ones <c>set-log</c> takes.</summary>
+    public static IEnumerable<string> CinderLevels => FromCinder.Keys;
 
     private readonly Overrides _overrides = new();
     private readonly ConcurrentDictionary<string, byte> _categories = new(StringComparer.Ordinal);
@@ -44,7 +50,7 @@ public sealed class RuntimeLogLevels : ILoggerProvider
     }
 
     /// <summary>Whether <paramref name="level"/> is one of <see cref="CinderLevels"/>, in any case.</summary>
-    public static bool IsCinderLevel(string? level) => level is not null && CinderLevels.Contains(level.ToUpperInvariant());
+    public static bool IsCinderLevel(string? level) => level is not null && FromCinder.ContainsKey(level);
 
     /// <summary>
     /// Sets <paramref name="level"/> (one of <see cref="CinderLevels"/>) for the categories that start with
@@ -55,7 +61,7 @@ public sealed class RuntimeLogLevels : ILoggerProvider
         var value = ToDotNet(level).ToString();
         prefix ??= "";
         var changes = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { [prefix.Length == 0 ? Default : prefix] = value };
-        foreach (var key in RuleKeys())
+        foreach (var key in Rules().Keys)
         {
             if (IsDefault(key) ? prefix.Length == 0 : key.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) changes[key] = value;
         }
@@ -79,7 +85,7 @@ public sealed class RuntimeLogLevels : ILoggerProvider
 
     /// <summary>The level .NET's filter gives <paramref name="category"/> from <c>Logging:LogLevel</c>: the longest rule
     /// that is a prefix of it, else <c>Default</c>, else Information.</summary>
-    public static LogLevel LevelOf(string category, IReadOnlyDictionary<string, LogLevel> rules)
+    private static LogLevel LevelOf(string category, IReadOnlyDictionary<string, LogLevel> rules)
     {
         string? best = null;
         foreach (var key in rules.Keys)
@@ -91,14 +97,9 @@ public sealed class RuntimeLogLevels : ILoggerProvider
 
     private static bool IsDefault(string key) => key.Equals(Default, StringComparison.OrdinalIgnoreCase);
 
-    public static LogLevel ToDotNet(string cinderLevel) => cinderLevel.ToUpperInvariant() switch
-    {
-        "DEBUG" => LogLevel.Debug,
-        "INFO" => LogLevel.Information,
-        "WARNING" => LogLevel.Warning,
-        "ERROR" => LogLevel.Error,
-        _ => throw new ArgumentException($"{cinderLevel} is not a valid log level.", nameof(cinderLevel)),
-    };
+    public static LogLevel ToDotNet(string cinderLevel) => FromCinder.TryGetValue(cinderLevel, out var level)
+        ? level
+        : throw new ArgumentException($"{cinderLevel} is not a valid log level.", nameof(cinderLevel));
 
     public static string ToCinder(LogLevel level) => level switch
     {
@@ -109,8 +110,6 @@ public sealed class RuntimeLogLevels : ILoggerProvider
         LogLevel.Critical => "CRITICAL",
         _ => "NONE",
     };
-
-    private IEnumerable<string> RuleKeys() => _configuration.GetSection(Section).GetChildren().Select(c => c.Key);
 
     private Dictionary<string, LogLevel> Rules()
     {

@@ -27,12 +27,11 @@ public static class ServiceRegistry
     public static async Task StampAsync(BlockStoreDbContext db, string host, string zone, IReadOnlyDictionary<string, BackendReport> backends,
         DateTime now, CancellationToken ct, string? logLevels = null)
     {
-        var levels = new Npgsql.NpgsqlParameter { Value = (object?)logLevels ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb };
         foreach (var (backend, report) in backends)
         {
             await db.Database.ExecuteSqlRawAsync(Stamp,
                 [$"{host}@{backend}", ServiceRecord.VolumeBinary, zone, report.Up, Nullable(report.TotalBytes), Nullable(report.FreeBytes), now,
-                 new Npgsql.NpgsqlParameter<string[]?> { TypedValue = report.Monitors }, levels.Clone()], ct);
+                 new Npgsql.NpgsqlParameter<string[]?> { TypedValue = report.Monitors }, Jsonb(logLevels)], ct);
         }
     }
 
@@ -94,4 +93,7 @@ public static class ServiceRegistry
 
     // A null in FromSql's parameter list has no type to send; a typed parameter does.
     private static object Nullable(long? value) => new Npgsql.NpgsqlParameter<long?> { TypedValue = value };
+
+    private static object Jsonb(string? json) =>
+        new Npgsql.NpgsqlParameter { Value = (object?)json ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb };
 }

@@ -9,7 +9,7 @@
 # CEPH_CLIENT_DIR (default <state>/ceph) is where client.conf and the client
 # keyring are written; CEPH_CLIENT_UID, if set, owns them (a container user).
 
-CEPH_POOLS=(images volumes volumes-fast)
+CEPH_POOLS=(images volumes volumes-fast backups)
 # Daemons (type.id) in start order.
 CEPH_DAEMONS=(mon.a osd.0 mgr.x)
 

@@ -104,6 +104,117 @@ namespace BlockStore.Migrations.Migrations
                     b.ToTable("attachments", "blockstore");
                 });
 
+            modelBuilder.Entity("BlockStore.Core.Backups.Backup", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AvailabilityZone")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("availability_zone");
+
+                    b.Property<string>("Container")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("container");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime>("DataTimestamp")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("data_timestamp");
+
+                    b.Property<string>("Description")
+                        .HasColumnType("text")
+                        .HasColumnName("description");
+
+                    b.Property<string>("FailReason")
+                        .HasColumnType("text")
+                        .HasColumnName("fail_reason");
+
+                    b.Property<string>("Metadata")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("metadata");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("name");
+
+                    b.Property<int>("ObjectCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("object_count");
+
+                    b.Property<string>("ProjectId")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("project_id");
+
+                    b.Property<Guid?>("RestoringTo")
+                        .HasColumnType("uuid")
+                        .HasColumnName("restoring_to");
+
+                    b.Property<int>("Size")
+                        .HasColumnType("integer")
+                        .HasColumnName("size");
+
+                    b.Property<Guid?>("SnapshotId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("snapshot_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.Property<DateTime>("StatusChangedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("status_changed_at");
+
+                    b.Property<DateTime?>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("user_id");
+
+                    b.Property<uint>("Version")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
+
+                    b.Property<Guid>("VolumeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("volume_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_backups");
+
+                    b.HasIndex("VolumeId")
+                        .HasDatabaseName("ix_backups_volume_id");
+
+                    b.HasIndex("Status", "StatusChangedAt")
+                        .HasDatabaseName("ix_backups_status_status_changed_at");
+
+                    b.HasIndex("ProjectId", "CreatedAt", "Id")
+                        .IsDescending(false, true, true)
+                        .HasDatabaseName("ix_backups_project_id_created_at_id");
+
+                    b.ToTable("backups", "blockstore");
+                });
+
             modelBuilder.Entity("BlockStore.Core.Images.Image", b =>
                 {
                     b.Property<Guid>("Id")

@@ -8,8 +8,8 @@ public readonly record struct Microversion(int Major, int Minor) : IComparable<M
     public static readonly Microversion Min = new(3, 0);
     /// <summary>
     /// The highest version whose behaviour BlockStore implements. 3.70 is what cinderclient 9.1 asks for;
-    /// of the features between, backups and groups are kept by no backend here: their lists answer empty and their creates
-    /// are refused as Cinder refuses them (docs/api.md).
+    /// of the features between, groups are kept by no backend here: their lists answer empty and their creates are refused
+    /// as Cinder refuses them (docs/api.md).
     /// </summary>
     public static readonly Microversion Max = new(3, 70);
 

@@ -24,6 +24,7 @@ public static class ResourceFiltersApi
         ("volume", [new("name", Like: true), new("status", Like: true), new("availability_zone", Like: true), new("bootable"), new("size"),
             new("migration_status"), new("metadata"), new("glance_metadata", 4), new("created_at", 60), new("updated_at", 60)]),
         ("snapshot", [new("name", Like: true), new("status"), new("volume_id"), new("metadata", 22)]),
+        ("backup", [new("name"), new("status"), new("volume_id")]),
         ("message", [new("resource_uuid", 5), new("resource_type", 5), new("event_id", 5), new("request_id", 5), new("message_level", 5)]),
         ("attachment", [new("volume_id"), new("status"), new("instance_id"), new("attach_status")]),
         ("pool", [new("name", 28), new("volume_type", 35)]),

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using BlockStore.Contracts;
 using BlockStore.Core.Attachments;
+using BlockStore.Core.Backups;
 using BlockStore.Core.Images;
 using BlockStore.Core.Jobs;
 using BlockStore.Core.Messages;
@@ -26,6 +27,7 @@ public sealed class BlockStoreDbContext(DbContextOptions<BlockStoreDbContext> op
 
     public DbSet<Volume> Volumes => Set<Volume>();
     public DbSet<Snapshot> Snapshots => Set<Snapshot>();
+    public DbSet<Backup> Backups => Set<Backup>();
     public DbSet<VolumeTransfer> VolumeTransfers => Set<VolumeTransfer>();
     public DbSet<VolumeType> VolumeTypes => Set<VolumeType>();
     public DbSet<VolumeTypeAccess> VolumeTypeAccess => Set<VolumeTypeAccess>();

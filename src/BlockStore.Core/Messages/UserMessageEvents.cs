@@ -19,4 +19,7 @@ public static class UserMessageEvents
     public const string SnapshotManageFailed = "VOLUME_000014";
     public const string SnapshotUnmanageFailed = "VOLUME_000015";
     public const string RetypeFailed = "VOLUME_000016";
+    public const string BackupCreateFailed = "VOLUME_000017";
+    public const string BackupRestoreFailed = "VOLUME_000018";
+    public const string BackupDeleteFailed = "VOLUME_000019";
 }

@@ -14,8 +14,8 @@ public static class QuotaResources
     public const string Images = "images";
 
     /// <summary>
-    /// Every resource a quota set shows and an admin may set. Backups and groups do not exist in
-    /// BlockStore, so nothing charges them; their limits are kept because clients read and set them.
+    /// Every resource a quota set shows and an admin may set. Groups do not exist in BlockStore, so nothing charges
+    /// them; their limits are kept because clients read and set them.
     /// </summary>
     public static readonly IReadOnlyList<string> All =
         [Volumes, PerVolumeGigabytes, Snapshots, Gigabytes, Backups, BackupGigabytes, Groups];

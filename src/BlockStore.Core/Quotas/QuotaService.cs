@@ -140,6 +140,30 @@ public sealed class QuotaService(BlockStoreDbContext db, IOptions<QuotaOptions> 
 
     public Task ReleaseImageAsync(string projectId, CancellationToken ct) => RunChargeAsync(projectId, [(QuotaResources.Images, -1)], ct);
 
+    /// <summary>
+    /// Charge one backup of <paramref name="gigabytes"/> to its project, inside the creating transaction after its row is
+    /// saved; over a limit rolls it back with 413 and Cinder's message.
+    /// </summary>
+    public async Task ChargeBackupAsync(string projectId, int gigabytes, CancellationToken ct)
+    {
+        if (db.Database.CurrentTransaction is null) throw new InvalidOperationException("Quota is charged inside the creating transaction.");
+        var rows = await RunChargeAsync(projectId, [(QuotaResources.Backups, 1), (QuotaResources.BackupGigabytes, gigabytes)], ct);
+        // In Cinder's order: the gigabytes first.
+        foreach (var resource in new[] { QuotaResources.BackupGigabytes, QuotaResources.Backups })
+        {
+            var (_, inUse, hardLimit, _) = rows.First(r => r.Resource == resource);
+            var limit = hardLimit ?? _defaults.DefaultFor(resource);
+            if (limit < 0 || inUse <= limit) continue;
+            throw new QuotaExceededException(resource == QuotaResources.Backups
+                ? $"BackupLimitExceeded: Maximum number of backups allowed ({limit}) exceeded"
+                : $"VolumeBackupSizeExceedsAvailableQuota: Requested backup exceeds allowed Backup gigabytes quota. Requested {gigabytes}G, quota is {limit}G and {inUse - gigabytes}G has been consumed.");
+        }
+    }
+
+    /// <summary>Give a backup's charge back when its row goes away.</summary>
+    public Task ReleaseBackupAsync(string projectId, int gigabytes, CancellationToken ct) =>
+        RunChargeAsync(projectId, [(QuotaResources.Backups, -1), (QuotaResources.BackupGigabytes, -gigabytes)], ct);
+
     /// <summary>Give quota back when the counted row goes away (negative charge, never refused).</summary>
     public Task ReleaseAsync(string projectId, int volumes, int gigabytes, int snapshots, CancellationToken ct)
     {

@@ -11,6 +11,12 @@ public sealed class ServiceRecord
     /// <summary>Cinder's binary name for a volume service, which clients filter on.</summary>
     public const string VolumeBinary = "cinder-volume";
 
+    /// <summary>
+    /// Cinder's binary name for the backup service: one row per host whose workers keep a backup store (<c>Backups</c>),
+    /// named by the host alone, as Cinder's backup services are. The API refuses backups while none is up.
+    /// </summary>
+    public const string BackupBinary = "cinder-backup";
+
     public string Host { get; set; } = "";
     public string Binary { get; set; } = VolumeBinary;
     public string Zone { get; set; } = "";

@@ -28,11 +28,28 @@ public static class ServiceRegistry
         DateTime now, CancellationToken ct, string? logLevels = null)
     {
         foreach (var (backend, report) in backends)
-        {
-            await db.Database.ExecuteSqlRawAsync(Stamp,
-                [$"{host}@{backend}", ServiceRecord.VolumeBinary, zone, report.Up, Nullable(report.TotalBytes), Nullable(report.FreeBytes), now,
-                 new Npgsql.NpgsqlParameter<string[]?> { TypedValue = report.Monitors }, Jsonb(logLevels)], ct);
-        }
+            await StampOneAsync(db, $"{host}@{backend}", ServiceRecord.VolumeBinary, zone, report, now, logLevels, ct);
+    }
+
+    /// <summary>Stamps the backup service of <paramref name="host"/>, with what the probe of its backup store found.</summary>
+    public static Task StampBackupAsync(BlockStoreDbContext db, string host, string zone, BackendReport store, DateTime now, CancellationToken ct,
+        string? logLevels = null) =>
+        StampOneAsync(db, host, ServiceRecord.BackupBinary, zone, store with { Monitors = null }, now, logLevels, ct);
+
+    private static Task StampOneAsync(BlockStoreDbContext db, string host, string binary, string zone, BackendReport report, DateTime now,
+        string? logLevels, CancellationToken ct) =>
+        db.Database.ExecuteSqlRawAsync(Stamp,
+            [host, binary, zone, report.Up, Nullable(report.TotalBytes), Nullable(report.FreeBytes), now,
+             new Npgsql.NpgsqlParameter<string[]?> { TypedValue = report.Monitors }, Jsonb(logLevels)], ct);
+
+    /// <summary>
+    /// Whether a backup service is up, enabled and reaches its store, so that a backup asked for now will be made (Cinder's
+    /// check before a backup or a restore: "Service cinder-backup could not be found.").
+    /// </summary>
+    public static async Task<bool> IsBackupServedAsync(BlockStoreDbContext db, DateTime now, TimeSpan downAfter, CancellationToken ct)
+    {
+        var services = await db.Services.AsNoTracking().Where(s => s.Binary == ServiceRecord.BackupBinary && !s.Disabled).ToListAsync(ct);
+        return services.Any(s => s.BackendUp && s.IsUp(now, downAfter));
     }
 
     /// <summary>

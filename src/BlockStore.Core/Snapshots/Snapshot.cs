@@ -55,12 +55,13 @@ public sealed partial class Snapshot : IHasMetadata
 
     /// <summary>
     /// Why the backend snapshot <paramref name="name"/> is BlockStore's own although no snapshot row names it, so that it
-    /// cannot be managed: a volume-to-volume clone's, or a copy to an image's (named <paramref name="uploadPrefix"/>…,
-    /// for as long as the copy runs). Null for any other name.
+    /// cannot be managed: a volume-to-volume clone's, a copy to an image's (named <paramref name="uploadPrefix"/>…,
+    /// for as long as the copy runs), or a backup's (for as long as it is made). Null for any other name.
     /// </summary>
     public static string? ReasonNotManageable(string name, string uploadPrefix) =>
         name.StartsWith(ClonePrefix, StringComparison.Ordinal) && Guid.TryParseExact(name.AsSpan(ClonePrefix.Length), "D", out _) ? "used for clone snap"
         : name.StartsWith(uploadPrefix, StringComparison.Ordinal) ? "used for an upload to an image"
+        : Backups.Backup.IdOfStoreName(name) is not null ? "used for a backup"
         : null;
 
     /// <summary>The snapshot id in a backend name made by <see cref="BackendName"/>; null for any other name.</summary>
@@ -125,6 +126,20 @@ public sealed partial class Snapshot : IHasMetadata
     {
         if (Status != SnapshotStatus.Available) throw new InvalidOperationException($"Snapshot {Id} cannot restore from {Status}.");
         MoveTo(SnapshotStatus.Restoring, now);
+    }
+
+    /// <summary>A backup is read from it: <c>backing-up</c> until the backup ends, well or not.</summary>
+    public void BeginBackup(DateTime now)
+    {
+        if (Status != SnapshotStatus.Available)
+            throw new InvalidSnapshotStateException($"Snapshot to be backed up must be available, but the current status is \"{Status}\".");
+        MoveTo(SnapshotStatus.BackingUp, now);
+    }
+
+    /// <summary>The backup read from it ended: available again (a reset meanwhile stands).</summary>
+    public void EndBackup(DateTime now)
+    {
+        if (Status == SnapshotStatus.BackingUp) MoveTo(SnapshotStatus.Available, now);
     }
 
     public void MarkFailed(SnapshotStatus status, DateTime now) => MoveTo(status, now);

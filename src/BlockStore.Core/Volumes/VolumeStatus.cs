@@ -38,6 +38,6 @@ public static class VolumeStatusNames
     public static VolumeStatus Parse(string wire) =>
         TryParse(wire, out var s) ? s : throw new ArgumentException($"Unknown volume status '{wire}'.", nameof(wire));
 
-    internal static string SnakeCase(string pascal) =>
+    public static string SnakeCase(string pascal) =>
         string.Concat(pascal.Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }

@@ -8,7 +8,7 @@ namespace BlockStore.Storage.Backends;
 /// </summary>
 public sealed class FileVolumeBackend(string name, FileVolumeStore store) : IVolumeBackend
 {
-    private const string Prefix = "volume-";
+    private string Prefix => store.Prefix;
 
     /// <inheritdoc />
     public string Name => name;
@@ -101,8 +101,8 @@ public sealed class FileVolumeBackend(string name, FileVolumeStore store) : IVol
 
     private NotSupportedException NoSnapshots() => new($"Backend '{name}' keeps volumes as plain files and has no snapshots or clones.");
 
-    private static Guid IdOf(string volume) =>
+    private Guid IdOf(string volume) =>
         volume.StartsWith(Prefix, StringComparison.Ordinal) && Guid.TryParseExact(volume.AsSpan(Prefix.Length), "D", out Guid id)
             ? id
-            : throw new ArgumentException($"'{volume}' is not a volume name (volume-<uuid>).", nameof(volume));
+            : throw new ArgumentException($"'{volume}' is not a name of this store ({Prefix}<uuid>).", nameof(volume));
 }

@@ -94,6 +94,16 @@ public interface IVolumeBackend
     /// <param name="cancellationToken">Stops the operation.</param>
     Task<IBlockDevice> OpenAsync(string volume, bool writable, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Opens one of a volume's snapshots for reading, e.g. as the source of a backup, which reads one moment of a volume
+    /// that may be written meanwhile. The caller disposes it. Only where <see cref="SupportsSnapshots"/>.
+    /// </summary>
+    /// <param name="volume">The volume's name in the backend.</param>
+    /// <param name="snapshot">The snapshot's name.</param>
+    /// <param name="cancellationToken">Stops the operation.</param>
+    Task<IBlockSource> OpenSnapshotAsync(string volume, string snapshot, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"Backend '{Name}' has no snapshots.");
+
     /// <summary>Whether the volume exists (hidden volumes do not).</summary>
     Task<bool> ExistsAsync(string volume, CancellationToken cancellationToken);
 

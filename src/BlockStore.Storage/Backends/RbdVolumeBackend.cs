@@ -139,6 +139,10 @@ public sealed class RbdVolumeBackend(string name, string pool, CephConnection ce
         RbdBlockDevice.Open(await IoAsync(cancellationToken).ConfigureAwait(false), volume, writable);
 
     /// <inheritdoc />
+    public async Task<IBlockSource> OpenSnapshotAsync(string volume, string snapshot, CancellationToken cancellationToken) =>
+        RbdBlockDevice.Open(await IoAsync(cancellationToken).ConfigureAwait(false), volume, writable: false, snapshot);
+
+    /// <inheritdoc />
     /// <remarks>A stat of an object that is normally absent (the OSD's answer is what counts), then the pool's usage.</remarks>
     public async Task<BackendCapacity> ProbeAsync(CancellationToken cancellationToken)
     {

@@ -14,14 +14,17 @@ namespace BlockStore.Storage.Files;
 /// </remarks>
 public sealed class FileVolumeStore : IVolumeStore
 {
-    private const string Prefix = "volume-";
+    private const string VolumePrefix = "volume-";
     private const UnixFileMode VolumeFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     /// <summary>Creates a store over a directory, creating the directory if needed.</summary>
     /// <param name="directory">Where the volume files live.</param>
-    public FileVolumeStore(string directory)
+    /// <param name="prefix">What each file's name starts with, before the id: <c>volume-</c>, or <c>backup-</c> in a backup store.</param>
+    public FileVolumeStore(string directory, string prefix = VolumePrefix)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        Prefix = prefix;
         Directory = Path.GetFullPath(directory);
         System.IO.Directory.CreateDirectory(Directory);
     }
@@ -29,9 +32,12 @@ public sealed class FileVolumeStore : IVolumeStore
     /// <summary>The directory that holds the volume files.</summary>
     public string Directory { get; }
 
+    /// <summary>What each file's name starts with, before the id.</summary>
+    public string Prefix { get; }
+
     /// <summary>The path of a volume's file, whether or not it exists.</summary>
     /// <param name="volumeId">The volume's id.</param>
-    public string PathOf(Guid volumeId) => Path.Combine(Directory, FileNameOf(volumeId));
+    public string PathOf(Guid volumeId) => Path.Combine(Directory, NameOf(volumeId));
 
     /// <inheritdoc />
     public Task CreateAsync(Guid volumeId, long size, CancellationToken cancellationToken = default)
@@ -106,7 +112,7 @@ public sealed class FileVolumeStore : IVolumeStore
         foreach (string path in System.IO.Directory.EnumerateFiles(Directory, Prefix + "*"))
         {
             string name = Path.GetFileName(path);
-            if (Guid.TryParseExact(name.AsSpan(Prefix.Length), "D", out Guid id) && name == FileNameOf(id))
+            if (Guid.TryParseExact(name.AsSpan(Prefix.Length), "D", out Guid id) && name == NameOf(id))
             {
                 ids.Add(id);
             }
@@ -115,8 +121,10 @@ public sealed class FileVolumeStore : IVolumeStore
         return Task.FromResult<IReadOnlyList<Guid>>(ids);
     }
 
-    /// <summary>The file that holds a volume, in the backend's directory.</summary>
-    public static string FileNameOf(Guid volumeId) => Prefix + volumeId.ToString("D", CultureInfo.InvariantCulture);
+    /// <summary>The file that holds a volume, in a volume backend's directory.</summary>
+    public static string FileNameOf(Guid volumeId) => VolumePrefix + volumeId.ToString("D", CultureInfo.InvariantCulture);
+
+    private string NameOf(Guid id) => Prefix + id.ToString("D", CultureInfo.InvariantCulture);
 
     private void Create(Guid volumeId, long size)
     {
@@ -127,7 +135,7 @@ public sealed class FileVolumeStore : IVolumeStore
         }
 
         // Same directory as the target, so the rename is atomic.
-        string temporary = Path.Combine(Directory, $".{FileNameOf(volumeId)}.{Guid.NewGuid():N}.tmp");
+        string temporary = Path.Combine(Directory, $".{NameOf(volumeId)}.{Guid.NewGuid():N}.tmp");
         try
         {
             var options = new FileStreamOptions

@@ -1,3 +1,4 @@
+using BlockStore.Worker.Backups;
 using BlockStore.Worker.Images;
 using BlockStore.Worker.Snapshots;
 using BlockStore.Worker.Volumes;
@@ -47,6 +48,13 @@ public static class ConsumerSetup
         bus.AddConsumer<MigrateVolumeConsumer>();
         bus.AddConsumer<DeleteImageConsumer>();
         bus.AddConsumer<UploadVolumeToImageConsumer>();
+        // Workers without a backup store leave backups to those with one.
+        if (BackendSetup.HasBackupStore(configuration))
+        {
+            bus.AddConsumer<BackupVolumeConsumer>();
+            bus.AddConsumer<RestoreBackupConsumer>();
+            bus.AddConsumer<DeleteBackupConsumer>();
+        }
         bus.AddConfigureEndpointsCallback((_, _, cfg) => Configure(cfg));
     }
 }

@@ -4,6 +4,7 @@ using BlockStore.Core.Logging;
 using BlockStore.Core.Services;
 using BlockStore.Core.Volumes;
 using BlockStore.Storage.Backends;
+using BlockStore.Worker.Backups;
 using Microsoft.Extensions.Options;
 
 namespace BlockStore.Worker.Hosting;
@@ -16,14 +17,17 @@ namespace BlockStore.Worker.Hosting;
 /// log levels an admin set for these services since the worker started (<see cref="LogLevelRequest"/>) and reports the
 /// worker's levels in the rows (<c>os-services/get-log</c>).
 /// </summary>
-public sealed partial class ServiceReporter(VolumeBackends backends, IOptions<BackendCatalog> catalog, IOptions<ServiceOptions> options,
+public sealed partial class ServiceReporter(VolumeBackends backends, BackupStore backupStore, IOptions<BackendCatalog> catalog, IOptions<ServiceOptions> options,
     IServiceScopeFactory scopes, RuntimeLogLevels logLevels, TimeProvider clock, ILogger<ServiceReporter> logger) : BackgroundService
 {
     private readonly ServiceOptions _options = options.Value;
     private readonly BackendProbes _probes = new(backends);
+    /// <summary>The backup store's, apart: it is no volume backend, and its service is the host's <c>cinder-backup</c>.</summary>
+    private readonly BackendProbes? _storeProbes = backupStore.Backend is { } store ? new(new VolumeBackends([store])) : null;
     private readonly Dictionary<string, bool> _wasUp = [];
     private readonly DateTime _started = clock.GetUtcNow().UtcDateTime;
     private long _lastLogLevelRequest;
+    private bool? _storeWasUp;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -54,12 +58,21 @@ public sealed partial class ServiceReporter(VolumeBackends backends, IOptions<Ba
             _wasUp[backend] = probe.IsUp;
         }
 
+        var store = _storeProbes is null ? null : (await _storeProbes.ProbeAllAsync(_options.ReportInterval, ct)).Values.Single();
+        if (store is not null && (_storeWasUp ?? true) != store.IsUp)
+        {
+            if (store.IsUp) LogBackendUp("backup store"); else LogBackendDown("backup store", store.Failure!);
+        }
+        _storeWasUp = store?.IsUp;
+
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BlockStoreDbContext>();
         await ApplyLogLevelsAsync(db, probes.Keys.Select(b => $"{catalog.Value.Host}@{b}").ToList(), ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var levels = JsonSerializer.Serialize(logLevels.Get(null));
         await ServiceRegistry.StampAsync(db, catalog.Value.Host, catalog.Value.AvailabilityZone,
-            probes.ToDictionary(p => p.Key, p => ToReport(p.Value)), clock.GetUtcNow().UtcDateTime, ct,
-            JsonSerializer.Serialize(logLevels.Get(null)));
+            probes.ToDictionary(p => p.Key, p => ToReport(p.Value)), now, ct, levels);
+        if (store is not null) await ServiceRegistry.StampBackupAsync(db, catalog.Value.Host, catalog.Value.AvailabilityZone, ToReport(store), now, ct, levels);
     }
 
     private async Task ApplyLogLevelsAsync(BlockStoreDbContext db, IReadOnlyCollection<string> hosts, CancellationToken ct)

@@ -1,4 +1,5 @@
 using BlockStore.Contracts;
+using BlockStore.Core.Backups;
 using BlockStore.Core.Data;
 using BlockStore.Core.Jobs;
 using BlockStore.Core.Messages;
@@ -6,6 +7,7 @@ using BlockStore.Core.Quotas;
 using BlockStore.Core.Snapshots;
 using BlockStore.Core.Volumes;
 using BlockStore.Storage.Backends;
+using BlockStore.Worker.Backups;
 using BlockStore.Worker.Images;
 using BlockStore.Worker.Snapshots;
 using BlockStore.Worker.Volumes;
@@ -51,13 +53,16 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
             sp.GetRequiredService<QuotaService>(), ct), ct);
         await StepAsync("redrive snapshots", sp => RedriveSnapshotsAsync(sp.GetRequiredService<BlockStoreDbContext>(), ct), ct);
         await StepAsync("purge hidden snapshots", sp => sp.GetRequiredService<SnapshotService>().PurgeHiddenAsync(ct), ct);
-        await StepAsync("redrive migrations", sp => RedriveMigrationsAsync(sp.GetRequiredService<BlockStoreDbContext>(), sp.GetRequiredService<Failures>(), ct), ct);
+        await StepAsync("redrive jobs", sp => RedriveJobsAsync(sp.GetRequiredService<BlockStoreDbContext>(), sp.GetRequiredService<Failures>(), ct), ct);
+        await StepAsync("redrive backup deletes", sp => RedriveBackupDeletesAsync(sp.GetRequiredService<BlockStoreDbContext>(), ct), ct);
         await using var scope = scopes.CreateAsyncScope();
         foreach (var backend in scope.ServiceProvider.GetRequiredService<VolumeBackends>().All)
         {
             await StepAsync($"purge deferred removals on {backend.Name}", _ => backend.PurgeDeferredAsync(ct), ct);
             await StepAsync($"compare {backend.Name} with the rows", sp => CompareWithBackendAsync(sp.GetRequiredService<BlockStoreDbContext>(), backend, ct), ct);
         }
+        if (scope.ServiceProvider.GetRequiredService<BackupStore>().Backend is { } backups)
+            await StepAsync("compare the backup store with the rows", sp => CompareWithBackupStoreAsync(sp.GetRequiredService<BlockStoreDbContext>(), backups, ct), ct);
         await StepAsync("images", sp => sp.GetRequiredService<ImageReconciler>().RunOnceAsync(ct), ct);
     }
 
@@ -166,26 +171,71 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
         }
     }
 
-    /// <summary>A migration step whose worker died leaves its job's heartbeat old: send the step again; it resumes at the checkpoint.</summary>
-    private async Task RedriveMigrationsAsync(BlockStoreDbContext db, Failures failures, CancellationToken ct)
+    /// <summary>
+    /// A step of a job (a migration, a backup, a restore) whose worker died leaves the job's heartbeat old: send the step
+    /// again; it resumes at the checkpoint.
+    /// </summary>
+    private async Task RedriveJobsAsync(BlockStoreDbContext db, Failures failures, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var stuckBefore = now - options.Value.StuckAfter;
+        string[] kinds = [MigrationPlan.Kind, BackupPlan.BackupKind, BackupPlan.RestoreKind];
         var stuck = await db.Jobs
-            .Where(j => j.Kind == MigrationPlan.Kind && (j.State == JobState.Pending || j.State == JobState.Running) && j.HeartbeatAt < stuckBefore)
+            .Where(j => kinds.Contains(j.Kind) && (j.State == JobState.Pending || j.State == JobState.Running) && j.HeartbeatAt < stuckBefore)
             .OrderBy(j => j.HeartbeatAt).Take(500).ToListAsync(ct); // the longest stuck first, as for volumes and snapshots
         foreach (var job in stuck)
         {
             if (job.Attempts >= options.Value.MigrationAttempts)
             {
-                await GiveUpMigrationAsync(db, failures, job, now, ct);
+                var reason = $"Its steps failed {job.Attempts} times in a row without progress (see the worker's log).";
+                if (job.Kind == MigrationPlan.Kind) await GiveUpMigrationAsync(db, failures, job, reason, now, ct);
+                else await BackupJob.GiveUpAsync(db, failures, job, reason, now, ct);
+                LogJobGaveUp(job.Kind, job.VolumeId, job.Attempts);
                 continue;
             }
-            db.Enqueue(new MigrateVolume(job.Id, job.VolumeId), now);
+            db.Enqueue(job.Kind switch
+            {
+                MigrationPlan.Kind => new MigrateVolume(job.Id, job.VolumeId),
+                BackupPlan.BackupKind => new BackupVolume(job.Id, BackupPlan.FromJson(job.Checkpoint).BackupId),
+                _ => (object)new RestoreBackup(job.Id, BackupPlan.FromJson(job.Checkpoint).BackupId),
+            }, now);
             job.Heartbeat(now);
-            LogMigrationRedriven(job.VolumeId, job.Progress);
+            LogJobRedriven(job.Kind, job.VolumeId, job.Progress);
         }
         await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>A backup delete whose worker died is sent again; a delete is never given up.</summary>
+    private async Task RedriveBackupDeletesAsync(BlockStoreDbContext db, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var stuckBefore = now - options.Value.StuckAfter;
+        var stuck = await db.Backups.Where(b => b.Status == BackupStatus.Deleting && b.StatusChangedAt < stuckBefore)
+            .OrderBy(b => b.StatusChangedAt).Take(500).ToListAsync(ct);
+        foreach (var backup in stuck)
+        {
+            db.Enqueue(new DeleteBackup(backup.Id), now);
+            backup.Heartbeat(now);
+            await SaveOneAsync(db, ct);
+        }
+    }
+
+    /// <summary>
+    /// Data in the backup store that no backup row owns (a first step that ran again after its backup was deleted) is
+    /// removed; rows of available backups whose data is gone are reported, one line per pass.
+    /// </summary>
+    private async Task CompareWithBackupStoreAsync(BlockStoreDbContext db, IVolumeBackend store, CancellationToken ct)
+    {
+        var listedAt = clock.GetUtcNow().UtcDateTime;
+        var stored = (await store.ListAsync(ct)).Select(Backup.IdOfStoreName).OfType<Guid>().ToHashSet();
+        var rows = await db.Backups.AsNoTracking().Select(b => new { b.Id, b.Status, b.StatusChangedAt }).ToDictionaryAsync(b => b.Id, ct);
+        foreach (var orphan in stored.Where(id => !rows.ContainsKey(id)))
+        {
+            LogBackupOrphan(orphan);
+            await store.DeleteAsync(Backup.StoreNameOf(orphan), ct);
+        }
+        var lost = rows.Values.Where(r => r.Status == BackupStatus.Available && r.StatusChangedAt < listedAt && !stored.Contains(r.Id)).Select(r => r.Id).ToList();
+        if (lost.Count > 0) LogBackupsLost(lost.Count, string.Join(", ", lost.Take(10)));
     }
 
     /// <summary>
@@ -194,15 +244,13 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
     /// it the volume is already on its destination. Either way the copy left behind belongs to no row any more, and the
     /// comparison with the backends removes it.
     /// </summary>
-    private async Task GiveUpMigrationAsync(BlockStoreDbContext db, Failures failures, Job job, DateTime now, CancellationToken ct)
+    private static async Task GiveUpMigrationAsync(BlockStoreDbContext db, Failures failures, Job job, string reason, DateTime now, CancellationToken ct)
     {
         var plan = MigrationPlan.FromJson(job.Checkpoint);
-        var reason = $"Its steps failed {job.Attempts} times in a row without progress (see the worker's log).";
         var volume = await db.Volumes.FirstOrDefaultAsync(v => v.Id == job.VolumeId, ct);
         if (!plan.SwitchedOver && volume?.MigratingTo == plan.Destination)
             MigrationJob.FailVolume(db, failures, volume, job, plan.Destination, reason, cancelled: false, now);
         job.GiveUp(reason, now);
-        LogMigrationGaveUp(job.VolumeId, plan.Source, plan.Destination, job.Attempts);
     }
 
     private async Task CompareWithBackendAsync(BlockStoreDbContext db, IVolumeBackend backend, CancellationToken ct)
@@ -238,6 +286,12 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
         if (lost.Count > 0) LogLost(backend.Name, lost.Count, string.Join(", ", lost.Take(10)));
     }
 
+    [LoggerMessage(LogLevel.Warning, "Backup store: data of backup {BackupId} has no backup row (orphan); removing it")]
+    private partial void LogBackupOrphan(Guid backupId);
+
+    [LoggerMessage(LogLevel.Error, "Backup store: {Count} available backups have no data (lost), e.g. {BackupIds}")]
+    private partial void LogBackupsLost(int count, string backupIds);
+
     [LoggerMessage(LogLevel.Warning, "Reconciler step '{Step}' failed; the other steps still ran")]
     private partial void LogStepFailed(Exception ex, string step);
 
@@ -250,11 +304,11 @@ public sealed partial class Reconciler(IServiceScopeFactory scopes, IOptions<Rec
     [LoggerMessage(LogLevel.Warning, "Volume {VolumeId} was stuck in {Status}; its command was sent again")]
     private partial void LogRedriven(Guid volumeId, string status);
 
-    [LoggerMessage(LogLevel.Warning, "Migration of volume {VolumeId} had no heartbeat at {Percent}%; its step was sent again")]
-    private partial void LogMigrationRedriven(Guid volumeId, int percent);
+    [LoggerMessage(LogLevel.Warning, "Job {Kind} of volume {VolumeId} had no heartbeat at {Percent}%; its step was sent again")]
+    private partial void LogJobRedriven(string kind, Guid volumeId, int percent);
 
-    [LoggerMessage(LogLevel.Error, "Migration of volume {VolumeId} from {Source} to {Destination} was failed: {Attempts} steps in a row made no progress")]
-    private partial void LogMigrationGaveUp(Guid volumeId, string source, string destination, int attempts);
+    [LoggerMessage(LogLevel.Error, "Job {Kind} of volume {VolumeId} was failed: {Attempts} steps in a row made no progress")]
+    private partial void LogJobGaveUp(string kind, Guid volumeId, int attempts);
 
     [LoggerMessage(LogLevel.Error, "Volume {VolumeId} did not leave {Status} in time and was failed")]
     private partial void LogGaveUp(Guid volumeId, string status);

@@ -23,14 +23,15 @@ public sealed partial class JobLease : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop;
     private readonly CancellationTokenSource _loopStop = new();
+    private readonly bool _events;
     private readonly Task _loop;
     private long _done, _total;
     private DateTime _lastEvent;
 
     private JobLease(IServiceScopeFactory scopes, Job job, string owner, MigrationOptions options, TimeProvider clock, ILogger logger,
-        CancellationToken ct)
+        bool events, CancellationToken ct)
     {
-        (_scopes, _job, Owner, _options, _clock, _logger) = (scopes, job, owner, options, clock, logger);
+        (_scopes, _job, Owner, _options, _clock, _logger, _events) = (scopes, job, owner, options, clock, logger, events);
         _lastEvent = job.ProgressEventAt ?? DateTime.MinValue;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         _loop = Task.Run(LoopAsync, CancellationToken.None);
@@ -46,16 +47,19 @@ public sealed partial class JobLease : IAsyncDisposable
     /// <summary>Another step claimed the job: this one must stop without writing anything.</summary>
     public bool Lost { get; private set; }
 
-    /// <summary>Takes the job for one step; null when it is finished (or gone) meanwhile.</summary>
+    /// <summary>
+    /// Takes the job for one step; null when it is finished (or gone) meanwhile. <paramref name="progressEvents"/>: whether its
+    /// progress is announced with <see cref="MigrationProgressed"/> (a migration's is; a backup's is on its job row only).
+    /// </summary>
     public static async Task<JobLease?> ClaimAsync(IServiceScopeFactory scopes, BlockStoreDbContext db, Job job, MigrationOptions options,
-        TimeProvider clock, ILogger logger, CancellationToken ct)
+        TimeProvider clock, ILogger logger, CancellationToken ct, bool progressEvents = true)
     {
         var owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
         var now = clock.GetUtcNow().UtcDateTime;
         var rows = await db.Jobs.Where(j => j.Id == job.Id && (j.State == JobState.Pending || j.State == JobState.Running))
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.Owner, owner).SetProperty(j => j.State, JobState.Running)
                 .SetProperty(j => j.Attempts, j => j.Attempts + 1).SetProperty(j => j.HeartbeatAt, now), ct);
-        return rows == 0 ? null : new JobLease(scopes, job, owner, options, clock, logger, ct);
+        return rows == 0 ? null : new JobLease(scopes, job, owner, options, clock, logger, progressEvents, ct);
     }
 
     /// <summary>The latest count; the loop writes it at its next tick.</summary>
@@ -194,7 +198,7 @@ public sealed partial class JobLease : IAsyncDisposable
     }
 
     /// <summary>At most one event per interval for the job, whichever step or worker sent the last (<see cref="Job.ProgressEventAt"/>).</summary>
-    private bool EventDue(long total, DateTime now) => total > 0 && now - _lastEvent >= _options.ProgressEventInterval;
+    private bool EventDue(long total, DateTime now) => _events && total > 0 && now - _lastEvent >= _options.ProgressEventInterval;
 
     private MigrationProgressed ProgressEvent(long done, long total, DateTime now) =>
         new(_job.VolumeId, _job.ProjectId, _job.Id, Math.Round(100.0 * done / total, 1), done, total, now);

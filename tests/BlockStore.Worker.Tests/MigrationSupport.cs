@@ -64,6 +64,23 @@ public sealed class MigrationSupport : IAsyncDisposable
     public async Task<string> Sha256Async(string backend, Guid id)
     {
         await using var device = await Backends.Get(backend).OpenAsync($"volume-{id}", writable: false, default);
+        return await Sha256Async(device);
+    }
+
+    /// <summary>SHA-256 of a backup's data in the stack's backup store (the <c>backups</c> pool).</summary>
+    public async Task<string> BackupSha256Async(Guid backupId)
+    {
+        await using var device = await BackupStore.OpenAsync($"backup-{backupId}", writable: false, default);
+        return await Sha256Async(device);
+    }
+
+    /// <summary>The stack's backup store, as the worker sees it.</summary>
+    public RbdVolumeBackend BackupStore => _backupStore ??= new RbdVolumeBackend("backups", "backups", _ceph);
+
+    private RbdVolumeBackend? _backupStore;
+
+    private static async Task<string> Sha256Async(IBlockSource device)
+    {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[4 * MiB];
         var zeroes = new byte[4 * MiB];

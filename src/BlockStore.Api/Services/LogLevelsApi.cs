@@ -12,7 +12,7 @@ namespace BlockStore.Api.Services;
 
 /// <summary>
 /// Cinder's <c>PUT …/os-services/set-log</c> and <c>get-log</c> (3.32, admins): the log levels of the services, changed
-/// while they run. <c>binary</c> picks <c>cinder-api</c> (the API process that answers), <c>cinder-volume</c> (the
+/// while they run. <c>binary</c> picks <c>cinder-api</c> (the API process that answers), <c>cinder-volume</c> or <c>cinder-backup</c> (the
 /// workers), or all of them when it is empty, absent or <c>*</c>; <c>server</c> narrows to one host, and <c>prefix</c> to
 /// the logger categories that start with it (<see cref="RuntimeLogLevels"/>). Only services that are up are reached, as
 /// in Cinder. The API process applies a level at once; a worker at its next heartbeat (<see cref="LogLevelRequest"/>),
@@ -23,7 +23,7 @@ public static class LogLevelsApi
     private const string ApiBinary = "cinder-api";
 
     /// <summary>The binaries Cinder's schema takes (<c>LOG_BINARIES</c>, and <c>''</c> or <c>*</c> for all of them).</summary>
-    private static readonly string[] Binaries = ["cinder-scheduler", ServiceRecord.VolumeBinary, "cinder-backup", ApiBinary, "", "*"];
+    private static readonly string[] Binaries = ["cinder-scheduler", ServiceRecord.VolumeBinary, ServiceRecord.BackupBinary, ApiBinary, "", "*"];
 
     public static void MapLogLevelsApi(this RouteGroupBuilder v3)
     {

@@ -93,6 +93,12 @@ public static class ServicesApi
                 w.WriteTimestamp("updated_at", s.UpdatedAt);
                 if (req.Version.AtLeast(7)) w.WriteNull("cluster");
                 w.WriteStringOrNull("disabled_reason", s.DisabledReason);
+                // As Cinder: replication and the backend's state are a volume service's; a backup service has neither.
+                if (s.Binary != ServiceRecord.VolumeBinary)
+                {
+                    w.WriteEndObject();
+                    continue;
+                }
                 w.WriteString("replication_status", "disabled");
                 w.WriteNull("active_backend_id");
                 w.WriteBoolean("frozen", false);

@@ -53,13 +53,15 @@ public static class ServiceRegistry
     }
 
     /// <summary>
-    /// The log levels set for the volume services of <paramref name="hosts"/> (<c>host@backend</c>) since
-    /// <paramref name="since"/>, after the request <paramref name="afterId"/>, in the order they were set.
+    /// The log levels set for the volume services of <paramref name="hosts"/> (<c>host@backend</c>), and for the backup service
+    /// of <paramref name="backupHost"/> when it has one, since <paramref name="since"/>, after the request <paramref name="afterId"/>,
+    /// in the order they were set.
     /// </summary>
-    public static Task<List<LogLevelRequest>> LogLevelRequestsAsync(BlockStoreDbContext db, IReadOnlyCollection<string> hosts, long afterId,
-        DateTime since, CancellationToken ct) =>
+    public static Task<List<LogLevelRequest>> LogLevelRequestsAsync(BlockStoreDbContext db, IReadOnlyCollection<string> hosts, string? backupHost,
+        long afterId, DateTime since, CancellationToken ct) =>
         db.LogLevelRequests.AsNoTracking()
-            .Where(r => r.Id > afterId && r.CreatedAt >= since && r.Binary == ServiceRecord.VolumeBinary && hosts.Contains(r.Host))
+            .Where(r => r.Id > afterId && r.CreatedAt >= since
+                && (r.Binary == ServiceRecord.VolumeBinary && hosts.Contains(r.Host) || r.Binary == ServiceRecord.BackupBinary && r.Host == backupHost))
             .OrderBy(r => r.Id).ToListAsync(ct);
 
     /// <summary>

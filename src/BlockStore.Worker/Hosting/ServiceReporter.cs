@@ -67,7 +67,7 @@ public sealed partial class ServiceReporter(VolumeBackends backends, BackupStore
 
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BlockStoreDbContext>();
-        await ApplyLogLevelsAsync(db, probes.Keys.Select(b => $"{catalog.Value.Host}@{b}").ToList(), ct);
+        await ApplyLogLevelsAsync(db, probes.Keys.Select(b => $"{catalog.Value.Host}@{b}").ToList(), _storeProbes is null ? null : catalog.Value.Host, ct);
         var now = clock.GetUtcNow().UtcDateTime;
         var levels = JsonSerializer.Serialize(logLevels.Get(null));
         await ServiceRegistry.StampAsync(db, catalog.Value.Host, catalog.Value.AvailabilityZone,
@@ -75,11 +75,11 @@ public sealed partial class ServiceReporter(VolumeBackends backends, BackupStore
         if (store is not null) await ServiceRegistry.StampBackupAsync(db, catalog.Value.Host, catalog.Value.AvailabilityZone, ToReport(store), now, ct, levels);
     }
 
-    private async Task ApplyLogLevelsAsync(BlockStoreDbContext db, IReadOnlyCollection<string> hosts, CancellationToken ct)
+    private async Task ApplyLogLevelsAsync(BlockStoreDbContext db, IReadOnlyCollection<string> hosts, string? backupHost, CancellationToken ct)
     {
         // One set-log for several of this worker's services is one request per service, one after the other: applied once.
         (string Prefix, string Level)? last = null;
-        foreach (var request in await ServiceRegistry.LogLevelRequestsAsync(db, hosts, _lastLogLevelRequest, _started, ct))
+        foreach (var request in await ServiceRegistry.LogLevelRequestsAsync(db, hosts, backupHost, _lastLogLevelRequest, _started, ct))
         {
             _lastLogLevelRequest = request.Id;
             if (last == (request.Prefix, request.Level)) continue;

@@ -1,3 +1,4 @@
+using BlockStore.Core.Backups;
 using BlockStore.Core.Images;
 using BlockStore.Core.Messages;
 using BlockStore.Core.Services;
@@ -48,6 +49,32 @@ public static class Seed
         db.Snapshots.Add(snapshot);
         await db.SaveChangesAsync();
         return snapshot;
+    }
+
+    /// <summary>
+    /// A backup row of <paramref name="volume"/>, made and then moved to <paramref name="status"/> as a worker or a reset would;
+    /// no data is stored for it, since no worker runs here.
+    /// </summary>
+    public static async Task<Backup> BackupAsync(this ApiHost host, Volume volume, BackupStatus status = BackupStatus.Available, string? name = null,
+        int? size = null)
+    {
+        var backup = Backup.Create(volume, null, "seeder", name, null, null, Now());
+        if (status != BackupStatus.Creating) backup.Complete(0, Now());
+        if (status == BackupStatus.Error) backup.Fail("seeded", Now());
+        if (status == BackupStatus.Deleting) backup.BeginDeletion(force: false, Now());
+        if (status == BackupStatus.Restoring) backup.BeginRestore(volume.Id, Now());
+        await using var db = host.NewDb();
+        db.Backups.Add(backup);
+        await db.SaveChangesAsync();
+        if (size is { } gb) await db.Backups.Where(b => b.Id == backup.Id).ExecuteUpdateAsync(u => u.SetProperty(b => b.Size, gb));
+        return backup;
+    }
+
+    /// <summary>Stamps a backup service, up now, as a worker with a backup store does: backups are accepted while it stays up.</summary>
+    public static async Task ReportBackupServiceAsync(this ApiHost host)
+    {
+        await using var db = host.NewDb();
+        await ServiceRegistry.StampBackupAsync(db, "api-tests", "nova", new BackendReport(true, 1, 1), DateTime.UtcNow, CancellationToken.None);
     }
 
     /// <summary>An active image row without data: enough for the API's checks, since no worker runs here.</summary>

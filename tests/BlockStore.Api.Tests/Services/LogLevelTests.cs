@@ -97,7 +97,7 @@ public sealed class LogLevelTests : ApiTest
             .ShouldContain("'level' was unexpected");
         (await t.Admin.Put("os-services/set-log", new { level = "INFO", prefix = "a:b" }, "3.32")).ShouldBeFault(400, "badRequest");
         // Binaries BlockStore runs no service of reach nothing.
-        (await t.Admin.Put("os-services/get-log", new { binary = "cinder-backup" }, "3.32")).ShouldHave(200).Json
+        (await t.Admin.Put("os-services/get-log", new { binary = "cinder-scheduler" }, "3.32")).ShouldHave(200).Json
             .GetProperty("log_levels").GetArrayLength().ShouldBe(0);
     }
 }

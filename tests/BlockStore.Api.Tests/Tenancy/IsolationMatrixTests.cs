@@ -33,6 +33,7 @@ public sealed class IsolationMatrixTests : ApiTest
         var v = (await Host.VolumeAsync(owner.ProjectId)).Id.ToString();
         var s = (await Host.SnapshotAsync(await Host.VolumeAsync(owner.ProjectId))).Id.ToString();
         var m = (await Host.MessageAsync(owner.ProjectId, Guid.Parse(v))).Id.ToString();
+        var b = (await Host.BackupAsync(await Host.VolumeAsync(owner.ProjectId))).Id.ToString();
         var defaultType = Host.DefaultTypeId;
         var img = (await Host.ActiveImageAsync(owner.ProjectId, 1L << 30)).Id.ToString();
         var shr = (await Host.ActiveImageAsync(owner.ProjectId, 1L << 30, visibility: Core.Images.ImageVisibility.Shared)).Id.ToString();
@@ -66,6 +67,12 @@ public sealed class IsolationMatrixTests : ApiTest
             new("DELETE", "snapshots/{own}", null, null, s, "202", "404", "403", "202"),
             new("GET", "os-volume-transfer", null, null, tr, "200+", "200-", "200+", "200-"),
             new("GET", $"os-volume-transfer/{tr}", null, null, tr, "200", "404", "200", "200"),
+            new("GET", "backups", null, null, b, "200+", "200-", "200+", "200-"),
+            new("GET", "backups?all_tenants=1", null, null, b, "200+", "200-", "200+", "200+"),
+            new("GET", "backups/detail", null, null, b, "200+", "200-", "200+", "200-"),
+            new("GET", $"backups/{b}", null, null, b, "200", "404", "200", "200"),
+            new("PUT", $"backups/{b}", new { backup = new { name = "renamed" } }, "3.9", b, "200", "404", "403", "200"),
+            new("POST", $"backups/{b}/action", Action("os-reset_status", new { status = "available" }), null, b, "403", "404", "403", "202"),
             new("GET", "types", null, null, "__DEFAULT__", "200", "200", "200", "200"),
             new("GET", $"types/{defaultType}", null, null, "__DEFAULT__", "200", "200", "200", "200"),
             new("GET", $"types/{defaultType}/extra_specs", null, null, "", "200", "200", "200", "200"),

@@ -17,6 +17,7 @@ public sealed class ResourceFiltersTests : ApiTest
         var t = NewTenant();
         var volume = await Host.VolumeAsync(t.ProjectId);
         await Host.SnapshotAsync(volume);
+        await Host.BackupAsync(volume);
         await Host.MessageAsync(t.ProjectId, volume.Id);
         (await t.Member.Post("attachments", new { attachment = new { volume_uuid = volume.Id, instance_uuid = Guid.NewGuid() } }, "3.27")).ShouldHave(200);
         var service = $"filters-{Guid.NewGuid():N}@local";
@@ -38,6 +39,7 @@ public sealed class ResourceFiltersTests : ApiTest
         {
             ["volume"] = ("volumes", "volumes", t.Member),
             ["snapshot"] = ("snapshots", "snapshots", t.Member),
+            ["backup"] = ("backups", "backups", t.Member),
             ["message"] = ("messages", "messages", t.Member),
             ["attachment"] = ("attachments", "attachments", t.Member),
             // The default type selects the default backend, ceph: the local pool seeded above goes.
@@ -88,7 +90,7 @@ public sealed class ResourceFiltersTests : ApiTest
         var filters = volume.GetProperty("filters").EnumerateArray().Select(f => f.GetString()).ToList();
         filters.ShouldContain("glance_metadata");
         filters.ShouldNotContain("created_at");
-        (await t.Member.Get("resource_filters?resource=backup", Latest)).ShouldHave(200).Json.GetProperty("resource_filters").GetArrayLength().ShouldBe(0);
+        (await t.Member.Get("resource_filters?resource=group", Latest)).ShouldHave(200).Json.GetProperty("resource_filters").GetArrayLength().ShouldBe(0);
         (await t.Member.Get("resource_filters", "3.32")).ShouldBeFault(404, "itemNotFound");
     }
 

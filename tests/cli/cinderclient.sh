@@ -134,13 +134,41 @@ done
 member service-list >/dev/null 2>&1 && fail "service-list answered a member"
 member list-extensions | grep -E '\| AvailabilityZones +\|' >/dev/null || fail "list-extensions does not list AvailabilityZones"
 
-step "backup-list, group-list, group-type-list: empty; backup-create refused as Cinder does without a backup service"
-for listing in backup-list group-list group-type-list group-snapshot-list; do
+step "group-list, group-type-list, group-snapshot-list: empty"
+for listing in group-list group-type-list group-snapshot-list; do
   rows=$(member "$listing" | grep -c '^| [0-9a-f]\{8\}-') || true
   [[ $rows == 0 ]] || fail "$listing: expected an empty list, got $rows rows"
 done
-out=$(member backup-create "$vol" 2>&1) && fail "backup-create was accepted: $out"
-[[ $out == *"Service cinder-backup could not be found. (HTTP 503)"* ]] || fail "backup-create: $out"
+
+step "backup-create, backup-list, backup-restore (into a new volume, onto one), backup-reset-state, backup-delete"
+admin service-list --binary cinder-backup | grep -E "\| cinder-backup +\| [^ ]+ +\| nova +\| enabled +\| up +\|" >/dev/null ||
+  fail "service-list does not show a cinder-backup service up"
+rbd bench --io-type write --io-size 1M --io-total 6M --io-pattern seq "volumes/volume-$vol" >/dev/null || fail "rbd bench could not write $vol"
+backed=$(rbd export --no-progress "volumes/volume-$vol" - | sha256sum | cut -d' ' -f1)
+backup=$(member backup-create --name cli-backup "$vol" | prop id)
+wait_for backup-show "$backup" available
+member backup-list | grep -E "\| $backup +\| $vol +\| available +\| cli-backup +\| [0-9]+ +\| [1-9][0-9]* +\| backups +\|" >/dev/null ||
+  fail "backup-list does not show $backup available in the backups container"
+[[ $(rbd export --no-progress "backups/backup-$backup" - | sha256sum | cut -d' ' -f1) == "$backed" ]] || fail "backup $backup does not hold $vol's data"
+refused "Incremental backups are not supported" member backup-create --incremental "$vol"
+restored=$(member backup-restore --name cli-restored "$backup" | prop volume_id)
+wait_for show "$restored" available
+onto=$(member create --name cli-onto 2 | prop id)
+wait_for show "$onto" available
+member backup-restore --volume "$onto" "$backup" >/dev/null
+wait_for show "$onto" available
+for v in "$restored" "$onto"; do
+  [[ $(rbd export --no-progress "volumes/volume-$v" - | sha256sum | cut -d' ' -f1) == "$backed" ]] || fail "restored $v does not hold the backup's data"
+done
+refused "Policy doesn't allow volume_extension:backup_admin_actions:reset_status" member backup-reset-state --state error "$backup"
+admin backup-reset-state --state error "$backup"
+[[ $(member backup-show "$backup" | prop status) == error ]] || fail "backup-reset-state did not set error"
+member backup-delete "$backup" >/dev/null
+wait_absent "backup $backup" member backup-show "$backup"
+! rbd info "backups/backup-$backup" >/dev/null 2>&1 || fail "backup $backup's data is still in the store"
+member delete "$restored" "$onto" >/dev/null
+wait_gone "$restored"
+wait_gone "$onto"
 
 step "service-disable --reason (ceph-fast leaves get-pools), service-enable"
 fast_host=$(echo "$services" | grep -oE '[^ ]+@ceph-fast' | head -1)

@@ -139,8 +139,18 @@ admin volume service list --long -f value -c Host -c Status -c "Disabled Reason"
 admin volume service set --enable "$local_host" cinder-volume
 admin volume service list -f value -c Host -c Status | grep -E "^$local_host enabled$" >/dev/null || fail "volume service set --enable: $local_host is not enabled"
 
-step "volume backup list, volume group list, consistency group list (empty: none are kept here); block storage cluster list (admin)"
-for listing in "volume backup list" "volume group list" "volume group snapshot list" "consistency group list"; do
+# openstackclient 6.0's "volume backup restore" cannot read Cinder's restore answer (it fails after the request); the
+# cinderclient walk restores.
+step "volume backup create, list, show, delete"
+backup=$(member volume backup create --name osc-backup "$vol" -f value -c id)
+wait_status "backup $backup" available field "volume backup" "$backup" status
+member volume backup list -f value -c ID -c Status | grep -E "^$backup available$" >/dev/null || fail "volume backup list does not show $backup available"
+[[ $(field "volume backup" "$backup" container) == backups ]] || fail "volume backup show: $backup is not in the backups container"
+member volume backup delete "$backup"
+wait_gone "volume backup" "$backup"
+
+step "volume group list, consistency group list (empty: none are kept here); block storage cluster list (admin)"
+for listing in "volume group list" "volume group snapshot list" "consistency group list"; do
   out=$(member $listing -f value 2>&1) || fail "$listing: $out"
   [[ -z $out ]] || fail "$listing: expected nothing, got: $out"
 done

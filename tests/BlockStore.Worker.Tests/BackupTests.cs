@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace BlockStore.Worker.Tests;
 
@@ -103,6 +105,33 @@ public sealed class BackupTests(LifecycleFixture stack) : IAsyncLifetime
         usage = await QuotaAsync();
         (usage.GetProperty("backups").GetProperty("in_use").GetInt32(), usage.GetProperty("backup_gigabytes").GetProperty("in_use").GetInt32())
             .ShouldBe((0, 0));
+    }
+
+    [Fact]
+    public async Task A_worker_killed_in_the_middle_of_a_backup_resumes_it_from_its_checkpoint()
+    {
+        var source = await AvailableVolumeAsync(_ceph);
+        await _backends.WriteAsync("ceph", source, (0, 96), (400, 96), (900, 64));
+        var hash = await _backends.Sha256Async("ceph", source);
+        // Paced, so that the kill lands after the first step and well before the last on any machine.
+        await stack.RestartWorkerAsync(new Dictionary<string, string> { ["Migration__MaxBytesPerSecond"] = (32 << 20).ToString(CultureInfo.InvariantCulture) });
+
+        var created = (await AcceptedAsync(_member.PostAsJsonAsync("backups", new { backup = new { volume_id = source } }))).GetProperty("backup");
+        await stack.Worker.WaitForLogAsync($"Job backup of backup {Id(created)}: step from", Timeout);
+        stack.Worker.Kill();
+        await stack.RestartWorkerAsync();
+        var backup = await WaitAsync($"backups/{Id(created)}", "backup", "available");
+
+        // Resumed, not restarted: every step of the new worker starts past the beginning.
+        var steps = Regex.Matches(stack.Worker.Log, $@"Job backup of backup {Id(created)}: step from (\d+) to (\d+)")
+            .Select(m => (From: long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), To: long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)))
+            .ToList();
+        steps.ShouldNotBeEmpty("the new worker finished the backup");
+        steps.ShouldAllBe(s => s.From > 0, $"steps after the restart: {string.Join(", ", steps)}");
+        (await _backends.BackupSha256Async(Id(backup))).ShouldBe(hash);
+        (await StatusAsync($"volumes/{source}", "volume")).ShouldBe("available");
+        (await _backends.Backends.Get("ceph").ListSnapshotsAsync($"volume-{source}", default)).ShouldBeEmpty();
+        await DeleteBackupAsync(Id(backup));
     }
 
     [Fact]

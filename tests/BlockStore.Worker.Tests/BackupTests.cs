@@ -52,6 +52,12 @@ public sealed class BackupTests(LifecycleFixture stack) : IAsyncLifetime
         (await _backends.Sha256Async("ceph", made)).ShouldBe(hash);
         (await StatusAsync($"backups/{Id(backup)}", "backup")).ShouldBe("available");
 
+        // A volume made from the backup (3.47), larger than it.
+        var request = new HttpRequestMessage(HttpMethod.Post, "volumes") { Content = JsonContent.Create(new { volume = new { backup_id = Id(backup), size = 2 } }) };
+        request.Headers.Add("OpenStack-API-Version", "volume 3.47");
+        var fromBackup = Guid.Parse((await AcceptedAsync(_member.SendAsync(request))).GetProperty("volume").GetProperty("id").GetString()!);
+        await WaitAsync($"volumes/{fromBackup}", "volume", "available");
+
         // Over a larger volume that held other data: the backup's bytes, and zeroes past them, nothing of the old data.
         var larger = await AvailableVolumeAsync(_ceph, size: 2);
         await _backends.WriteAsync("ceph", larger, (1, 1), (1500, 2));
@@ -60,6 +66,7 @@ public sealed class BackupTests(LifecycleFixture stack) : IAsyncLifetime
         await AcceptedAsync(_member.PostAsJsonAsync($"backups/{Id(backup)}/restore", new { restore = new { volume_id = larger } }));
         await WaitAsync($"volumes/{larger}", "volume", "available");
         (await _backends.Sha256Async("ceph", larger)).ShouldBe(await _backends.Sha256Async("ceph", expected));
+        (await _backends.Sha256Async("ceph", fromBackup)).ShouldBe(await _backends.Sha256Async("ceph", expected));
 
         await DeleteBackupAsync(Id(backup));
     }

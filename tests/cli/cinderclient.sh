@@ -140,7 +140,7 @@ for listing in group-list group-type-list group-snapshot-list; do
   [[ $rows == 0 ]] || fail "$listing: expected an empty list, got $rows rows"
 done
 
-step "backup-create, backup-list, backup-restore (into a new volume, onto one), backup-reset-state, backup-delete"
+step "backup-create, backup-list, backup-restore (into a new volume, onto one), create --backup-id, backup-reset-state, backup-delete"
 admin service-list --binary cinder-backup | grep -E "\| cinder-backup +\| [^ ]+ +\| nova +\| enabled +\| up +\|" >/dev/null ||
   fail "service-list does not show a cinder-backup service up"
 rbd bench --io-type write --io-size 1M --io-total 6M --io-pattern seq "volumes/volume-$vol" >/dev/null || fail "rbd bench could not write $vol"
@@ -157,7 +157,9 @@ onto=$(member create --name cli-onto 2 | prop id)
 wait_for show "$onto" available
 member backup-restore --volume "$onto" "$backup" >/dev/null
 wait_for show "$onto" available
-for v in "$restored" "$onto"; do
+from_backup=$(member --os-volume-api-version 3.47 create --backup-id "$backup" --name cli-from-backup | prop id)
+wait_for show "$from_backup" available
+for v in "$restored" "$onto" "$from_backup"; do
   [[ $(rbd export --no-progress "volumes/volume-$v" - | sha256sum | cut -d' ' -f1) == "$backed" ]] || fail "restored $v does not hold the backup's data"
 done
 refused "Policy doesn't allow volume_extension:backup_admin_actions:reset_status" member backup-reset-state --state error "$backup"
@@ -166,9 +168,8 @@ admin backup-reset-state --state error "$backup"
 member backup-delete "$backup" >/dev/null
 wait_absent "backup $backup" member backup-show "$backup"
 ! rbd info "backups/backup-$backup" >/dev/null 2>&1 || fail "backup $backup's data is still in the store"
-member delete "$restored" "$onto" >/dev/null
-wait_gone "$restored"
-wait_gone "$onto"
+member delete "$restored" "$onto" "$from_backup" >/dev/null
+for v in "$restored" "$onto" "$from_backup"; do wait_gone "$v"; done
 
 step "service-disable --reason (ceph-fast leaves get-pools), service-enable"
 fast_host=$(echo "$services" | grep -oE '[^ ]+@ceph-fast' | head -1)

@@ -147,35 +147,23 @@ public static class BackupsApi
         IOptions<BackendCatalog> catalog, IOptions<ServiceOptions> services, TimeProvider clock, CancellationToken ct)
     {
         req.Caller.RequireWrite("backup:restore");
-        var backup = await FindAsync(db, req, id, ct);
-        var r = body.Restore;
         var now = clock.GetUtcNow().UtcDateTime;
-        if (backup.Status != BackupStatus.Available) throw new InvalidRequestException("Invalid backup: Backup status must be available");
-        await RequireBackupServiceAsync(db, services.Value, now, ct);
+        var backup = await FindRestorableAsync(db, req, id, services.Value, now, ct);
+        var r = body.Restore;
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
         Volume volume;
         var made = r?.VolumeId is null;
         if (!made)
         {
             volume = await VolumeLookup.FindAsync(db, req, r!.VolumeId!, ct);
-            volume.BeginRestore(backup.Size, now);
         }
         else
         {
             var source = await VolumeSources.ResolveAsync(db, req, new CreateVolumeRequest { Size = backup.Size }, catalog.Value, ct);
             volume = Volume.Create(req.ProjectId, req.Caller.UserId, backup.Size, r?.Name ?? $"restore_backup_{backup.Id}",
                 "auto-created_from_restore_from_backup", source.Type.Id, source.Backend, catalog.Value.PlaceIn(null, source.Type), null, null, null, now);
-            volume.BeginRestore(backup.Size, now, madeForIt: true);
-            db.Volumes.Add(volume);
         }
-        backup.BeginRestore(volume.Id, now);
-        var job = Job.Start(BackupPlan.RestoreKind, volume.Id, volume.ProjectId, now, new BackupPlan(backup.Id, volume.Backend, NewVolume: made).ToJson());
-        db.Jobs.Add(job);
-        db.Enqueue(new RestoreBackup(job.Id, backup.Id), now);
-        await db.SaveChangesAsync(ct);
-        if (made) await quotas.ChargeAsync(volume.ProjectId, volume.VolumeTypeId, volumes: 1, gigabytes: volume.Size, snapshots: 0, volumeSize: volume.Size, ct);
-        await tx.CommitAsync(ct);
+        await CommitRestoreAsync(db, quotas, backup, volume, made, now, ct);
         return JsonBody.Single("restore", w =>
         {
             w.WriteStartObject();
@@ -184,6 +172,36 @@ public static class BackupsApi
             w.WriteStringOrNull("volume_name", volume.Name);
             w.WriteEndObject();
         }, 202);
+    }
+
+    /// <summary>
+    /// Commits a restore of <paramref name="backup"/> onto <paramref name="volume"/>, or into it when it is new
+    /// (<paramref name="made"/>: added, and charged as a create), with its job and first step, in one transaction: both go
+    /// to their restoring statuses, guarded by their xmin, so two restores, or a restore and a delete, never both go through.
+    /// </summary>
+    internal static async Task CommitRestoreAsync(BlockStoreDbContext db, QuotaService quotas, Backup backup, Volume volume, bool made, DateTime now,
+        CancellationToken ct)
+    {
+        volume.BeginRestore(backup.Size, now, madeForIt: made);
+        backup.BeginRestore(volume.Id, now);
+        var job = Job.Start(BackupPlan.RestoreKind, volume.Id, volume.ProjectId, now, new BackupPlan(backup.Id, volume.Backend, NewVolume: made).ToJson());
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (made) db.Volumes.Add(volume);
+        db.Jobs.Add(job);
+        db.Enqueue(new RestoreBackup(job.Id, backup.Id), now);
+        await db.SaveChangesAsync(ct);
+        if (made) await quotas.ChargeAsync(volume.ProjectId, volume.VolumeTypeId, volumes: 1, gigabytes: volume.Size, snapshots: 0, volumeSize: volume.Size, ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>A backup a volume can be made from now: visible to the caller, available, and a backup service up to restore it.</summary>
+    internal static async Task<Backup> FindRestorableAsync(BlockStoreDbContext db, ApiRequest req, string id, ServiceOptions services, DateTime now,
+        CancellationToken ct)
+    {
+        var backup = await FindAsync(db, req, id, ct);
+        if (backup.Status != BackupStatus.Available) throw new InvalidRequestException("Invalid backup: Backup status must be available");
+        await RequireBackupServiceAsync(db, services, now, ct);
+        return backup;
     }
 
     /// <summary>Admin actions: <c>os-reset_status</c> (to available or error) and <c>os-force_delete</c>.</summary>

@@ -19,7 +19,7 @@ public sealed class CreateVolumeRequestValidator : AbstractValidator<CreateVolum
     {
         this.NoUnknownMembers(sinceMinor: 53);
         RuleFor(v => v.Size)
-            .NotNull().When(v => v.SnapshotId is null && v.SourceVolid is null && v.EffectiveImage is null)
+            .NotNull().When(v => v.SnapshotId is null && v.SourceVolid is null && v.EffectiveImage is null && v.BackupId is null)
             .WithMessage(Rules.Malformed);
         RuleFor(v => v.Size).GreaterThanOrEqualTo(1)
             .WithMessage((_, s) => $"Invalid input for field/attribute size. Value: {s}. {s} is less than the minimum of 1");
@@ -32,9 +32,9 @@ public sealed class CreateVolumeRequestValidator : AbstractValidator<CreateVolum
         RuleFor(v => v.SourceVolid).IsUuid("source_volid");
         RuleFor(v => v).Must(v => v.SnapshotId is null || v.SourceVolid is null)
             .WithMessage("Invalid input received: only one of snapshot_id and source_volid may be given.");
-        RuleFor(v => v).Must(v => v.EffectiveImage is null || (v.SnapshotId is null && v.SourceVolid is null))
-            .WithMessage("Invalid input received: a volume has one source: an image, a snapshot or a volume, not several.");
-        RuleFor(v => v.BackupId).Null().WithMessage("Invalid input received: restoring from a backup (backup_id) is not supported.");
+        RuleFor(v => v.BackupId).IsUuid("backup_id");
+        RuleFor(v => v).Must(v => new[] { v.EffectiveImage, v.SnapshotId, v.SourceVolid, v.BackupId }.Count(s => s is not null) <= 1)
+            .WithMessage("Invalid input received: a volume has one source: an image, a snapshot, a volume or a backup, not several.");
         RuleFor(v => v.ConsistencygroupId).Null().WithMessage("Invalid input received: consistency groups are not supported.");
         RuleFor(v => v.GroupId).Null().WithMessage("Invalid input received: groups are not supported.");
     }

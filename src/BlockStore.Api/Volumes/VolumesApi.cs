@@ -1,3 +1,4 @@
+using BlockStore.Api.Backups;
 using BlockStore.Api.Images;
 using BlockStore.Api.Infrastructure;
 using BlockStore.Api.Snapshots;
@@ -5,6 +6,7 @@ using BlockStore.Contracts;
 using BlockStore.Core.Data;
 using BlockStore.Core.Errors;
 using BlockStore.Core.Quotas;
+using BlockStore.Core.Services;
 using BlockStore.Core.Snapshots;
 using BlockStore.Core.Volumes;
 using Microsoft.EntityFrameworkCore;
@@ -29,18 +31,29 @@ public static class VolumesApi
     }
 
     public static async Task<IResult> Create(CreateVolumeBody body, ApiRequest req, BlockStoreDbContext db, QuotaService quotas,
-        IOptions<BackendCatalog> catalog, TimeProvider clock, CancellationToken ct)
+        IOptions<BackendCatalog> catalog, IOptions<ServiceOptions> services, TimeProvider clock, CancellationToken ct)
     {
         req.Caller.RequireWrite("volume:create");
         var r = body.Volume!;
         var now = clock.GetUtcNow().UtcDateTime;
+        if (r.BackupId is not null && !req.Version.AtLeast(47))
+            throw new InvalidRequestException("Invalid input received: a volume is made from a backup (backup_id) from microversion 3.47.");
+        var backup = r.BackupId is null ? null : await BackupsApi.FindRestorableAsync(db, req, r.BackupId, services.Value, now, ct);
         var source = await VolumeSources.ResolveAsync(db, req, r, catalog.Value, ct);
         var zone = catalog.Value.PlaceIn(r.AvailabilityZone, source.Type);
 
-        var volume = Volume.Create(req.ProjectId, req.Caller.UserId, r.Size ?? source.Size, r.EffectiveName, r.EffectiveDescription,
+        var volume = Volume.Create(req.ProjectId, req.Caller.UserId, r.Size ?? backup?.Size ?? source.Size, r.EffectiveName, r.EffectiveDescription,
             source.Type.Id, source.Backend, zone, r.Metadata, source.SnapshotId, source.SourceVolumeId, now);
         if (volume.Size < source.Size)
             throw new InvalidRequestException($"Invalid input received: Volume size '{volume.Size}'GB cannot be smaller than the source size '{source.Size}'GB.");
+        if (backup is not null)
+        {
+            // Written by the backup's restore, not created empty: restoring-backup until every byte is in.
+            if (volume.Size < backup.Size)
+                throw new InvalidRequestException($"Invalid input received: Volume size '{volume.Size}'GB cannot be smaller than the backup size '{backup.Size}'GB.");
+            await BackupsApi.CommitRestoreAsync(db, quotas, backup, volume, made: true, now, ct);
+            return VolumeView.Single(volume, req, source.Type.Name, catalog.Value, 202);
+        }
         if (source.Image is { } image) volume.SetImageSource(image.Id, image.VolumeMetadata());
         // The request's flag is Cinder's deprecated way; the type's extra spec is the current one.
         if (source.Type.IsMultiattach || r.Multiattach == true)

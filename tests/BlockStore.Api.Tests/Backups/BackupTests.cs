@@ -211,4 +211,37 @@ public sealed class BackupTests : ApiTest
         (await t.Member.Post($"backups/{backup.Id}/restore", new { restore = new { volume_id = volume.Id } })).ShouldBeFault(400, "badRequest");
         (await t.Member.Delete($"volumes/{made}")).ShouldBeFault(400, "badRequest");
     }
+
+    [Fact]
+    public async Task A_volume_made_from_a_backup_at_3_47_is_restored_into_and_charged_as_a_create()
+    {
+        await Host.ReportBackupServiceAsync();
+        var t = NewTenant();
+        var volume = await Host.VolumeAsync(t.ProjectId, size: 2);
+        var backup = await Host.BackupAsync(volume);
+        var creating = await Host.BackupAsync(volume, BackupStatus.Creating);
+        var strangers = await Host.BackupAsync(await Host.VolumeAsync(NewTenant().ProjectId));
+
+        (await t.Member.Post("volumes", new { volume = new { backup_id = backup.Id } }, "3.46")).ShouldBeFault(400, "badRequest")
+            .ShouldBe("Invalid input received: a volume is made from a backup (backup_id) from microversion 3.47.");
+        (await t.Member.Post("volumes", new { volume = new { backup_id = backup.Id, size = 1 } }, "3.47")).ShouldBeFault(400, "badRequest")
+            .ShouldBe("Invalid input received: Volume size '1'GB cannot be smaller than the backup size '2'GB.");
+        (await t.Member.Post("volumes", new { volume = new { backup_id = creating.Id } }, "3.47")).ShouldBeFault(400, "badRequest")
+            .ShouldBe("Invalid backup: Backup status must be available");
+        (await t.Member.Post("volumes", new { volume = new { backup_id = strangers.Id } }, "3.47")).ShouldBeFault(404, "itemNotFound")
+            .ShouldBe($"Backup {strangers.Id} could not be found.");
+        (await t.Member.Post("volumes", new { volume = new { backup_id = backup.Id, snapshot_id = Guid.NewGuid() } }, "3.47")).ShouldBeFault(400, "badRequest");
+        (await t.Member.Post("volumes", new { volume = new { backup_id = "nope" } }, "3.47")).ShouldBeFault(400, "badRequest");
+        (await Host.UsageAsync(t.ProjectId, "volumes")).ShouldBe(0);
+
+        var made = (await t.Member.Post("volumes", new { volume = new { backup_id = backup.Id, name = "from-backup" } }, "3.47"))
+            .ShouldHave(202).Json.GetProperty("volume");
+        (made.GetProperty("status").GetString(), made.GetProperty("size").GetInt32(), made.GetProperty("name").GetString())
+            .ShouldBe(("restoring-backup", 2, "from-backup"));
+        (await t.Member.StatusOfAsync("backup", backup.Id.ToString())).ShouldBe("restoring");
+        (await Host.UsageAsync(t.ProjectId, "volumes"), await Host.UsageAsync(t.ProjectId, "gigabytes")).ShouldBe((1, 2));
+        await using var db = Host.NewDb();
+        var job = await db.Jobs.SingleAsync(j => j.VolumeId == Guid.Parse(made.GetProperty("id").GetString()!));
+        (job.Kind, BackupPlan.FromJson(job.Checkpoint).NewVolume).ShouldBe((BackupPlan.RestoreKind, true));
+    }
 }

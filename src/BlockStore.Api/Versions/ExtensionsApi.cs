@@ -5,17 +5,19 @@ namespace BlockStore.Api.Versions;
 /// <summary>
 /// <c>…/extensions</c>: Cinder's list of the API extensions served, by the names clients test for (dashboards ask
 /// for <c>AvailabilityZones</c> before they offer a zone). Only extensions whose calls and fields BlockStore serves are
-/// listed. Backups are absent: their lists answer empty, but none can be made (see <c>BackupsApi</c>).
+/// listed.
 /// </summary>
 public static class ExtensionsApi
 {
     /// <summary>One date for every entry: when this list last changed.</summary>
-    private const string Updated = "2026-11-26T00:00:00+00:00";
+    private const string Updated = "2026-11-27T00:00:00+00:00";
 
     private static readonly (string Alias, string Name, string Description)[] Served =
     [
         ("os-admin-actions", "AdminActions", "os-reset_status, os-force_delete, os-force_detach and os-migrate_volume, for admins."),
         ("os-availability-zone", "AvailabilityZones", "The availability zone volumes are created in."),
+        ("backups", "Backups", "Full copies of volumes in the backup store: create, restore, delete, and for admins reset and force-delete."),
+        ("os-backup-project-attr", "BackupProjectAttribute", "A backup's project, for admins."),
         ("capabilities", "Capabilities", "What each backend's volume service offers, for admins."),
         ("os-extended-snapshot-attributes", "ExtendedSnapshotAttributes", "A snapshot's project and progress."),
         ("qos-specs", "Qos_specs_manage", "QoS specs and their volume types, for admins; front-end specs reach the consumer in the connection info."),

@@ -26,6 +26,22 @@ public sealed class FileVolumeBackendTests : IDisposable
     }
 
     [Fact]
+    public async Task A_store_with_its_own_prefix_names_its_files_so_and_leaves_the_volumes_beside_it_alone()
+    {
+        var backups = new FileVolumeBackend("backups", new FileVolumeStore(_temp.Path, "backup-"));
+        string volume = $"volume-{Guid.NewGuid()}", backup = $"backup-{Guid.NewGuid()}";
+        await _backend.CreateAsync(volume, 1 << 20, default);
+        await backups.CreateAsync(backup, 1 << 20, default);
+
+        File.Exists(Path.Combine(_temp.Path, backup)).ShouldBeTrue();
+        (await backups.ListAsync(default)).ShouldBe([backup]);
+        (await _backend.ListAsync(default)).ShouldBe([volume]);
+        await Should.ThrowAsync<ArgumentException>(() => backups.OpenAsync(volume, writable: false, default));
+        (await backups.DeleteAsync(backup, default)).ShouldBeTrue();
+        (await _backend.ExistsAsync(volume, default)).ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task Snapshots_and_clones_are_refused_and_deleting_what_is_gone_succeeds()
     {
         string name = $"volume-{Guid.NewGuid()}";

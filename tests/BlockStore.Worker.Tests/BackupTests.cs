@@ -142,6 +142,17 @@ public sealed class BackupTests(LifecycleFixture stack) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Data_in_the_backup_store_that_no_backup_owns_is_removed_by_the_reconciler()
+    {
+        var orphan = $"backup-{Guid.NewGuid()}";
+        var (made, output) = await StackEnvironment.RunAsync("rbd", $"create --size 1M backups/{orphan}");
+        made.ShouldBe(0, output);
+        var until = DateTime.UtcNow + Timeout;
+        while ((await LifecycleFixture.RbdImagesAsync("backups")).Contains(orphan) && DateTime.UtcNow < until) await Task.Delay(500);
+        (await LifecycleFixture.RbdImagesAsync("backups")).ShouldNotContain(orphan, $"worker log:\n{stack.Worker.Tail()}");
+    }
+
+    [Fact]
     public async Task Cinder_s_refusals_for_backups_of_busy_volumes_and_restores_onto_small_ones()
     {
         var source = await AvailableVolumeAsync(_ceph, size: 2);

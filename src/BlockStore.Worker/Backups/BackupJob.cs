@@ -182,13 +182,8 @@ public sealed partial class BackupJob(IServiceScopeFactory scopes, BlockStoreDbC
 
     private async Task<BlockCopyResult> CopyAsync(IBlockSource from, IBlockDevice to, long offset, bool destinationIsZeroed, JobLease lease)
     {
-        var o = options.Value;
-        var copier = new BlockCopier(new BlockCopyOptions
-        {
-            MaxChunksInFlight = o.ChunksInFlight, Verify = o.Verify, MaxDurationPerStep = o.StepDuration, MaxBytesPerStep = o.StepBytes,
-            MaxBytesPerSecond = o.MaxBytesPerSecond, DestinationIsZeroed = destinationIsZeroed, ChunkSize = ObjectSize,
-        });
-        return await copier.CopyAsync(from, to, offset, new Reporter(p => lease.Report(p.BytesCopied, p.BytesTotal)), lease.Token);
+        var copier = new BlockCopier(options.Value.CopyOptions(destinationIsZeroed));
+        return await copier.CopyAsync(from, to, offset, new Reporter<BlockCopyProgress>(p => lease.Report(p.BytesCopied, p.BytesTotal)), lease.Token);
     }
 
     /// <summary>
@@ -301,12 +296,6 @@ public sealed partial class BackupJob(IServiceScopeFactory scopes, BlockStoreDbC
             }
         }
         job.GiveUp(reason, now);
-    }
-
-    /// <summary>Reports on the caller's thread; <see cref="Progress{T}"/> would queue every report to the thread pool.</summary>
-    private sealed class Reporter(Action<BlockCopyProgress> report) : IProgress<BlockCopyProgress>
-    {
-        public void Report(BlockCopyProgress value) => report(value);
     }
 
     [LoggerMessage(LogLevel.Information, "Job {Kind} of backup {BackupId}: step from {From} to {To}, {BytesRead} bytes read in {Seconds:F2} s")]

@@ -156,12 +156,7 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
 
     private async Task<CopyStep> CopyHostAssistedAsync(IVolumeBackend source, IVolumeBackend destination, string image, long offset, JobLease lease)
     {
-        var o = options.Value;
-        var copier = new BlockCopier(new BlockCopyOptions
-        {
-            MaxChunksInFlight = o.ChunksInFlight, Verify = o.Verify, MaxDurationPerStep = o.StepDuration, MaxBytesPerStep = o.StepBytes,
-            MaxBytesPerSecond = o.MaxBytesPerSecond,
-        });
+        var copier = new BlockCopier(options.Value.CopyOptions());
         await using var from = await source.OpenAsync(image, writable: false, lease.Token);
         await using var to = await destination.OpenAsync(image, writable: true, lease.Token);
         var result = await copier.CopyAsync(from, to, offset, new Reporter<BlockCopyProgress>(p => lease.Report(p.BytesCopied, p.BytesTotal)), lease.Token);
@@ -244,12 +239,6 @@ public sealed partial class MigrationJob(IServiceScopeFactory scopes, BlockStore
         db.Volumes.AsNoTracking().Where(v => v.Id == volumeId).Select(v => v.Backend).FirstOrDefaultAsync(ct);
 
     private readonly record struct CopyStep(long Offset, bool Completed, long BytesCopied, long BytesTotal, long BytesRead);
-
-    /// <summary>Reports on the caller's thread; <see cref="Progress{T}"/> would queue every report to the thread pool.</summary>
-    private sealed class Reporter<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 
     [LoggerMessage(LogLevel.Information, "Migration of volume {VolumeId}: step from {From} to {To}, {BytesRead} bytes read in {Seconds:F2} s; {BytesCopied} of {BytesTotal} copied")]
     private partial void LogStep(Guid volumeId, long from, long to, long bytesRead, long bytesCopied, long bytesTotal, double seconds);

@@ -1,3 +1,5 @@
+using BlockStore.Storage.Copy;
+
 namespace BlockStore.Worker.Volumes;
 
 /// <summary>Configuration section <c>Migration</c>: how long one step of a migration job may run, and how often it reports.</summary>
@@ -29,6 +31,13 @@ public sealed class MigrationOptions
     public TimeSpan ReportInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>At most one <c>MigrationProgressed</c> event per volume this often.</summary>
     public TimeSpan ProgressEventInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The block copier's settings for one step of a host-assisted copy (a migration's, a backup's or a restore's).</summary>
+    public BlockCopyOptions CopyOptions(bool destinationIsZeroed = true) => new()
+    {
+        MaxChunksInFlight = ChunksInFlight, Verify = Verify, MaxDurationPerStep = StepDuration, MaxBytesPerStep = StepBytes,
+        MaxBytesPerSecond = MaxBytesPerSecond, DestinationIsZeroed = destinationIsZeroed,
+    };
 
     /// <summary>What <see cref="IsValid"/> requires, for the error that stops a worker started with anything else.</summary>
     public const string ValidRanges =

@@ -124,7 +124,13 @@ public sealed class BackupTests(LifecycleFixture stack) : IAsyncLifetime
         await stack.RestartWorkerAsync(new Dictionary<string, string> { ["Migration__MaxBytesPerSecond"] = (32 << 20).ToString(CultureInfo.InvariantCulture) });
 
         var created = (await AcceptedAsync(_member.PostAsJsonAsync("backups", new { backup = new { volume_id = source } }))).GetProperty("backup");
-        await stack.Worker.WaitForLogAsync($"Job backup of backup {Id(created)}: step from", Timeout);
+        // Killed once a second step has begun: the first one's checkpoint is committed (its commit sends the second).
+        var until = DateTime.UtcNow + Timeout;
+        while (!Regex.IsMatch(stack.Worker.Log, $@"Job backup of backup {Id(created)}: step from [1-9]"))
+        {
+            if (DateTime.UtcNow > until) throw new TimeoutException($"no second step; worker log:\n{stack.Worker.Tail()}");
+            await Task.Delay(20);
+        }
         stack.Worker.Kill();
         await stack.RestartWorkerAsync();
         var backup = await WaitAsync($"backups/{Id(created)}", "backup", "available");

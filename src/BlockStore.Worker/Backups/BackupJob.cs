@@ -60,11 +60,8 @@ public sealed partial class BackupJob(IServiceScopeFactory scopes, BlockStoreDbC
         var started = Stopwatch.GetTimestamp();
         try
         {
-            if (!plan.Prepared)
-            {
-                plan = await PrepareBackupAsync(plan, backup, source, image, lease.Token);
-                if (!await lease.CommitAsync(db, s => s.SetProperty(j => j.Checkpoint, plan.ToJson()), ct)) return;
-            }
+            // Recorded with the step's checkpoint: a first step that dies before it is simply run again.
+            if (!plan.Prepared) plan = await PrepareBackupAsync(plan, backup, source, image, lease.Token);
             await using IBlockSource from = plan.Snapshot is { } snapshot
                 ? await source.OpenSnapshotAsync(image, snapshot, lease.Token)
                 : await source.OpenAsync(image, writable: false, lease.Token);
@@ -116,7 +113,6 @@ public sealed partial class BackupJob(IServiceScopeFactory scopes, BlockStoreDbC
             {
                 if (plan.NewVolume) await destination.CreateAsync(volume.ImageName, volume.Size * Gib, lease.Token);
                 plan = plan with { Prepared = true };
-                if (!await lease.CommitAsync(db, s => s.SetProperty(j => j.Checkpoint, plan.ToJson()), ct)) return;
             }
             await using var from = await store.Require().OpenAsync(backup.StoreName, writable: false, lease.Token);
             await using var to = await destination.OpenAsync(volume.ImageName, writable: true, lease.Token);

@@ -27,7 +27,12 @@ public sealed class BackupTransitionTests
     public void A_backup_is_of_its_volume_s_size_and_project_or_of_its_snapshot_s_size_and_moment()
     {
         var volume = Volume(size: 4);
+        volume.MarkBootable(true, Now);
+        volume.SetImageMetadata(new Dictionary<string, string> { ["os_distro"] = "debian" }, Now);
+        volume.SetMetadata(new Dictionary<string, string> { ["tier"] = "gold" }, replace: false, Now);
         var fromVolume = Backup.Create(volume, null, "admin", "b", null, new Dictionary<string, string> { ["k"] = "v" }, Now.AddMinutes(1));
+        (fromVolume.VolumeBootable, fromVolume.VolumeImageMetadata!["os_distro"], fromVolume.VolumeMetadata["tier"]).ShouldBe((true, "debian", "gold"));
+        fromVolume.Metadata.ShouldBe(new Dictionary<string, string> { ["k"] = "v" }, "the backup's own metadata is apart from the volume's");
         (fromVolume.Status, fromVolume.Size, fromVolume.ProjectId, fromVolume.DataTimestamp).ShouldBe((BackupStatus.Creating, 4, "p", Now.AddMinutes(1)));
         fromVolume.StoreName.ShouldBe($"backup-{fromVolume.Id}");
         Backup.IdOfStoreName(fromVolume.StoreName).ShouldBe(fromVolume.Id);
@@ -129,8 +134,10 @@ public sealed class BackupTransitionTests
         creating.Status.ShouldBe(VolumeStatus.ErrorRestoring);
 
         var target = Volume();
+        target.SetMetadata(new Dictionary<string, string> { ["mine"] = "1", ["both"] = "target" }, replace: false, Now);
         target.BeginRestore(2, Now);
-        target.CompleteRestore(Now);
-        target.Status.ShouldBe(VolumeStatus.Available);
+        target.CompleteRestore(true, new Dictionary<string, string> { ["os_distro"] = "debian" }, new Dictionary<string, string> { ["both"] = "backup" }, Now);
+        (target.Status, target.Bootable, target.ImageMetadata!["os_distro"]).ShouldBe((VolumeStatus.Available, true, "debian"));
+        target.Metadata.ShouldBe(new Dictionary<string, string> { ["mine"] = "1", ["both"] = "backup" }, ignoreOrder: true);
     }
 }

@@ -33,6 +33,11 @@ public sealed class BackupTests(LifecycleFixture stack) : IAsyncLifetime
         var source = await AvailableVolumeAsync(_ceph);
         await _backends.WriteAsync("ceph", source, (0, 3), (300, 5));
         var hash = await _backends.Sha256Async("ceph", source);
+        // A boot volume: a restore makes its volume bootable again, with the image record and the volume's metadata.
+        await AcceptedOrOkAsync(_member.PostAsJsonAsync($"volumes/{source}/action", new Dictionary<string, object> { ["os-set_bootable"] = new { bootable = true } }));
+        await AcceptedOrOkAsync(_member.PostAsJsonAsync($"volumes/{source}/action",
+            new Dictionary<string, object> { ["os-set_image_metadata"] = new { metadata = new { os_distro = "debian" } } }));
+        await AcceptedOrOkAsync(_member.PostAsJsonAsync($"volumes/{source}/metadata", new { metadata = new { tier = "gold" } }));
 
         var backup = await BackupAsync(new { volume_id = source, name = "nightly" });
         backup.GetProperty("container").GetString().ShouldBe("backups");
@@ -48,8 +53,10 @@ public sealed class BackupTests(LifecycleFixture stack) : IAsyncLifetime
             .GetProperty("restore");
         restored.GetProperty("volume_name").GetString().ShouldBe("from-nightly");
         var made = Guid.Parse(restored.GetProperty("volume_id").GetString()!);
-        await WaitAsync($"volumes/{made}", "volume", "available");
+        var madeVolume = await WaitAsync($"volumes/{made}", "volume", "available");
         (await _backends.Sha256Async("ceph", made)).ShouldBe(hash);
+        (madeVolume.GetProperty("bootable").GetString(), madeVolume.GetProperty("volume_image_metadata").GetProperty("os_distro").GetString(),
+            madeVolume.GetProperty("metadata").GetProperty("tier").GetString()).ShouldBe(("true", "debian", "gold"));
         (await StatusAsync($"backups/{Id(backup)}", "backup")).ShouldBe("available");
 
         // A volume made from the backup (3.47), larger than it.
@@ -225,6 +232,12 @@ public sealed class BackupTests(LifecycleFixture stack) : IAsyncLifetime
         var body = await response.Content.ReadAsStringAsync();
         ((int)response.StatusCode).ShouldBe(status, body);
         JsonDocument.Parse(body).RootElement.EnumerateObject().Single().Value.GetProperty("message").GetString().ShouldBe(message);
+    }
+
+    private static async Task AcceptedOrOkAsync(Task<HttpResponseMessage> request)
+    {
+        var response = await request;
+        response.IsSuccessStatusCode.ShouldBeTrue(await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>Asserts a 202 and returns its body.</summary>

@@ -195,9 +195,22 @@ namespace BlockStore.Migrations.Migrations
                         .HasColumnType("xid")
                         .HasColumnName("xmin");
 
+                    b.Property<bool>("VolumeBootable")
+                        .HasColumnType("boolean")
+                        .HasColumnName("volume_bootable");
+
                     b.Property<Guid>("VolumeId")
                         .HasColumnType("uuid")
                         .HasColumnName("volume_id");
+
+                    b.Property<string>("VolumeImageMetadata")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("volume_image_metadata");
+
+                    b.Property<string>("VolumeMetadata")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("volume_metadata");
 
                     b.HasKey("Id")
                         .HasName("pk_backups");

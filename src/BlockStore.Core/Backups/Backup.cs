@@ -34,6 +34,13 @@ public sealed class Backup
     public Dictionary<string, string> Metadata { get; private set; } = [];
     /// <summary>The moment the data is of: when its snapshot was taken (Cinder's <c>data_timestamp</c>).</summary>
     public DateTime DataTimestamp { get; private set; }
+    /// <summary>
+    /// What a restore gives the volume besides its data, as Cinder's backup metadata does: whether the volume was bootable,
+    /// its image record (Glance metadata), and its own metadata, as they were when the backup was taken.
+    /// </summary>
+    public bool VolumeBootable { get; private set; }
+    public Dictionary<string, string>? VolumeImageMetadata { get; private set; }
+    public Dictionary<string, string> VolumeMetadata { get; private set; } = [];
     /// <summary>While <c>restoring</c>: the volume it is written to.</summary>
     public Guid? RestoringTo { get; private set; }
     public DateTime CreatedAt { get; private set; }
@@ -76,11 +83,18 @@ public sealed class Backup
             AvailabilityZone = volume.AvailabilityZone,
             Size = snapshot?.Size ?? volume.Size,
             Metadata = metadata is null ? [] : new Dictionary<string, string>(metadata),
+            // A snapshot's image record is its copy of the volume's at the snapshot; whether it boots follows the volume, as
+            // for a clone of the snapshot.
+            VolumeBootable = volume.Bootable,
+            VolumeImageMetadata = Copy(snapshot is null ? volume.ImageMetadata : snapshot.ImageMetadata),
+            VolumeMetadata = new Dictionary<string, string>(volume.Metadata),
             Status = BackupStatus.Creating,
             DataTimestamp = snapshot?.CreatedAt ?? now,
             CreatedAt = now,
             StatusChangedAt = now,
         };
+
+    private static Dictionary<string, string>? Copy(Dictionary<string, string>? map) => map is null ? null : new(map);
 
     public void Update(string? name, string? description, IDictionary<string, string>? metadata, bool setName, bool setDescription, DateTime now)
     {

@@ -1,4 +1,5 @@
 using BlockStore.Core.Errors;
+using BlockStore.Core.Metadata;
 
 namespace BlockStore.Core.Volumes;
 
@@ -44,10 +45,17 @@ public sealed partial class Volume
         MoveTo(VolumeStatus.RestoringBackup, now);
     }
 
-    /// <summary>The restore wrote every byte: the volume holds the backup's data.</summary>
-    public void CompleteRestore(DateTime now)
+    /// <summary>
+    /// The restore wrote every byte: the volume holds the backup's data, and with it the backup's bootable flag and image
+    /// record; the metadata the volume had is merged into its own, as Cinder restores a backup's metadata.
+    /// </summary>
+    public void CompleteRestore(bool bootable, IReadOnlyDictionary<string, string>? imageMetadata, IReadOnlyDictionary<string, string> metadata,
+        DateTime now)
     {
         RequireStatus(VolumeStatus.RestoringBackup, "complete a restore");
+        Bootable = bootable;
+        ImageMetadata = imageMetadata is null ? null : new Dictionary<string, string>(imageMetadata);
+        Metadata = StringMap.Merge(Metadata, metadata);
         MoveTo(VolumeStatus.Available, now);
     }
 

@@ -229,8 +229,8 @@ public sealed partial class BackupJob(IServiceScopeFactory scopes, BlockStoreDbC
         {
             if (failure is null)
             {
-                volume.CompleteRestore(now);
-                LogRestored(backup!.Id, volume.Id);
+                volume.CompleteRestore(backup!.VolumeBootable, backup.VolumeImageMetadata, backup.VolumeMetadata, now);
+                LogRestored(backup.Id, volume.Id);
             }
             else
             {

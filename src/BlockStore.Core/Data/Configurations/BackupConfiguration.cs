@@ -19,6 +19,8 @@ internal sealed class BackupConfiguration : IEntityTypeConfiguration<Backup>
         b.Property(x => x.Status).HasConversion(s => VolumeStatusNames.SnakeCase(s.ToString()), s => Enum.Parse<BackupStatus>(s.Replace("_", ""), true))
             .HasMaxLength(32);
         b.Property(x => x.Metadata).AsJsonb();
+        b.Property(x => x.VolumeMetadata).AsJsonb();
+        b.Property(x => x.VolumeImageMetadata!).AsJsonb();
         b.Property(x => x.Version).IsRowVersion();
         b.Ignore(x => x.StoreName);
         // No foreign key to the volume: a backup outlives the volume it was taken of, as in Cinder.

@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace BlockStore.Migrations.Migrations
 {
     [DbContext(typeof(BlockStoreDbContext))]
-    [Migration("20261126231602_Backups")]
+    [Migration("20261127001159_Backups")]
     partial class Backups
     {
         /// <inheritdoc />
@@ -198,9 +198,22 @@ namespace BlockStore.Migrations.Migrations
                         .HasColumnType("xid")
                         .HasColumnName("xmin");
 
+                    b.Property<bool>("VolumeBootable")
+                        .HasColumnType("boolean")
+                        .HasColumnName("volume_bootable");
+
                     b.Property<Guid>("VolumeId")
                         .HasColumnType("uuid")
                         .HasColumnName("volume_id");
+
+                    b.Property<string>("VolumeImageMetadata")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("volume_image_metadata");
+
+                    b.Property<string>("VolumeMetadata")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("volume_metadata");
 
                     b.HasKey("Id")
                         .HasName("pk_backups");

@@ -97,6 +97,38 @@ public sealed class BackupTests(LifecycleFixture stack) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_backup_that_cannot_read_its_snapshot_fails_with_a_message_and_leaves_the_snapshot_and_the_store_as_they_were()
+    {
+        var source = await AvailableVolumeAsync(_ceph);
+        var snapshot = (await AcceptedAsync(_member.PostAsJsonAsync("snapshots", new { snapshot = new { volume_id = source } })))
+            .GetProperty("snapshot").GetProperty("id").GetString()!;
+        await WaitAsync($"snapshots/{snapshot}", "snapshot", "available");
+        // Gone from Ceph behind BlockStore's back (an operator's `rbd snap rm`): the row still says available.
+        foreach (var step in new[] { "unprotect", "rm" })
+        {
+            var (code, output) = await StackEnvironment.RunAsync("rbd", $"snap {step} volumes/volume-{source}@snapshot-{snapshot}");
+            code.ShouldBe(0, output);
+        }
+
+        var created = (await AcceptedAsync(_member.PostAsJsonAsync("backups", new { backup = new { volume_id = source, snapshot_id = snapshot } })))
+            .GetProperty("backup");
+        var until = DateTime.UtcNow + Timeout;
+        JsonElement failed;
+        while ((failed = JsonDocument.Parse(await _member.GetStringAsync($"backups/{Id(created)}")).RootElement.GetProperty("backup").Clone())
+               .GetProperty("status").GetString() != "error")
+        {
+            if (DateTime.UtcNow > until) throw new TimeoutException($"backup did not fail: {failed}");
+            await Task.Delay(100);
+        }
+        failed.GetProperty("fail_reason").GetString()!.ShouldNotBeNullOrWhiteSpace();
+        (await AdminFlows.MessagesAsync(_admin, Id(created))).ShouldHaveSingleItem().ShouldContain($"Backup {Id(created)} of volume {source} failed");
+        (await StatusAsync($"snapshots/{snapshot}", "snapshot")).ShouldBe("available");
+        (await StatusAsync($"volumes/{source}", "volume")).ShouldBe("available");
+        (await _backends.BackupStore.ExistsAsync($"backup-{Id(created)}", default)).ShouldBeFalse("a failed backup's partial copy goes");
+        await DeleteBackupAsync(Id(created));
+    }
+
+    [Fact]
     public async Task A_file_volume_is_backed_up_and_restored_and_a_deleted_backup_leaves_nothing_and_gives_its_quota_back()
     {
         var source = await AvailableVolumeAsync(_local);

@@ -58,6 +58,9 @@ public static class BackupsApi
     {
         req.Caller.RequireWrite("backup:create");
         var r = body.Backup!;
+        // Cinder's schema takes them from these versions on, and refuses them before.
+        if (r.Metadata is not null && !req.Version.AtLeast(43)) throw new InvalidRequestException(Unexpected("metadata"));
+        if (r.AvailabilityZone is not null && !req.Version.AtLeast(51)) throw new InvalidRequestException(Unexpected("availability_zone"));
         var volume = await VolumeLookup.FindAsync(db, req, r.VolumeId!, ct);
         Snapshot? snapshot = null;
         if (r.SnapshotId is not null)
@@ -82,6 +85,8 @@ public static class BackupsApi
         if (r.Container is not null)
             throw new InvalidRequestException("Invalid input received: Backups are kept in the backup store's own container, which cannot be chosen.");
         var now = clock.GetUtcNow().UtcDateTime;
+        // Every backup service serves the deployment's one zone: in another, Cinder's scheduler finds none.
+        if (r.AvailabilityZone is { } zone && zone != catalog.Value.AvailabilityZone) throw new ServiceUnavailableException(NoBackupService);
         await RequireBackupServiceAsync(db, services.Value, now, ct);
 
         var backup = Backup.Create(volume, snapshot, req.Caller.UserId, r.Name, r.Description, r.Metadata, now);
@@ -117,8 +122,7 @@ public static class BackupsApi
         req.Caller.RequireWrite("backup:update");
         var backup = await FindAsync(db, req, id, ct);
         var r = body.Backup!;
-        if (r.Metadata is not null && !req.Version.AtLeast(43))
-            throw new InvalidRequestException("Invalid input for field/attribute backup. Additional properties are not allowed ('metadata' was unexpected)");
+        if (r.Metadata is not null && !req.Version.AtLeast(43)) throw new InvalidRequestException(Unexpected("metadata"));
         backup.Update(r.Name, r.Description, r.Metadata, r.Name is not null, r.Description is not null, clock.GetUtcNow().UtcDateTime);
         await db.SaveChangesAsync(ct);
         return BackupView.Single(backup, req);
@@ -229,6 +233,8 @@ public static class BackupsApi
         }
         return Results.StatusCode(202);
     }
+
+    private static string Unexpected(string member) => $"Invalid input for field/attribute backup. {Rules.Unexpected(member)}";
 
     private static async Task RequireBackupServiceAsync(BlockStoreDbContext db, ServiceOptions services, DateTime now, CancellationToken ct)
     {

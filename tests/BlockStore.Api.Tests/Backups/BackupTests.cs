@@ -73,6 +73,11 @@ public sealed class BackupTests : ApiTest
         (await t.Member.Post("backups", new { backup = new { name = "b" } })).ShouldBeFault(400, "badRequest")
             .ShouldBe("Invalid input for field/attribute backup. 'volume_id' is a required property");
         (await t.Member.Post("backups", new { backup = new { volume_id = available.Id, color = "red" } })).ShouldBeFault(400, "badRequest");
+        (await t.Member.Post("backups", new { backup = new { volume_id = available.Id, metadata = new { k = "v" } } }, "3.42")).ShouldBeFault(400, "badRequest")
+            .ShouldBe("Invalid input for field/attribute backup. Additional properties are not allowed ('metadata' was unexpected)");
+        (await t.Member.Post("backups", new { backup = new { volume_id = available.Id, availability_zone = "nova" } }, "3.50")).ShouldBeFault(400, "badRequest");
+        (await t.Member.Post("backups", new { backup = new { volume_id = available.Id, availability_zone = "elsewhere" } }, "3.51"))
+            .ShouldBeFault(503, "serviceUnavailable").ShouldBe("Service cinder-backup could not be found.");
         (await t.Reader.Post("backups", new { backup = new { volume_id = available.Id } })).ShouldBeFault(403, "forbidden");
 
         (await t.Member.Get("backups")).ShouldHave(200).Json.GetProperty("backups").GetArrayLength().ShouldBe(0);

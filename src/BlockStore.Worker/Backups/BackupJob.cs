@@ -100,7 +100,7 @@ public sealed partial class BackupJob(IServiceScopeFactory scopes, BlockStoreDbC
         var volume = await db.Volumes.FirstOrDefaultAsync(v => v.Id == job.VolumeId, ct);
         if (volume?.Status != VolumeStatus.RestoringBackup || backup?.Status != BackupStatus.Restoring || backup.RestoringTo != volume.Id)
         {
-            await EndRestoreAsync(lease, job, backup, volume, "The volume or the backup was deleted or reset while the backup was restored.", ct);
+            await EndRestoreAsync(lease, job, plan.BackupId, backup, volume, "The volume or the backup was deleted or reset while the backup was restored.", ct);
             return;
         }
 
@@ -132,7 +132,7 @@ public sealed partial class BackupJob(IServiceScopeFactory scopes, BlockStoreDbC
         catch (Exception ex) when (ex is not (OperationCanceledException or DbUpdateException))
         {
             LogFailed(ex, job.Kind, plan.BackupId);
-            await EndRestoreAsync(lease, job, backup, volume, Failures.Describe(ex), ct);
+            await EndRestoreAsync(lease, job, plan.BackupId, backup, volume, Failures.Describe(ex), ct);
             return;
         }
 
@@ -144,7 +144,7 @@ public sealed partial class BackupJob(IServiceScopeFactory scopes, BlockStoreDbC
             await lease.CommitAsync(db, s => s.SetProperty(j => j.Checkpoint, next.ToJson()), ct, (result.Progress.BytesCopied, result.Progress.BytesTotal));
             return;
         }
-        await EndRestoreAsync(lease, job, backup, volume, failure: null, ct);
+        await EndRestoreAsync(lease, job, plan.BackupId, backup, volume, failure: null, ct);
     }
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
@@ -196,9 +196,7 @@ public sealed partial class BackupJob(IServiceScopeFactory scopes, BlockStoreDbC
         var own = plan.Prepared ? (plan.OwnSnapshot ? plan.Snapshot : null) : plan.Snapshot is null && source.SupportsSnapshots ? Backup.StoreNameOf(plan.BackupId) : null;
         if (own is not null && volume is not null) await RemoveSnapshotAsync(source, volume, own, ct);
         var now = Now;
-        if (volume?.Status == VolumeStatus.BackingUp) volume.EndBackup(now);
-        if (backup?.SnapshotId is { } snapshotId && await db.Snapshots.FirstOrDefaultAsync(s => s.Id == snapshotId, ct) is { } snapshot)
-            snapshot.EndBackup(now);
+        await ReleaseSourceAsync(db, backup, volume, now, ct);
         if (failure is null)
         {
             backup!.Complete(plan.ObjectCount, now);
@@ -207,9 +205,7 @@ public sealed partial class BackupJob(IServiceScopeFactory scopes, BlockStoreDbC
         else if (backup?.Status == BackupStatus.Creating)
         {
             await store.Require().DeleteAsync(backup.StoreName, ct);
-            backup.Fail(failure, now);
-            failures.Record(backup.ProjectId, "VOLUME_BACKUP", backup.Id, "backup_create", UserMessageEvents.BackupCreateFailed,
-                $"Backup {backup.Id} of volume {job.VolumeId} failed: {failure}");
+            FailBackup(failures, backup, failure, now);
         }
         await FinishJobAsync(lease, failure, now, ct);
         await hold.CommitAsync(ct);
@@ -219,7 +215,7 @@ public sealed partial class BackupJob(IServiceScopeFactory scopes, BlockStoreDbC
     /// The end of a restore, well or not, under the job row's lock: the volume is available, or <c>error_restoring</c> with a
     /// user message; the backup is available again either way. Safe to run again.
     /// </summary>
-    private async Task EndRestoreAsync(JobLease lease, Job job, Backup? backup, Volume? volume, string? failure, CancellationToken ct)
+    private async Task EndRestoreAsync(JobLease lease, Job job, Guid backupId, Backup? backup, Volume? volume, string? failure, CancellationToken ct)
     {
         await using var hold = await lease.HoldAsync(db, ct);
         if (hold is null) return;
@@ -227,16 +223,11 @@ public sealed partial class BackupJob(IServiceScopeFactory scopes, BlockStoreDbC
         if (backup?.Status == BackupStatus.Restoring && backup.RestoringTo == job.VolumeId) backup.EndRestore(now);
         if (volume?.Status == VolumeStatus.RestoringBackup)
         {
-            if (failure is null)
+            if (failure is not null) FailRestore(failures, volume, backupId, failure, now);
+            else
             {
                 volume.CompleteRestore(backup!.VolumeBootable, backup.VolumeImageMetadata, backup.VolumeMetadata, now);
                 LogRestored(backup.Id, volume.Id);
-            }
-            else
-            {
-                volume.FailRestore(now);
-                failures.Record(volume.ProjectId, "VOLUME", volume.Id, "backup_restore", UserMessageEvents.BackupRestoreFailed,
-                    $"Backup {backup?.Id} could not be restored to volume {volume.Id}: {failure}");
             }
         }
         await FinishJobAsync(lease, failure, now, ct);
@@ -272,26 +263,36 @@ public sealed partial class BackupJob(IServiceScopeFactory scopes, BlockStoreDbC
         var volume = await db.Volumes.FirstOrDefaultAsync(v => v.Id == job.VolumeId, ct);
         if (job.Kind == BackupPlan.BackupKind)
         {
-            if (volume?.Status == VolumeStatus.BackingUp) volume.EndBackup(now);
-            if (backup?.SnapshotId is { } id && await db.Snapshots.FirstOrDefaultAsync(s => s.Id == id, ct) is { } snapshot) snapshot.EndBackup(now);
-            if (backup?.Status == BackupStatus.Creating)
-            {
-                backup.Fail(reason, now);
-                failures.Record(backup.ProjectId, "VOLUME_BACKUP", backup.Id, "backup_create", UserMessageEvents.BackupCreateFailed,
-                    $"Backup {backup.Id} of volume {job.VolumeId} failed: {reason}");
-            }
+            await ReleaseSourceAsync(db, backup, volume, now, ct);
+            if (backup?.Status == BackupStatus.Creating) FailBackup(failures, backup, reason, now);
         }
         else
         {
             if (backup?.Status == BackupStatus.Restoring && backup.RestoringTo == job.VolumeId) backup.EndRestore(now);
-            if (volume?.Status == VolumeStatus.RestoringBackup)
-            {
-                volume.FailRestore(now);
-                failures.Record(volume.ProjectId, "VOLUME", volume.Id, "backup_restore", UserMessageEvents.BackupRestoreFailed,
-                    $"Backup {plan.BackupId} could not be restored to volume {volume.Id}: {reason}");
-            }
+            if (volume?.Status == VolumeStatus.RestoringBackup) FailRestore(failures, volume, plan.BackupId, reason, now);
         }
         job.GiveUp(reason, now);
+    }
+
+    /// <summary>The volume, or the snapshot, a backup read returns to the status it had (a reset meanwhile stands).</summary>
+    private static async Task ReleaseSourceAsync(BlockStoreDbContext db, Backup? backup, Volume? volume, DateTime now, CancellationToken ct)
+    {
+        if (volume?.Status == VolumeStatus.BackingUp) volume.EndBackup(now);
+        if (backup?.SnapshotId is { } id && await db.Snapshots.FirstOrDefaultAsync(s => s.Id == id, ct) is { } snapshot) snapshot.EndBackup(now);
+    }
+
+    private static void FailBackup(Failures failures, Backup backup, string reason, DateTime now)
+    {
+        backup.Fail(reason, now);
+        failures.Record(backup.ProjectId, "VOLUME_BACKUP", backup.Id, "backup_create", UserMessageEvents.BackupCreateFailed,
+            $"Backup {backup.Id} of volume {backup.VolumeId} failed: {reason}");
+    }
+
+    private static void FailRestore(Failures failures, Volume volume, Guid backupId, string reason, DateTime now)
+    {
+        volume.FailRestore(now);
+        failures.Record(volume.ProjectId, "VOLUME", volume.Id, "backup_restore", UserMessageEvents.BackupRestoreFailed,
+            $"Backup {backupId} could not be restored to volume {volume.Id}: {reason}");
     }
 
     [LoggerMessage(LogLevel.Information, "Job {Kind} of backup {BackupId}: step from {From} to {To}, {BytesRead} bytes read in {Seconds:F2} s")]

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using BlockStore.Api.Tests.Infrastructure;
+using BlockStore.Contracts;
 
 namespace BlockStore.Worker.Tests;
 
@@ -131,6 +133,9 @@ public sealed class BackupTests(LifecycleFixture stack) : IAsyncLifetime
     [Fact]
     public async Task A_file_volume_is_backed_up_and_restored_and_a_deleted_backup_leaves_nothing_and_gives_its_quota_back()
     {
+        await using var created = await BusProbe.ListenAsync(typeof(BackupCreated));
+        await using var restored = await BusProbe.ListenAsync(typeof(BackupRestored));
+        await using var deleted = await BusProbe.ListenAsync(typeof(BackupDeleted));
         var source = await AvailableVolumeAsync(_local);
         await _backends.WriteAsync("local", source, (0, 1), (900, 3));
         var hash = await _backends.Sha256Async("local", source);
@@ -151,6 +156,12 @@ public sealed class BackupTests(LifecycleFixture stack) : IAsyncLifetime
         usage = await QuotaAsync();
         (usage.GetProperty("backups").GetProperty("in_use").GetInt32(), usage.GetProperty("backup_gigabytes").GetProperty("in_use").GetInt32())
             .ShouldBe((0, 0));
+
+        // And an orchestrator heard of each (docs/bus.md).
+        var id = Id(backup).ToString();
+        JsonDocument.Parse((await created.WaitForAsync(id, Timeout))!).RootElement.GetProperty("message").GetProperty("volumeId").GetGuid().ShouldBe(source);
+        JsonDocument.Parse((await restored.WaitForAsync(id, Timeout))!).RootElement.GetProperty("message").GetProperty("volumeId").GetGuid().ShouldBe(target);
+        (await deleted.WaitForAsync(id, Timeout)).ShouldNotBeNull();
     }
 
     [Fact]

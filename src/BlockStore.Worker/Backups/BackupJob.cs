@@ -200,6 +200,7 @@ public sealed partial class BackupJob(IServiceScopeFactory scopes, BlockStoreDbC
         if (failure is null)
         {
             backup!.Complete(plan.ObjectCount, now);
+            db.Enqueue(new BackupCreated(backup.Id, backup.VolumeId, backup.ProjectId, backup.Size, now), now);
             LogCompleted(plan.BackupId, job.VolumeId, plan.Offset);
         }
         else if (backup?.Status == BackupStatus.Creating)
@@ -227,6 +228,7 @@ public sealed partial class BackupJob(IServiceScopeFactory scopes, BlockStoreDbC
             else
             {
                 volume.CompleteRestore(backup!.VolumeBootable, backup.VolumeImageMetadata, backup.VolumeMetadata, now);
+                db.Enqueue(new BackupRestored(backup.Id, volume.Id, volume.ProjectId, now), now);
                 LogRestored(backup.Id, volume.Id);
             }
         }

@@ -1,3 +1,4 @@
+using BlockStore.Contracts;
 using BlockStore.Core.Backups;
 using BlockStore.Core.Data;
 using BlockStore.Core.Messages;
@@ -33,6 +34,9 @@ public sealed partial class BackupService(BlockStoreDbContext db, BackupStore st
         // As the row was read: a reset that came meanwhile wins, and the next delete finds the data gone already.
         if (await db.Backups.Where(b => b.Id == backup.Id && b.Version == backup.Version).ExecuteDeleteAsync(ct) == 0) return;
         await quotas.ReleaseBackupAsync(backup.ProjectId, backup.Size, ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        db.Enqueue(new BackupDeleted(backup.Id, backup.VolumeId, backup.ProjectId, now), now);
+        await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         LogDeleted(backup.Id);
     }

@@ -1,6 +1,7 @@
 using BlockStore.Api.Tests.Infrastructure;
 using BlockStore.Core.Backups;
 using BlockStore.Core.Jobs;
+using BlockStore.Core.Services;
 using BlockStore.Core.Snapshots;
 using BlockStore.Core.Volumes;
 using Microsoft.EntityFrameworkCore;
@@ -101,6 +102,28 @@ public sealed class BackupTests : ApiTest
         (await member.Post($"backups/{backup.Id}/restore", new { restore = new { volume_id = volume.Id } })).ShouldBeFault(503, "serviceUnavailable");
         (await member.StatusOfAsync("volume", volume.Id.ToString())).ShouldBe("available");
         (await member.StatusOfAsync("backup", backup.Id.ToString())).ShouldBe("available");
+    }
+
+    [Fact]
+    public async Task A_backup_service_that_cannot_reach_its_store_is_listed_down_and_without_a_volume_service_s_fields()
+    {
+        await Host.ReportBackupServiceAsync();
+        var host = $"backup-{Guid.NewGuid():N}";
+        await using var db = Host.NewDb();
+        await ServiceRegistry.StampBackupAsync(db, host, "nova", new BackendReport(false), DateTime.UtcNow, CancellationToken.None);
+        try
+        {
+            var rows = (await NewTenant().Admin.Get("os-services?binary=cinder-backup", "3.49")).ShouldHave(200).Json.GetProperty("services")
+                .EnumerateArray().ToList();
+            var unreachable = rows.Single(r => r.GetProperty("host").GetString() == host);
+            unreachable.GetProperty("state").GetString().ShouldBe("down");
+            unreachable.Keys().ShouldBe(["binary", "host", "zone", "status", "state", "updated_at", "cluster", "disabled_reason"]);
+            rows.Single(r => r.GetProperty("host").GetString() == "api-tests").GetProperty("state").GetString().ShouldBe("up");
+        }
+        finally
+        {
+            await db.Services.Where(s => s.Host == host).ExecuteDeleteAsync();
+        }
     }
 
     [Fact]

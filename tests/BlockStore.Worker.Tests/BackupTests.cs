@@ -81,6 +81,43 @@ public sealed class BackupTests(LifecycleFixture stack) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_attached_volume_is_backed_up_with_force_as_it_was_at_one_moment_and_is_in_use_again_after()
+    {
+        var source = await AvailableVolumeAsync(_ceph);
+        await _backends.WriteAsync("ceph", source, (0, 2), (50, 1));
+        var hash = await _backends.Sha256Async("ceph", source);
+        using var attaching = stack.Client(_project);
+        attaching.DefaultRequestHeaders.Add("OpenStack-API-Version", "volume 3.70");
+        // The worker stamps its service rows every few seconds; an attachment before its first report of the monitors is refused.
+        string? attachment = null;
+        var until = DateTime.UtcNow + Timeout;
+        while (attachment is null)
+        {
+            var response = await attaching.PostAsJsonAsync("attachments", new
+            {
+                attachment = new { volume_uuid = source, instance_uuid = Guid.NewGuid(), connector = new { host = "compute-1", mountpoint = "/dev/vdb" } },
+            });
+            var body = await response.Content.ReadAsStringAsync();
+            if ((int)response.StatusCode == 503 && DateTime.UtcNow < until) { await Task.Delay(1000); continue; }
+            ((int)response.StatusCode).ShouldBe(200, body);
+            attachment = JsonDocument.Parse(body).RootElement.GetProperty("attachment").GetProperty("id").GetString();
+        }
+        (await attaching.PostAsJsonAsync($"attachments/{attachment}/action", new Dictionary<string, object?> { ["os-complete"] = null })).StatusCode
+            .ShouldBe(HttpStatusCode.NoContent);
+        (await StatusAsync($"volumes/{source}", "volume")).ShouldBe("in-use");
+
+        await ShouldRefuse(await _member.PostAsJsonAsync("backups", new { backup = new { volume_id = source } }), 400,
+            "Invalid volume: Backing up an in-use volume must use the force flag.");
+        var backup = await BackupAsync(new { volume_id = source, force = true });
+        (await _backends.BackupSha256Async(Id(backup))).ShouldBe(hash);
+        (await StatusAsync($"volumes/{source}", "volume")).ShouldBe("in-use", "back to the status it had");
+        (await _backends.Backends.Get("ceph").ListSnapshotsAsync($"volume-{source}", default)).ShouldBeEmpty();
+
+        (await attaching.DeleteAsync($"attachments/{attachment}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await DeleteBackupAsync(Id(backup));
+    }
+
+    [Fact]
     public async Task A_backup_of_a_snapshot_holds_the_snapshot_s_data_not_what_was_written_since()
     {
         var source = await AvailableVolumeAsync(_ceph);

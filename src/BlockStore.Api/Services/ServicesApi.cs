@@ -83,8 +83,7 @@ public static class ServicesApi
             w.WriteStartArray("services");
             foreach (var s in services)
             {
-                // A backup service has no backend_state to show its store by: one that cannot reach it is down, as it cannot work.
-                var up = s.IsUp(now, downAfter) && (s.Binary != ServiceRecord.BackupBinary || s.BackendUp);
+                var up = s.IsUp(now, downAfter);
                 w.WriteStartObject();
                 w.WriteString("binary", s.Binary);
                 w.WriteString("host", s.Host);

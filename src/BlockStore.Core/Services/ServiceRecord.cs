@@ -48,8 +48,11 @@ public sealed class ServiceRecord
     /// <summary>The last heartbeat.</summary>
     public DateTime UpdatedAt { get; set; }
 
-    /// <summary>Whether a worker stamped the row within <paramref name="downAfter"/> of <paramref name="now"/>.</summary>
-    public bool IsUp(DateTime now, TimeSpan downAfter) => UpdatedAt >= FreshSince(now, downAfter);
+    /// <summary>
+    /// Whether a worker stamped the row within <paramref name="downAfter"/> of <paramref name="now"/>; a backup service also
+    /// needs its store to answer, since it has no <c>backend_state</c> to show it by and cannot work without it.
+    /// </summary>
+    public bool IsUp(DateTime now, TimeSpan downAfter) => UpdatedAt >= FreshSince(now, downAfter) && (Binary != BackupBinary || BackendUp);
 
     /// <summary>The backend the service serves: the part of <see cref="Host"/> after its <c>@</c>.</summary>
     public string Backend => Host[(Host.IndexOf('@', StringComparison.Ordinal) + 1)..];

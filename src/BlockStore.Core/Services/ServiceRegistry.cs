@@ -49,7 +49,7 @@ public static class ServiceRegistry
     public static async Task<bool> IsBackupServedAsync(BlockStoreDbContext db, DateTime now, TimeSpan downAfter, CancellationToken ct)
     {
         var services = await db.Services.AsNoTracking().Where(s => s.Binary == ServiceRecord.BackupBinary && !s.Disabled).ToListAsync(ct);
-        return services.Any(s => s.BackendUp && s.IsUp(now, downAfter));
+        return services.Any(s => s.IsUp(now, downAfter));
     }
 
     /// <summary>

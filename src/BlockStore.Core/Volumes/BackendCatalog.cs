@@ -19,6 +19,9 @@ public sealed class BackendConfig
     /// <summary>file: the directory that holds the sparse volume files.</summary>
     public string? Path { get; set; }
 
+    /// <summary>Where the backend keeps its data: the pool (rbd) or the directory (file).</summary>
+    public string? Location => Driver == "rbd" ? Pool : Path;
+
     /// <summary>Snapshots and clones exist on RBD only; the file backend refuses them.</summary>
     public bool SupportsSnapshots => Driver == "rbd";
 

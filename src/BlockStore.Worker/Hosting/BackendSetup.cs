@@ -43,9 +43,8 @@ public static class BackendSetup
     {
         if (!section.Exists()) return new BackupStore(null, null);
         var config = section.Get<BackendConfig>() ?? new BackendConfig();
-        var container = config.Driver == "rbd" ? config.Pool : config.Path;
-        if (catalog.Backends.FirstOrDefault(b => b.Value.Driver == config.Driver && (b.Value.Driver == "rbd" ? b.Value.Pool : b.Value.Path) == container)
-            is { Key: { } shared })
+        var container = config.Location;
+        if (catalog.Backends.FirstOrDefault(b => b.Value.Driver == config.Driver && b.Value.Location == container) is { Key: { } shared })
             throw new InvalidOperationException($"{BackupsSection} shares its {(config.Driver == "rbd" ? "pool" : "path")} with backend '{shared}'; give backups one of their own.");
         return new BackupStore(Create(BackupsSection, "backups", config, ceph, Backup.StorePrefix), container);
     }

@@ -27,7 +27,6 @@ public sealed partial class ServiceReporter(VolumeBackends backends, BackupStore
     private readonly Dictionary<string, bool> _wasUp = [];
     private readonly DateTime _started = clock.GetUtcNow().UtcDateTime;
     private long _lastLogLevelRequest;
-    private bool? _storeWasUp;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -49,21 +48,9 @@ public sealed partial class ServiceReporter(VolumeBackends backends, BackupStore
     private async Task ReportAsync(CancellationToken ct)
     {
         var probes = await _probes.ProbeAllAsync(_options.ReportInterval, ct);
-        foreach (var (backend, probe) in probes)
-        {
-            if (_wasUp.TryGetValue(backend, out var wasUp) ? wasUp != probe.IsUp : !probe.IsUp)
-            {
-                if (probe.IsUp) LogBackendUp(backend); else LogBackendDown(backend, probe.Failure!);
-            }
-            _wasUp[backend] = probe.IsUp;
-        }
-
+        foreach (var (backend, probe) in probes) NoteChange(backend, probe);
         var store = _storeProbes is null ? null : (await _storeProbes.ProbeAllAsync(_options.ReportInterval, ct)).Values.Single();
-        if (store is not null && (_storeWasUp ?? true) != store.IsUp)
-        {
-            if (store.IsUp) LogBackendUp("backup store"); else LogBackendDown("backup store", store.Failure!);
-        }
-        _storeWasUp = store?.IsUp;
+        if (store is not null) NoteChange("backup store", store);
 
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BlockStoreDbContext>();
@@ -73,6 +60,16 @@ public sealed partial class ServiceReporter(VolumeBackends backends, BackupStore
         await ServiceRegistry.StampAsync(db, catalog.Value.Host, catalog.Value.AvailabilityZone,
             probes.ToDictionary(p => p.Key, p => ToReport(p.Value)), now, ct, levels);
         if (store is not null) await ServiceRegistry.StampBackupAsync(db, catalog.Value.Host, catalog.Value.AvailabilityZone, ToReport(store), now, ct, levels);
+    }
+
+    /// <summary>Logs a backend (or the backup store) going down or answering again; one that is down from the start is logged too.</summary>
+    private void NoteChange(string backend, BackendProbe probe)
+    {
+        if (_wasUp.TryGetValue(backend, out var wasUp) ? wasUp != probe.IsUp : !probe.IsUp)
+        {
+            if (probe.IsUp) LogBackendUp(backend); else LogBackendDown(backend, probe.Failure!);
+        }
+        _wasUp[backend] = probe.IsUp;
     }
 
     private async Task ApplyLogLevelsAsync(BlockStoreDbContext db, IReadOnlyCollection<string> hosts, string? backupHost, CancellationToken ct)
